@@ -1,0 +1,61 @@
+# Two commands for a newcomer on a fresh Debian machine: `make run` and `make test`.
+# Everything they need (Debian packages, the virtualenv, Python packages) is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SOHOA_HOME ?= $(CURDIR)/var
+export SOHOA_HOME
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# OCR engine + Vietnamese model, and a Times-metric serif with Vietnamese glyphs for the sample pages.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2
+# The PostgreSQL tests use a running server when one answers, else start a throwaway one of their own.
+TEST_APT_PACKAGES := postgresql
+SOHOA_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+export SOHOA_TEST_DATABASE_URL
+
+.PHONY: run test setup system-packages test-services lint samples clean
+
+run: setup
+	@if [ ! -f "$(SOHOA_HOME)/inbox/manifest.csv" ] && [ ! -f "$(SOHOA_HOME)/inbox/manifest.json" ]; then \
+		$(VENV)/bin/sohoa samples "$(SOHOA_HOME)/inbox"; fi
+	$(VENV)/bin/sohoa run "$(SOHOA_HOME)/inbox"
+
+test: setup test-services
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+		echo "Cài gói Debian / installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+test-services:
+	@if ! $(PY) -c "import os, psycopg; psycopg.connect(os.environ['SOHOA_TEST_DATABASE_URL'], connect_timeout=3).close()" 2>/dev/null \
+		&& ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "Không có PostgreSQL / no PostgreSQL server answers: installing Debian's postgresql for a throwaway test server"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_APT_PACKAGES); \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+samples: setup
+	$(VENV)/bin/sohoa samples "$(SOHOA_HOME)/inbox"
+
+clean:
+	rm -rf "$(SOHOA_HOME)"

@@ -1,0 +1,77 @@
+"""digitize_case_files: an inbox of scanned case files in, searchable documents linked to owners out.
+
+Thin by design: every task calls one stage from ``repository`` and passes ids through XCom. Nothing
+is imported or computed at parse time beyond Airflow itself (Airflow best practices).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import Asset, Param, dag, task
+
+# Records staff (or the upload page) update this asset when a batch lands in the inbox; the event's
+# extra may carry {"inbox": "<path>"} to name another inbox than the default.
+INBOX = Asset(name="sohoa_inbox", uri="sohoa://inbox")
+RETRIES = int(os.environ.get("SOHOA_TASK_RETRIES", "2"))
+
+
+@dag(
+    dag_id="digitize_case_files",
+    description="Số hóa hồ sơ: OCR, lưu bản gốc, PDF tìm kiếm được, liên kết chủ sở hữu",
+    schedule=[INBOX],
+    start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=4,
+    params={"inbox": Param("", type="string", description="Thư mục nhận (mặc định $SOHOA_HOME/inbox)")},
+    default_args={"retries": RETRIES, "retry_delay": timedelta(seconds=30)},
+    tags=["sohoa"],
+)
+def digitize_case_files():
+    @task
+    def register_batch(params=None, triggering_asset_events=None, run_id=None) -> str:
+        from repository.intake import register_batch
+        from repository.settings import load_settings
+
+        inbox = (params or {}).get("inbox") or ""
+        for events in (triggering_asset_events or {}).values():
+            for event in events:
+                inbox = (event.extra or {}).get("inbox") or inbox
+        return register_batch(inbox or load_settings().inbox, run_id=run_id)
+
+    @task
+    def list_items(batch_id: str) -> list[str]:
+        from repository.intake import active_items
+
+        return active_items(batch_id)
+
+    @task(map_index_template="{{ item_id }}")
+    def store_original(item_id: str) -> str:
+        from repository.digitize import store_original
+
+        return store_original(item_id)
+
+    @task(map_index_template="{{ item_id }}", execution_timeout=timedelta(hours=2))
+    def read_pages(item_id: str) -> str:
+        from repository.digitize import read_pages
+
+        return read_pages(item_id)
+
+    @task(trigger_rule="all_done")
+    def summarize(batch_id: str, item_ids: list[str]) -> dict:
+        from repository.digitize import finish_batch
+        from repository.summary import batch_summary
+
+        finish_batch(batch_id)
+        summary = batch_summary(batch_id)
+        # Counts only: the full summary names owners and is for the CLI and reports, not for XCom/logs.
+        return {"batch_id": batch_id, "files": summary.files, "by_status": summary.by_status}
+
+    batch_id = register_batch()
+    stored = store_original.expand(item_id=list_items(batch_id))
+    summarize(batch_id, read_pages.expand(item_id=stored))
+
+
+digitize_case_files()

@@ -1,0 +1,1 @@
+"""sohoa OCR: page images, preprocessing, recognition, text layers, field extraction."""

@@ -1,0 +1,204 @@
+"""Split an incoming file into pages: a text layer where a PDF page has a usable one, an image otherwise.
+
+Pages are produced lazily, one at a time, so a 500-page PDF never sits in memory whole.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageOps
+
+RENDER_DPI = 300
+# Pillow's own default guards against decompression bombs; pin it so an upgrade cannot loosen it.
+MAX_IMAGE_PIXELS = 178_956_970
+Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+
+_MAGIC = (
+    (b"%PDF-", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+)
+_EXTENSIONS = {
+    "pdf": {".pdf"},
+    "png": {".png"},
+    "jpeg": {".jpg", ".jpeg", ".jpe"},
+    "tiff": {".tif", ".tiff"},
+}
+CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff"}
+
+
+class BadInput(Exception):
+    """The file cannot be digitized as given; the message says why, in Vietnamese first."""
+
+
+@dataclass
+class SourcePage:
+    number: int  # 1-based
+    text: str | None  # the usable text layer, or None when the page must be OCRed
+    note: str | None  # why the text layer was not used, when it exists but is garbage
+    width_pt: float
+    height_pt: float
+
+
+def detect_format(path: Path) -> str:
+    """The real format by magic bytes; a name that lies about its content is bad input."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if not head:
+        raise BadInput("Tệp rỗng (0 byte) / empty file")
+    fmt = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+    if fmt is None:
+        raise BadInput("Định dạng không được hỗ trợ (chỉ nhận PDF, PNG, JPEG, TIFF) / unsupported format")
+    suffix = path.suffix.lower()
+    if suffix and suffix not in _EXTENSIONS[fmt]:
+        raise BadInput(
+            f"Nội dung tệp là {fmt.upper()} nhưng phần mở rộng là '{suffix}'"
+            " / content does not match the name"
+        )
+    return fmt
+
+
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def assess_text_layer(text: str) -> tuple[bool, str | None]:
+    """Is a PDF text layer worth keeping? Garbage layers (unmapped glyphs, mojibake) are OCRed instead."""
+    stripped = "".join(text.split())
+    if len(stripped) < 10:
+        return False, None  # no real text layer: a scanned page
+    cids = len(_CID.findall(text))
+    bad = sum(
+        1
+        for ch in _CID.sub("", stripped)
+        if ch == "\ufffd" or unicodedata.category(ch) in {"Co", "Cn", "Cc", "Cs"}
+    )
+    glyphs = len(_CID.sub("", stripped)) + cids
+    if (cids + bad) / max(glyphs, 1) > 0.1:
+        return False, f"text layer is garbage ({cids + bad} of {glyphs} glyphs unmappable): OCRed instead"
+    letters = sum(1 for ch in stripped if ch.isalnum())
+    if letters / len(stripped) < 0.5:
+        return False, "text layer is mostly symbols: OCRed instead"
+    return True, None
+
+
+class PdfSource:
+    """Pages of a PDF: text layers via pdfplumber, images via pypdfium2 (the renderer under it)."""
+
+    def __init__(self, path: Path) -> None:
+        import pdfplumber
+        import pypdfium2 as pdfium
+
+        self.path = path
+        try:
+            self._pdfium = pdfium.PdfDocument(str(path))
+        except pdfium.PdfiumError as exc:
+            message = str(exc).lower()
+            if "password" in message or "security" in message:
+                raise BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF") from None
+            raise BadInput(f"PDF hỏng hoặc bị cắt cụt / corrupt or truncated PDF ({exc})") from None
+        if len(self._pdfium) == 0:
+            self._pdfium.close()
+            raise BadInput("PDF không có trang nào / PDF has no pages")
+        try:
+            self._plumber = pdfplumber.open(str(path))
+        except Exception as exc:  # pdfminer raises many kinds for broken files
+            self._pdfium.close()
+            raise BadInput(f"PDF hỏng / corrupt PDF ({type(exc).__name__}: {exc})") from None
+
+    def __len__(self) -> int:
+        return len(self._pdfium)
+
+    def pages(self) -> Iterator[SourcePage]:
+        for index in range(len(self)):
+            plumber_page = self._plumber.pages[index]
+            try:
+                text = plumber_page.extract_text() or ""
+            except Exception as exc:  # a broken content stream: read the page as an image instead
+                text, note = "", f"text layer unreadable ({type(exc).__name__}): OCRed instead"
+            else:
+                note = None
+            usable, why = assess_text_layer(text)
+            width, height = self._pdfium.get_page_size(index)
+            yield SourcePage(
+                number=index + 1,
+                text=unicodedata.normalize("NFC", text) if usable else None,
+                note=note or why,
+                width_pt=width,
+                height_pt=height,
+            )
+            plumber_page.close()  # pdfplumber caches parsed objects per page; free them as we go
+
+    def render(self, number: int, dpi: int = RENDER_DPI) -> Image.Image:
+        page = self._pdfium[number - 1]
+        try:
+            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            image = bitmap.to_pil()
+        finally:
+            page.close()
+        image.info["dpi"] = (dpi, dpi)
+        return image
+
+    def close(self) -> None:
+        self._plumber.close()
+        self._pdfium.close()
+
+
+class ImageSource:
+    """Pages of a PNG, JPEG (EXIF orientation applied) or multi-page TIFF."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self._image = Image.open(path)
+            self._frames = getattr(self._image, "n_frames", 1)
+            self._image.load()
+        except Image.DecompressionBombError:
+            raise BadInput("Ảnh quá lớn, nghi là bom giải nén / image decompression bomb") from None
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise BadInput(f"Ảnh hỏng hoặc bị cắt cụt / corrupt or truncated image ({exc})") from None
+
+    def __len__(self) -> int:
+        return self._frames
+
+    def pages(self) -> Iterator[SourcePage]:
+        for number in range(1, self._frames + 1):
+            self._image.seek(number - 1)
+            dpi = _image_dpi(self._image)
+            w, h = self._image.size
+            yield SourcePage(number, None, None, w / dpi * 72, h / dpi * 72)
+
+    def render(self, number: int, dpi: int = RENDER_DPI) -> Image.Image:
+        self._image.seek(number - 1)
+        try:
+            image = ImageOps.exif_transpose(self._image.copy())
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise BadInput(f"Ảnh hỏng ở trang {number} / corrupt image frame ({exc})") from None
+        if image.mode not in {"L", "RGB"}:
+            image = image.convert("RGB")
+        image.info["dpi"] = (_image_dpi(self._image),) * 2
+        return image
+
+    def close(self) -> None:
+        self._image.close()
+
+
+def _image_dpi(image: Image.Image) -> int:
+    """The scan resolution; phone photos often claim 72 dpi, which says nothing, so assume 300."""
+    dpi = image.info.get("dpi", (0, 0))[0]
+    try:
+        dpi = round(float(dpi))
+    except (TypeError, ValueError):
+        dpi = 0
+    return dpi if 100 <= dpi <= 1200 else RENDER_DPI
+
+
+def open_source(path: Path) -> PdfSource | ImageSource:
+    fmt = detect_format(path)
+    return PdfSource(path) if fmt == "pdf" else ImageSource(path)

@@ -1,0 +1,153 @@
+"""Render Vietnamese text as official-looking A4 pages: page images (Pillow) and born-digital PDFs (fpdf2).
+
+Used by ``sohoa samples`` and by the benchmarks, so both exercise the same pages records staff scan:
+Times-like serif 13 pt on A4, centered national motto and title, left-aligned body.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+A4_MM = (210.0, 297.0)
+MARGIN_MM = (30.0, 20.0, 20.0, 20.0)  # left, top, right, bottom as in Decree 30/2020 layouts
+_FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/liberation2"),
+    Path("/usr/share/fonts/truetype/liberation"),
+    Path("/usr/share/fonts/truetype/dejavu"),
+)
+_FONT_FILES = {
+    "regular": ("LiberationSerif-Regular.ttf", "DejaVuSerif.ttf"),
+    "bold": ("LiberationSerif-Bold.ttf", "DejaVuSerif-Bold.ttf"),
+    "italic": ("LiberationSerif-Italic.ttf", "DejaVuSerif-Italic.ttf"),
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    align: str = "left"  # left | center | right
+    weight: str = "regular"  # regular | bold | italic
+    size: float = 13.0  # points
+    space_before: float = 0.0  # points
+
+
+class FontMissing(RuntimeError):
+    pass
+
+
+@cache
+def font_path(weight: str = "regular") -> Path:
+    for name in _FONT_FILES[weight]:
+        for folder in _FONT_DIRS:
+            if (folder / name).exists():
+                return folder / name
+    raise FontMissing(
+        "Không tìm thấy phông chữ có dấu tiếng Việt (Liberation Serif / DejaVu Serif). "
+        "Install Debian's fonts-liberation2 (make setup does)."
+    )
+
+
+@cache
+def _font(weight: str, px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_path(weight)), px)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def _wrap(text: str, fits) -> list[str]:
+    # Split on single spaces so deliberate runs of spaces (form columns) survive wrapping.
+    words, lines, current = text.strip().split(" "), [], ""
+    for word in words:
+        candidate = f"{current} {word}" if current else word
+        if current and not fits(candidate):
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    if current or not lines:
+        lines.append(current)
+    return lines
+
+
+def layout(lines: list[Line], dpi: int) -> list[tuple[Line, str, int, int]]:
+    """Wrap lines to the text width; return (style, text, x, y) in pixels at ``dpi``."""
+    px_per_mm = dpi / 25.4
+    left, top, right, _bottom = (m * px_per_mm for m in MARGIN_MM)
+    width = A4_MM[0] * px_per_mm - left - right
+    y = top
+    placed = []
+    for line in lines:
+        px = round(line.size / 72 * dpi)
+        font = _font(line.weight, px)
+        y += line.space_before / 72 * dpi
+        for piece in _wrap(nfc(line.text), lambda s, f=font: f.getlength(s) <= width):
+            w = font.getlength(piece)
+            x = {"left": left, "center": left + (width - w) / 2, "right": left + width - w}[line.align]
+            placed.append((line, piece, round(x), round(y)))
+            y += px * 1.35
+    return placed
+
+
+def render_page(lines: list[Line], dpi: int = 300, mode: str = "L") -> Image.Image:
+    """A clean page image, as a flatbed scanner would give at ``dpi``."""
+    px_per_mm = dpi / 25.4
+    size = (round(A4_MM[0] * px_per_mm), round(A4_MM[1] * px_per_mm))
+    image = Image.new(mode, size, "white")
+    draw = ImageDraw.Draw(image)
+    for line, text, x, y in layout(lines, dpi):
+        draw.text((x, y), text, fill="black", font=_font(line.weight, round(line.size / 72 * dpi)))
+    image.info["dpi"] = (dpi, dpi)
+    return image
+
+
+def render_card(lines: list[Line], dpi: int = 300) -> Image.Image:
+    """An ID-card-sized document (85.6 x 54 mm) on a light background."""
+    w, h = round(85.6 / 25.4 * dpi), round(54 / 25.4 * dpi)
+    image = Image.new("RGB", (w, h), (226, 236, 246))
+    draw = ImageDraw.Draw(image)
+    y = round(3 / 25.4 * dpi)
+    for line in lines:
+        px = round(line.size / 72 * dpi)
+        font = _font(line.weight, px)
+        text = nfc(line.text)
+        tw = font.getlength(text)
+        x = (w - tw) / 2 if line.align == "center" else round(4 / 25.4 * dpi)
+        draw.text((x, y), text, fill=(20, 20, 40), font=font)
+        y += round(px * 1.3)
+    image.info["dpi"] = (dpi, dpi)
+    return image
+
+
+def born_digital_pdf(pages: list[list[Line] | Image.Image]) -> bytes:
+    """A PDF with a real text layer; an Image in ``pages`` becomes a scanned (image-only) page."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    for weight, style in (("regular", ""), ("bold", "B"), ("italic", "I")):
+        pdf.add_font("Serif", style, str(font_path(weight)))
+    pt_per_mm = 72 / 25.4
+    for content in pages:
+        pdf.add_page()
+        if isinstance(content, Image.Image):
+            pdf.image(content, x=0, y=0, w=A4_MM[0], h=A4_MM[1])
+            continue
+        for line, text, x, y in layout(content, dpi=72):
+            pdf.set_font("Serif", {"regular": "", "bold": "B", "italic": "I"}[line.weight], line.size)
+            # layout() at 72 dpi gives points; fpdf places text by its baseline.
+            pdf.text(x / pt_per_mm, (y + line.size * 0.9) / pt_per_mm, text)
+    return bytes(pdf.output())
+
+
+def image_bytes(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue()

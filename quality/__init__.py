@@ -1,0 +1,1 @@
+"""sohoa quality: expectation suites, reports and the review queue."""

@@ -1,0 +1,1 @@
+"""sohoa repository: catalog, object storage, reuse and search, API and CLI."""

@@ -1,0 +1,149 @@
+"""The ``sohoa`` command: Vietnamese first, English where it helps."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="sohoa - số hóa hồ sơ thủ tục hành chính / digitize administrative case files.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+@app.command()
+def samples(
+    directory: Annotated[Path, typer.Argument(help="Thư mục ghi lô mẫu / where to write the sample batch")],
+) -> None:
+    """Tạo lô hồ sơ mẫu kèm manifest / write a realistic sample batch with its manifest."""
+    from repository.samples import generate
+
+    manifest = generate(directory)
+    files = [p for p in directory.iterdir() if p.is_file() and p != manifest]
+    console.print(f"Đã tạo {len(files)} tệp mẫu và {manifest} / wrote {len(files)} sample files")
+
+
+@app.command()
+def run(
+    inbox: Annotated[
+        Path | None, typer.Argument(help="Thư mục nhận / inbox (mặc định $SOHOA_HOME/inbox)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In tóm tắt dạng JSON")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Hiện nhật ký Airflow")] = False,
+) -> None:
+    """Chạy DAG số hóa trong tiến trình và in tóm tắt lô / run the digitization DAG in-process."""
+    from repository.db import migrate
+    from repository.runner import run_dag
+    from repository.settings import load_settings
+    from repository.summary import batch_summary
+
+    settings = load_settings()
+    inbox = (inbox or settings.inbox).resolve()
+    migrate()
+    outcome = run_dag(conf={"inbox": str(inbox)}, quiet=not verbose)
+    if outcome.batch_id is None:
+        err.print(f"[red]Lần chạy {outcome.run_id} không đăng ký được lô nào ({outcome.state}).[/red]")
+        raise typer.Exit(1)
+    summary = batch_summary(outcome.batch_id)
+    if as_json:
+        print(json.dumps(summary.as_json() | {"run_state": outcome.state}, ensure_ascii=False, indent=2))
+    else:
+        print_summary(summary, outcome.state)
+    if outcome.state != "success":
+        raise typer.Exit(1)
+
+
+def print_summary(summary, state: str) -> None:
+    from repository.catalog import OwnerKind
+
+    table = Table(title=f"Tóm tắt lô / batch summary - {summary.inbox}", show_header=True)
+    table.add_column("Chỉ số / measure")
+    table.add_column("Giá trị / value", justify="right")
+    table.add_row("Tệp / files", str(summary.files))
+    for status, count in sorted(summary.by_status.items()):
+        table.add_row(f"  trạng thái / status: {status}", str(count))
+    table.add_row("Tài liệu / documents", str(summary.documents))
+    table.add_row("Trang / pages", str(summary.pages))
+    table.add_row("  lớp chữ sẵn có / text layer", str(summary.pages_by_method.get("text", 0)))
+    table.add_row("  nhận dạng OCR / OCR", str(summary.pages_by_method.get("ocr", 0)))
+    table.add_row("Độ tin cậy OCR trung bình / mean", _pct(summary.mean_confidence))
+    table.add_row("Độ tin cậy OCR thấp nhất / lowest", _pct(summary.lowest_confidence))
+    table.add_row("Trạng thái lần chạy / run state", state)
+    console.print(table)
+
+    owners = Table(title="Tài liệu theo chủ sở hữu / documents per owner")
+    for column in ("Chủ sở hữu / owner", "Loại / kind", "Định danh / identifier", "Tài liệu / documents"):
+        owners.add_column(column)
+    for line in summary.owners:
+        kind = "công dân" if line.kind == OwnerKind.CITIZEN else "tổ chức"
+        owners.add_row(line.name or line.owner_key[:8], kind, line.masked_identifier, str(line.documents))
+    console.print(owners)
+
+    if summary.problems:
+        problems = Table(title="Tệp cần chú ý / files needing attention")
+        for column in ("Tệp / file", "Trạng thái / status", "Lý do / reason"):
+            problems.add_column(column)
+        for file, status, reason in summary.problems:
+            problems.add_row(file, status, reason)
+        console.print(problems)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+@app.command()
+def ocr(
+    files: Annotated[list[Path], typer.Argument(help="Tệp PDF hoặc ảnh / PDF or image files")],
+    as_json: Annotated[bool, typer.Option("--json", help="Một đối tượng JSON mỗi dòng / JSON lines")] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Số tiến trình OCR / OCR workers (default: cores)")
+    ] = None,
+) -> None:
+    """Nhận dạng trang của các tệp / read pages of ad-hoc files: text, method, confidence."""
+    from ocr.document import read_document
+    from ocr.engine import EngineMissing, check_engine
+    from ocr.pages import BadInput
+
+    try:
+        check_engine()
+    except EngineMissing as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    failed = False
+    for path in files:
+        try:
+            reading = read_document(path, workers=workers)
+        except (BadInput, FileNotFoundError, IsADirectoryError) as exc:
+            failed = True
+            reason = str(exc) if isinstance(exc, BadInput) else "không đọc được tệp / cannot read file"
+            if as_json:
+                print(json.dumps({"file": str(path), "error": reason}, ensure_ascii=False), flush=True)
+            else:
+                err.print(f"[red]{path}: {reason}[/red]")
+            continue
+        if as_json:
+            pages = [
+                {"number": p.number, "method": p.method, "confidence": p.confidence, "text": p.text}
+                for p in reading.pages
+            ]
+            print(json.dumps({"file": str(path), "pages": pages}, ensure_ascii=False), flush=True)
+        else:
+            for p in reading.pages:
+                console.rule(f"{path} - trang {p.number} - {p.method} - {p.confidence:.1f}")
+                console.print(p.text, markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    sys.exit(app())

@@ -1,0 +1,246 @@
+"""The per-document stages of digitization, callable with or without Airflow.
+
+Order, as in paperless-ngx's consumer: check the input, store the original (content-addressed, so the
+same bytes are stored once), link owner / case / document, then read pages and store renditions.
+Each stage takes and returns an item id, so DAG tasks pass ids only. Each stage is idempotent: a
+re-run skips what is done and never duplicates an object or a row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ocr.document import read_document
+from ocr.pages import CONTENT_TYPES, BadInput, detect_format, open_source
+from quality.config import threshold
+from repository import keys
+from repository.catalog import (
+    Batch,
+    BatchItem,
+    CaseDocument,
+    CaseFile,
+    Document,
+    DocumentStatus,
+    ItemStatus,
+    Owner,
+    Page,
+    utcnow,
+)
+from repository.db import session_scope
+from repository.settings import load_settings
+from repository.storage import ObjectStore, open_store
+
+log = logging.getLogger(__name__)
+
+DONE = (DocumentStatus.DIGITIZED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.APPROVED)
+
+
+class LinkConflict(Exception):
+    """Linking would attach a document to the wrong person; the item is turned away instead."""
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def check_input(path: Path) -> str:
+    """Bad input is refused before anything is stored: returns the real format or raises BadInput."""
+    size = path.stat().st_size
+    limit = threshold("intake", "max_file_mb") * 1024 * 1024
+    if size > limit:
+        raise BadInput(f"Tệp quá lớn ({size / 2**20:.0f} MiB > {limit / 2**20:.0f} MiB) / file too large")
+    fmt = detect_format(path)
+    source = open_source(path)  # parses headers: corrupt, encrypted and page-less files fail here
+    source.close()
+    return fmt
+
+
+def _get_or_create(session: Session, model, lookup: dict, **defaults):
+    """Select, else insert under a savepoint; a concurrent insert of the same row wins and is re-read."""
+    row = session.scalar(select(model).filter_by(**lookup))
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = model(**lookup, **defaults)
+            session.add(row)
+    except IntegrityError:
+        row = session.scalar(select(model).filter_by(**lookup))
+        if row is None:
+            raise
+    return row
+
+
+def _reject(item_id: str, reason: str, database_url: str | None) -> None:
+    with session_scope(database_url) as session:
+        item = session.get(BatchItem, item_id)
+        item.status, item.reason = ItemStatus.REJECTED, reason
+    log.warning("item %s rejected: %s", item_id, reason)
+
+
+def store_original(item_id: str, store: ObjectStore | None = None, database_url: str | None = None) -> str:
+    """Check the file, store it once by SHA-256, and link owner, case and document in the catalog."""
+    with session_scope(database_url) as session:
+        item = session.get(BatchItem, item_id)
+        if item.status != ItemStatus.PENDING and item.document_id:
+            return item_id  # stored by an earlier run
+        batch = session.get(Batch, item.batch_id)
+        path = Path(batch.inbox) / item.filename
+    try:
+        fmt = check_input(path)
+    except BadInput as exc:
+        _reject(item_id, str(exc), database_url)
+        return item_id
+    except FileNotFoundError:
+        _reject(item_id, "tệp đã bị xóa khỏi thư mục nhận / file vanished from the inbox", database_url)
+        return item_id
+    digest = sha256_file(path)
+    key = keys.original_key(digest, fmt)
+    store = store or open_store()
+    if store.size(key) != path.stat().st_size:
+        store.put_file(key, path, CONTENT_TYPES[fmt])
+    try:
+        with session_scope(database_url) as session:
+            item = session.get(BatchItem, item_id)
+            owner = _get_or_create(
+                session,
+                Owner,
+                {"kind": item.owner_kind, "identifier": item.owner_identifier},
+                name=item.owner_name,
+            )
+            if owner.name is None and item.owner_name:
+                owner.name = item.owner_name
+            case = _get_or_create(
+                session,
+                CaseFile,
+                {"case_code": item.case_code},
+                procedure_code=item.procedure_code,
+                agency_code=item.agency_code,
+                owner_id=owner.id,
+            )
+            if case.owner_id != owner.id:
+                raise LinkConflict("mã hồ sơ đã gắn với chủ sở hữu khác / case code belongs to another owner")
+            document = _get_or_create(
+                session,
+                Document,
+                {"owner_id": owner.id, "sha256": digest},
+                original_key=key,
+                filename=Path(item.filename).name,
+                content_type=CONTENT_TYPES[fmt],
+                size_bytes=path.stat().st_size,
+                kind=item.kind,
+                origin_case_id=case.id,
+                procedure_code=item.procedure_code,
+                declared_type=item.declared_type,
+                status=DocumentStatus.RECEIVED,
+            )
+            _get_or_create(
+                session,
+                CaseDocument,
+                {"case_id": case.id, "document_id": document.id},
+                role=item.kind,
+                attached_by=load_settings().digitized_by,
+            )
+            item.document_id = document.id
+            item.status = ItemStatus.STORED if document.status not in DONE else document.status
+            item.reason = None
+    except LinkConflict as exc:
+        _reject(item_id, str(exc), database_url)
+    return item_id
+
+
+def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str | None = None) -> str:
+    """Pages -> text layer or OCR -> searchable PDF and text in the store -> page rows in the catalog."""
+    with session_scope(database_url) as session:
+        item = session.get(BatchItem, item_id)
+        if item.status == ItemStatus.REJECTED or item.document_id is None:
+            return item_id
+        document = session.get(Document, item.document_id)
+        if document.status in DONE:
+            item.status, item.reason = document.status, document.status_reason
+            return item_id
+        document_id, original_key = document.id, document.original_key
+    store = store or open_store()
+    try:
+        with tempfile.TemporaryDirectory(prefix="sohoa-doc-") as tmp:
+            local = Path(tmp, "original" + Path(original_key).suffix)
+            store.download(original_key, local)  # the stored original is the source of truth
+            reading = read_document(local, Path(tmp, "work"))
+            store.put_file(keys.searchable_key(document_id), reading.searchable_pdf, "application/pdf")
+            store.put_bytes(
+                keys.text_key(document_id), reading.text.encode("utf-8"), "text/plain; charset=utf-8"
+            )
+    except BadInput as exc:
+        _fail(item_id, document_id, DocumentStatus.REJECTED, ItemStatus.REJECTED, str(exc), database_url)
+        return item_id
+    except Exception as exc:
+        _fail(
+            item_id,
+            document_id,
+            DocumentStatus.FAILED,
+            ItemStatus.FAILED,
+            f"{type(exc).__name__}: {exc}",
+            database_url,
+        )
+        raise
+    review_below = threshold("pages", "review_confidence")
+    low = [p.number for p in reading.pages if p.method == "ocr" and p.confidence < review_below]
+    with session_scope(database_url) as session:
+        document = session.get(Document, document_id)
+        session.execute(delete(Page).where(Page.document_id == document_id))
+        session.add_all(
+            Page(
+                document_id=document_id,
+                number=p.number,
+                method=p.method,
+                confidence=p.confidence,
+                text=p.text,
+                width_px=p.width_px,
+                height_px=p.height_px,
+                rotation=p.rotation,
+                note=p.note,
+            )
+            for p in reading.pages
+        )
+        document.page_count = len(reading.pages)
+        document.mean_confidence = reading.mean_confidence
+        document.min_confidence = reading.min_confidence
+        document.searchable_key = keys.searchable_key(document_id)
+        document.text_key = keys.text_key(document_id)
+        document.digitized_at = utcnow()
+        document.digitized_by = load_settings().digitized_by
+        if low:
+            document.status = DocumentStatus.NEEDS_REVIEW
+            document.status_reason = (
+                f"độ tin cậy OCR thấp ở trang {', '.join(map(str, low))} / low OCR confidence"
+            )
+        else:
+            document.status, document.status_reason = DocumentStatus.DIGITIZED, None
+        item = session.get(BatchItem, item_id)
+        item.status, item.reason = document.status, document.status_reason
+    log.info("document %s: %d pages", document_id, len(reading.pages))  # ids only: no names in logs
+    return item_id
+
+
+def _fail(item_id, document_id, doc_status, item_status, reason, database_url) -> None:
+    with session_scope(database_url) as session:
+        document = session.get(Document, document_id)
+        document.status, document.status_reason = doc_status, reason
+        item = session.get(BatchItem, item_id)
+        item.status, item.reason = item_status, reason
+
+
+def finish_batch(batch_id: str, database_url: str | None = None) -> None:
+    with session_scope(database_url) as session:
+        session.get(Batch, batch_id).finished_at = utcnow()

@@ -1,0 +1,20 @@
+"""Object keys. Originals are content-addressed; renditions hang off the opaque document id.
+
+No key is ever built from an owner identifier, a name or a case code: keys end up in logs and URLs.
+"""
+
+from __future__ import annotations
+
+EXTENSIONS = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg", "tiff": ".tif"}
+
+
+def original_key(sha256: str, fmt: str) -> str:
+    return f"originals/{sha256[:2]}/{sha256}{EXTENSIONS[fmt]}"
+
+
+def searchable_key(document_id: str) -> str:
+    return f"documents/{document_id}/searchable.pdf"
+
+
+def text_key(document_id: str) -> str:
+    return f"documents/{document_id}/text.txt"
