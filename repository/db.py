@@ -24,9 +24,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-@cache
 def get_engine(url: str | None = None) -> Engine:
-    url = url or load_settings().database_url
+    """The engine for ``url`` (default SOHOA_DATABASE_URL), one per URL per process."""
+    return _engine(url or load_settings().database_url)
+
+
+@cache
+def _engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def configure_airflow(quiet: bool = True) -> None:
     os.environ.setdefault("SOHOA_TASK_RETRIES", "0")
     if quiet:
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+        # Raised by Airflow's own imports (fastapi.testclient); nothing for our users to act on.
+        warnings.filterwarnings("ignore", message=r"Using `httpx` with `starlette\.testclient`")
 
 
 @dataclass

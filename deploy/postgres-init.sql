@@ -1,0 +1,2 @@
+-- The catalog lives next to Airflow's metadata, in its own database.
+CREATE DATABASE sohoa OWNER airflow;

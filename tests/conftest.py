@@ -1,0 +1,177 @@
+"""Shared fixtures: real services only. PostgreSQL and the S3 server are real; nothing of ours is mocked.
+
+- PostgreSQL: SOHOA_TEST_DATABASE_URL (default the local server at 127.0.0.1:5432). When none answers,
+  a throwaway server is started from Debian's postgresql binaries (``make test`` installs them); when
+  those are missing too, the PostgreSQL tests fail loudly.
+- S3: moto's S3 server over real HTTP on a loopback port.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Airflow reads its configuration at first import: give the whole test session a private home.
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="sohoa-airflow-")
+os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
+os.environ["SOHOA_TASK_RETRIES"] = "0"
+os.environ.setdefault("SOHOA_OCR_WORKERS", "2")
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+        return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _throwaway_postgres() -> tuple[str, callable]:
+    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not binaries:
+        pytest.fail(
+            "No PostgreSQL answers at SOHOA_TEST_DATABASE_URL and Debian's postgresql binaries are missing: "
+            "run 'make test' (it installs them) or start a server.",
+            pytrace=False,
+        )
+    bindir = Path(binaries[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="sohoa-pg-"))
+    data, port = root / "data", free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        shutil.chown(root, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    _run([*as_user, bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust"])
+    _run([*as_user, bindir / "pg_ctl", "-D", data, "-w", "-l", root / "log",
+          "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"])  # fmt: skip
+
+    def stop() -> None:
+        subprocess.run(
+            [*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+    return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
+
+
+def _run(command: list) -> None:
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        pytest.fail(f"{command[0]} failed ({done.returncode}): {done.stderr or done.stdout}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    url = os.environ.get("SOHOA_TEST_DATABASE_URL") or DEFAULT_PG
+    if _answers(url):
+        yield url
+        return
+    url, stop = _throwaway_postgres()
+    try:
+        yield url
+    finally:
+        stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh database on the test server, dropped afterwards."""
+    import psycopg
+
+    name = f"sohoa_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base, _, _ = pg_server.rpartition("/")
+    url = f"{base}/{name}"
+    try:
+        yield url
+    finally:
+        from repository.db import get_engine
+
+        get_engine(url).dispose()
+        with psycopg.connect(pg_server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_store(s3_endpoint: str):
+    from repository.storage import S3Store
+
+    return S3Store(f"sohoa-{uuid.uuid4().hex[:10]}", s3_endpoint, "testing", "testing", region="us-east-1")
+
+
+@pytest.fixture
+def local_store(tmp_path: Path):
+    from repository.storage import LocalStore
+
+    return LocalStore(tmp_path / "objects")
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request):
+    return request.getfixturevalue(f"{request.param}_store")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An embedded-default SOHOA_HOME (SQLite + local store) private to one test."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("SOHOA_HOME", str(home))
+    monkeypatch.delenv("SOHOA_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SOHOA_STORAGE_URL", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``sohoa samples`` batch, generated once per session (it is read-only to the tests)."""
+    from repository.samples import generate
+
+    inbox = tmp_path_factory.mktemp("samples") / "inbox"
+    generate(inbox)
+    return inbox
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False

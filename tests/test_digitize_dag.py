@@ -1,0 +1,165 @@
+"""The digitize_case_files DAG end to end with Airflow's dag.test(), on both catalog/storage shapes."""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pdfplumber
+import pytest
+from sqlalchemy import func, select
+
+from repository.catalog import BatchItem, CaseDocument, CaseFile, Document, DocumentStatus, Owner, Page
+from repository.db import session_scope
+from repository.digitize import sha256_file
+from repository.runner import DAG_ID, dags_folder, run_dag
+from repository.samples import HUONG, MINH
+from repository.storage import open_store
+from repository.summary import batch_summary
+
+IDENTIFIERS = (HUONG.personal_id, MINH.personal_id, "0101234565")
+
+
+def test_dagbag_imports_without_errors_or_work_at_parse_time() -> None:
+    script = (
+        "import sys\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"bag = DagBag({str(dags_folder())!r})\n"
+        "assert not bag.import_errors, bag.import_errors\n"
+        f"dag = bag.dags[{DAG_ID!r}]\n"
+        "print(sorted(dag.task_ids))\n"
+        "heavy = [m for m in ('repository.digitize', 'repository.catalog', 'ocr.document',\n"
+        "                     'pdfplumber', 'pytesseract') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy()
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "'read_pages'" in done.stdout and "'store_original'" in done.stdout
+
+
+def _manifest(inbox: Path) -> list[dict[str, str]]:
+    with open(inbox / "manifest.csv", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _counts() -> dict[str, int]:
+    with session_scope() as s:
+        return {
+            model.__tablename__: s.scalar(select(func.count()).select_from(model))
+            for model in (Owner, CaseFile, Document, CaseDocument, Page, BatchItem)
+        }
+
+
+def _scan_for_identifiers(root: Path) -> list[str]:
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            hits += [f"{path}: {i}" for i in IDENTIFIERS if i.encode() in data]
+    return hits
+
+
+def test_full_run_on_embedded_default(home: Path, sample_batch: Path) -> None:
+    outcome = run_dag(conf={"inbox": str(sample_batch)})
+    assert outcome.state == "success"
+    summary = batch_summary(outcome.batch_id)
+    rows = _manifest(sample_batch)
+    assert summary.files == len(rows) == 9  # every sample file accounted for
+    assert set(summary.by_status) <= {DocumentStatus.DIGITIZED, DocumentStatus.NEEDS_REVIEW}
+    assert summary.documents == 8  # the CCCD photo handed in twice is one document
+    assert summary.pages == 11
+    assert summary.pages_by_method == {"text": 3, "ocr": 8}
+    assert summary.lowest_confidence > 70
+    assert {o.name for o in summary.owners} >= {HUONG.name, MINH.name}
+
+    store = open_store()
+    with session_scope() as s:
+        documents = list(s.scalars(select(Document)))
+        for doc in documents:
+            assert doc.status in (DocumentStatus.DIGITIZED, DocumentStatus.NEEDS_REVIEW)
+            assert store.exists(doc.original_key) and doc.sha256 in doc.original_key
+            assert store.exists(doc.searchable_key) and store.exists(doc.text_key)
+            assert doc.digitized_at is not None and doc.page_count == len(doc.pages)
+        # The re-submitted CCCD: one document, linked to two cases.
+        cccd_sha = sha256_file(sample_batch / "hs05_cccd_nop_lai.jpg")
+        cccd = s.scalar(select(Document).where(Document.sha256 == cccd_sha))
+        links = s.scalars(select(CaseDocument).where(CaseDocument.document_id == cccd.id)).all()
+        assert len(links) == 2
+        assert "HƯƠNG" in store.get_bytes(cccd.text_key).decode()
+        # The mixed PDF is decided page by page.
+        mixed = s.scalar(select(Document).where(Document.filename == "hs03_quyet_dinh_kem_phu_luc.pdf"))
+        assert [p.method for p in mixed.pages] == ["text", "ocr"]
+        mixed_key, page_count = mixed.searchable_key, mixed.page_count
+        scanned = s.scalar(select(Document).where(Document.filename == "hs06_quyet_dinh_ban_quet.pdf"))
+        scanned_key = scanned.searchable_key
+    # Searchable PDFs: every page there, and OCRed pages carry an invisible text layer.
+    for key, expected in ((mixed_key, page_count), (scanned_key, 1)):
+        local = home / "check.pdf"
+        store.download(key, local)
+        with pdfplumber.open(local) as pdf:
+            assert len(pdf.pages) == expected
+            assert "Điều" in (pdf.pages[-1].extract_text() or "") or "PHỤ LỤC" in (
+                pdf.pages[-1].extract_text() or ""
+            )
+
+    # Re-running the same batch changes nothing: no duplicate row, no duplicate object.
+    counts, objects = _counts(), sorted(store.list())
+    again = run_dag(conf={"inbox": str(sample_batch)})
+    assert again.state == "success" and again.batch_id == outcome.batch_id
+    assert _counts() == counts
+    assert sorted(store.list()) == objects
+    assert len([k for k in objects if k.startswith("originals/")]) == 8
+
+    # Personal identifiers stay out of object keys, XCom and task logs.
+    assert not [k for k in objects if any(i in k for i in IDENTIFIERS)]
+    airflow_db = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
+    with sqlite3.connect(airflow_db) as conn:
+        xcoms = [str(v) for (v,) in conn.execute("select value from xcom")]
+    assert xcoms and not [x for x in xcoms if any(i in x for i in IDENTIFIERS)]
+    assert _scan_for_identifiers(Path(os.environ["AIRFLOW_HOME"]) / "logs") == []
+
+
+def test_run_on_postgresql_and_s3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pg_url: str, s3_endpoint: str, sample_batch: Path
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    wanted = ("hs03_giay_chung_nhan_dkdn.pdf", "hs02_giay_khai_sinh.png")
+    rows = [r for r in _manifest(sample_batch) if r["file"] in wanted]
+    for row in rows:
+        shutil.copy(sample_batch / row["file"], inbox / row["file"])
+    (inbox / "broken.pdf").write_bytes(b"%PDF-1.4\n% truncated")
+    rows.append(rows[0] | {"file": "broken.pdf"})
+    with open(inbox / "manifest.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    monkeypatch.setenv("SOHOA_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SOHOA_DATABASE_URL", pg_url)
+    monkeypatch.setenv("SOHOA_STORAGE_URL", "s3://sohoa-dag-test")
+    monkeypatch.setenv("SOHOA_S3_ENDPOINT", s3_endpoint)
+    monkeypatch.setenv("SOHOA_S3_ACCESS_KEY", "testing")
+    monkeypatch.setenv("SOHOA_S3_SECRET_KEY", "testing")
+    monkeypatch.setenv("SOHOA_S3_REGION", "us-east-1")
+
+    outcome = run_dag(conf={"inbox": str(inbox)})
+    assert outcome.state == "success"  # a bad file is turned away; the run and the rest go on
+    summary = batch_summary(outcome.batch_id)
+    assert summary.files == 3 and summary.documents == 2
+    assert summary.pages_by_method == {"text": 1, "ocr": 1}
+    [(file, status, reason)] = summary.problems
+    assert file == "broken.pdf" and status == "rejected" and "PDF" in reason
+    store = open_store()
+    keys = sorted(store.list())
+    assert len([k for k in keys if k.startswith("originals/")]) == 2
+    assert len([k for k in keys if k.startswith("documents/")]) == 4
+    counts = _counts()
+    assert run_dag(conf={"inbox": str(inbox)}).state == "success"
+    assert _counts() == counts and sorted(store.list()) == keys
