@@ -1,27 +1,35 @@
 """Read one file into pages: keep good text layers, OCR the rest in parallel, assemble a searchable PDF.
 
-The concurrency layer lives here and only here (as in OCRmyPDF): pages are rendered one at a time in
-the calling thread (PDFium is not thread-safe) and recognized by tesseract processes, at most one per
-core, each single-threaded (OMP_THREAD_LIMIT=1); at most two pages per worker are in flight, so memory
-stays bounded on a 500-page PDF.
+The concurrency layer lives here and only here (as in OCRmyPDF): text layers are read in the calling
+process; pages to OCR go to a pool of worker processes, one per core, each rendering, preparing and
+recognizing its page with a single-threaded tesseract (OMP_THREAD_LIMIT=1). At most two pages per
+worker are in flight and results are page texts and small PDF files, so memory stays bounded on a
+500-page PDF.
 """
 
 from __future__ import annotations
 
+import io
+import multiprocessing
 import os
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
 
-from ocr.engine import recognize
-from ocr.pages import BadInput, PdfSource, open_source
+from ocr.engine import Recognition, recognize
+from ocr.pages import BadInput, ImageSource, PdfSource, open_source
+from ocr.preprocess import prepare
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
 SPARSE_CHARS = 40
 SPARSE_CONFIDENCE = 60.0
+# A page read this poorly, whose orientation evidence was this thin, is also tried upside down.
+UNSURE_CONFIDENCE = 70.0
+UNSURE_ORIENTATION = 0.25
+RETRY_TIMEOUT = 20  # seconds
 
 
 @dataclass
@@ -33,10 +41,9 @@ class PageReading:
     width_px: int | None = None
     height_px: int | None = None
     rotation: int = 0
-    note: str | None = None
-
-    def as_json(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+    note: str | None = None  # what preprocessing did, or why a text layer was not used
+    lines: list[dict] = field(default_factory=list)  # per-line confidence (OCR pages)
+    words: list[dict] = field(default_factory=list)  # per-word text, confidence and box (OCR pages)
 
 
 @dataclass
@@ -64,17 +71,31 @@ def default_workers() -> int:
 
 
 def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReading:
-    """Recognize one page image; write its searchable PDF page under ``workdir`` when given."""
+    """Prepare and recognize one page; write its searchable PDF page under ``workdir`` when given."""
     dpi = int(image.info.get("dpi", (300, 300))[0])
-    result = recognize(image, dpi=dpi, want_pdf=workdir is not None)
-    if len(result.text) < SPARSE_CHARS or result.confidence < SPARSE_CONFIDENCE:
+    prepared = prepare(image, dpi)
+    want_pdf = workdir is not None
+    recognition = prepared.recognition
+    result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+    notes = list(prepared.steps)
+    if _weak(result):
         # Sparse or oddly laid-out pages: psm 11 finds scattered text, psm 6 reads one uniform block.
         for psm in (11, 6):
-            retry = recognize(image, dpi=dpi, psm=psm, want_pdf=workdir is not None)
-            if _score(retry.text, retry.confidence) > _score(result.text, result.confidence):
-                result = retry
-    if workdir is not None and result.pdf is not None:
-        (workdir / f"page-{number:05d}.pdf").write_bytes(result.pdf)
+            retry = _retry(recognition, prepared.recognition_dpi, psm, want_pdf)
+            if retry is not None and _score(retry) > _score(result):
+                result, notes = retry, [*prepared.steps, f"psm {psm}"]
+    turned = 0
+    unsure = prepared.analysis.orientation_confidence < UNSURE_ORIENTATION
+    if result.confidence < UNSURE_CONFIDENCE and unsure:
+        # Orientation evidence was thin: the other way up may read better.
+        flipped = _retry(recognition.rotate(180), prepared.recognition_dpi, 3, want_pdf)
+        if flipped is not None and _score(flipped) > _score(result):
+            result, turned = flipped, 180
+            notes.append("rotate 180 (retry)")
+    if want_pdf and result.pdf is not None:
+        display = prepared.display.rotate(180) if turned else prepared.display
+        page_pdf = overlay_pdf(display, prepared.display_dpi, result.pdf)
+        (workdir / f"page-{number:05d}.pdf").write_bytes(page_pdf)
     return PageReading(
         number=number,
         method="ocr",
@@ -82,11 +103,61 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         text=result.text,
         width_px=image.width,
         height_px=image.height,
+        rotation=(prepared.analysis.rotation + turned) % 360,
+        note="; ".join(notes) or None,
+        lines=[{"line": n, "confidence": round(c, 2)} for n, c in sorted(result.line_confidences.items())],
+        words=[
+            {
+                "text": w.text,
+                "confidence": w.confidence,
+                "line": w.line,
+                "box": [w.left, w.top, w.width, w.height],
+            }
+            for w in result.words
+        ],  # fmt: skip
     )
 
 
-def _score(text: str, confidence: float) -> float:
-    return len("".join(text.split())) * max(confidence, 1.0)
+def _retry(image: Image.Image, dpi: int, psm: int, want_pdf: bool) -> Recognition | None:
+    """A second opinion, given a short time: a page of noise can keep psm 11 busy for minutes."""
+    try:
+        return recognize(image, dpi=dpi, psm=psm, want_pdf=want_pdf, timeout=RETRY_TIMEOUT)
+    except RuntimeError:  # pytesseract's timeout; the first reading stands
+        return None
+
+
+def _weak(result: Recognition) -> bool:
+    return len("".join(result.text.split())) < SPARSE_CHARS or result.confidence < SPARSE_CONFIDENCE
+
+
+def _score(result: Recognition) -> float:
+    return len("".join(result.text.split())) * max(result.confidence, 1.0)
+
+
+def overlay_pdf(display: Image.Image, dpi: int, text_pdf: bytes) -> bytes:
+    """One PDF page: the page image, with tesseract's invisible text layer placed over it."""
+    import pypdfium2 as pdfium
+
+    width, height = display.width / dpi * 72, display.height / dpi * 72
+    jpeg = io.BytesIO()
+    display.save(jpeg, "JPEG", quality=80, dpi=(dpi, dpi))
+    jpeg.seek(0)
+    out = pdfium.PdfDocument.new()
+    text = pdfium.PdfDocument(text_pdf)
+    try:
+        page = out.new_page(width, height)
+        picture = pdfium.PdfImage.new(out)
+        picture.load_jpeg(jpeg, inline=False, autoclose=False)
+        picture.set_matrix(pdfium.PdfMatrix().scale(width, height))
+        page.insert_obj(picture)
+        page.insert_obj(text.page_as_xobject(0, out).as_pageobject())
+        page.gen_content()
+        buffer = io.BytesIO()
+        out.save(buffer)
+        return buffer.getvalue()
+    finally:
+        text.close()
+        out.close()
 
 
 def read_document(path: Path, workdir: Path | None = None, *, workers: int | None = None) -> DocumentReading:
@@ -99,33 +170,56 @@ def read_document(path: Path, workdir: Path | None = None, *, workers: int | Non
         workdir.mkdir(parents=True, exist_ok=True)
     source = open_source(path)
     fmt = "pdf" if isinstance(source, PdfSource) else "image"
-    workers = max(1, workers or default_workers())
+    workers = max(1, min(workers or default_workers(), len(source)))
     readings: dict[int, PageReading] = {}
     notes: dict[int, str] = {}  # why a page with a text layer was OCRed anyway
     in_flight: deque[tuple[int, Future[PageReading]]] = deque()
+    pool = _page_pool(workers) if workers > 1 else None
     try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ocr") as pool:
-            for page in source.pages():
-                if page.note:
-                    notes[page.number] = page.note
-                if page.text is not None:
-                    readings[page.number] = PageReading(page.number, "text", 100.0, page.text.strip())
-                    continue
-                image = source.render(page.number)
-                in_flight.append((page.number, pool.submit(ocr_page, image, page.number, workdir)))
-                del image
+        for page in source.pages():
+            if page.note:
+                notes[page.number] = page.note
+            if page.text is not None:
+                readings[page.number] = PageReading(page.number, "text", 100.0, page.text.strip())
+            elif pool is None:
+                readings[page.number] = ocr_page(source.render(page.number), page.number, workdir)
+            else:
+                in_flight.append((page.number, pool.submit(_ocr_in_worker, str(path), page.number, workdir)))
                 while len(in_flight) >= 2 * workers:
                     number, future = in_flight.popleft()
                     readings[number] = future.result()
-            for number, future in in_flight:
-                readings[number] = future.result()
+        for number, future in in_flight:
+            readings[number] = future.result()
         pages = [readings[n] for n in sorted(readings)]
         for page in pages:
-            page.note = notes.get(page.number)
+            if page.number in notes:
+                page.note = "; ".join(filter(None, [notes[page.number], page.note]))
         searchable = _assemble_pdf(source, pages, workdir) if workdir is not None else None
     finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
         source.close()
     return DocumentReading(file=str(path), format=fmt, pages=pages, searchable_pdf=searchable)
+
+
+def _page_pool(workers: int) -> ProcessPoolExecutor:
+    # Processes, not threads: preprocessing is Python and numpy work that would queue on the GIL.
+    # Each worker opens the file itself (PDFium handles must not cross threads or processes) and
+    # "spawn" keeps workers clean of whatever the parent holds (Airflow's task runner, sockets).
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+_WORKER_SOURCES: dict[str, PdfSource | ImageSource] = {}
+
+
+def _ocr_in_worker(path: str, number: int, workdir: Path | None) -> PageReading:
+    source = _WORKER_SOURCES.get(path)
+    if source is None:
+        for stale in _WORKER_SOURCES.values():  # one document at a time per worker
+            stale.close()
+        _WORKER_SOURCES.clear()
+        source = _WORKER_SOURCES[path] = open_source(Path(path))
+    return ocr_page(source.render(number), number, workdir)
 
 
 def _assemble_pdf(source, pages: list[PageReading], workdir: Path) -> Path:

@@ -63,19 +63,25 @@ def check_engine() -> str:
 def recognize(
     image: Image.Image, *, dpi: int, psm: int = 3, want_pdf: bool = True, timeout: int = 300
 ) -> Recognition:
-    """OCR one page image. Runs the tesseract CLI once for text + TSV (+ PDF with an invisible text layer)."""
+    """OCR one page image with one tesseract run: text, TSV word data and, when asked, a text-only PDF
+    page (invisible text at the image's physical size) to lay over the page image."""
     from pytesseract.pytesseract import run_tesseract
 
+    # One thread per tesseract: the page-level pool already keeps every core busy.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
-        source = Path(tmp, "page.png")
-        image.save(source, dpi=(dpi, dpi))
+        source = Path(tmp, "page.pgm")  # uncompressed: encoding a PNG would cost more than reading it
+        image.convert("L").save(source)
         base = str(Path(tmp, "out"))
+        config = f"--psm {psm} --dpi {dpi} -c tessedit_create_tsv=1"
+        if want_pdf:
+            config += " -c textonly_pdf=1"
         run_tesseract(
             str(source),
             base,
             extension="pdf txt" if want_pdf else "txt",
             lang=LANG,
-            config=f"--psm {psm} --dpi {dpi} -c tessedit_create_tsv=1",
+            config=config,
             timeout=timeout,
         )
         text = Path(base + ".txt").read_text(encoding="utf-8")

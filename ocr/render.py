@@ -151,3 +151,57 @@ def image_bytes(image: Image.Image, fmt: str, **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, fmt, **options)
     return buffer.getvalue()
+
+
+# Degradations: what scanners, phones and photocopiers do to a page. Used by samples and benchmarks.
+
+
+def scanned(image: Image.Image, rng, max_skew: float = 1.5, blur: float = 0.6, noise: float = 10.0):
+    """A flatbed scan: slight skew, grey paper, a little blur and sensor noise."""
+    from PIL import ImageFilter
+
+    page = image.convert("L").point(lambda v: 28 + v * 215 // 255)  # ink never black, paper never white
+    page = page.rotate(rng.uniform(-max_skew, max_skew), resample=Image.BICUBIC, fillcolor=243)
+    if blur:
+        page = page.filter(ImageFilter.GaussianBlur(blur))
+    page = _add_noise(page, rng, noise)
+    page.info["dpi"] = image.info.get("dpi", (300, 300))
+    return page
+
+
+def heavy(image: Image.Image, rng, dpi_from: int = 300, dpi_to: int = 200):
+    """A bad photocopy scanned at 200 DPI: 3-degree skew, low contrast, speckle, blur."""
+    from PIL import ImageFilter
+
+    page = image.convert("L").point(lambda v: 95 + v * 110 // 255)  # grey ink on grey paper
+    page = page.rotate(rng.uniform(-3.0, 3.0), resample=Image.BICUBIC, fillcolor=205)
+    scale = dpi_to / dpi_from
+    page = page.resize((round(page.width * scale), round(page.height * scale)), Image.LANCZOS)
+    page = page.filter(ImageFilter.GaussianBlur(0.5))
+    page = _add_noise(page, rng, 8.0)
+    page = speckle(page, rng, density=0.002)
+    page.info["dpi"] = (dpi_to, dpi_to)
+    return page
+
+
+def _add_noise(page: Image.Image, rng, sigma: float) -> Image.Image:
+    import numpy as np
+
+    generator = np.random.default_rng(rng.randrange(2**32))
+    pixels = np.asarray(page, dtype=np.float32) + generator.normal(0, sigma, (page.height, page.width))
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "L")
+
+
+def speckle(page: Image.Image, rng, density: float) -> Image.Image:
+    """Dust and toner specks: small dark dots, a few of them 2-3 px wide."""
+    import numpy as np
+
+    generator = np.random.default_rng(rng.randrange(2**32))
+    pixels = np.asarray(page).copy()
+    count = int(page.width * page.height * density / 4)
+    ys = generator.integers(0, page.height - 3, count)
+    xs = generator.integers(0, page.width - 3, count)
+    sizes = generator.integers(1, 3, count)
+    for y, x, s in zip(ys, xs, sizes, strict=True):
+        pixels[y : y + s, x : x + s] = generator.integers(40, 110)
+    return Image.fromarray(pixels, "L")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -121,6 +122,7 @@ def ocr(
         raise typer.Exit(2) from None
     failed = False
     for path in files:
+        started = time.perf_counter()
         try:
             reading = read_document(path, workers=workers)
         except (BadInput, FileNotFoundError, IsADirectoryError) as exc:
@@ -136,7 +138,11 @@ def ocr(
                 {"number": p.number, "method": p.method, "confidence": p.confidence, "text": p.text}
                 for p in reading.pages
             ]
-            print(json.dumps({"file": str(path), "pages": pages}, ensure_ascii=False), flush=True)
+            seconds = round(time.perf_counter() - started, 3)
+            print(
+                json.dumps({"file": str(path), "pages": pages, "seconds": seconds}, ensure_ascii=False),
+                flush=True,
+            )
         else:
             for p in reading.pages:
                 console.rule(f"{path} - trang {p.number} - {p.method} - {p.confidence:.1f}")

@@ -9,6 +9,7 @@ re-run skips what is done and never duplicates an object or a row.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import tempfile
 from pathlib import Path
@@ -181,6 +182,7 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
             store.put_bytes(
                 keys.text_key(document_id), reading.text.encode("utf-8"), "text/plain; charset=utf-8"
             )
+            store.put_bytes(keys.ocr_key(document_id), _ocr_detail(reading), "application/json")
     except BadInput as exc:
         _fail(item_id, document_id, DocumentStatus.REJECTED, ItemStatus.REJECTED, str(exc), database_url)
         return item_id
@@ -231,6 +233,15 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
         item.status, item.reason = document.status, document.status_reason
     log.info("document %s: %d pages", document_id, len(reading.pages))  # ids only: no names in logs
     return item_id
+
+
+def _ocr_detail(reading) -> bytes:
+    pages = [
+        {"number": p.number, "method": p.method, "confidence": p.confidence, "rotation": p.rotation,
+         "note": p.note, "lines": p.lines, "words": p.words}
+        for p in reading.pages
+    ]  # fmt: skip
+    return json.dumps({"pages": pages}, ensure_ascii=False).encode("utf-8")
 
 
 def _fail(item_id, document_id, doc_status, item_status, reason, database_url) -> None:

@@ -18,3 +18,8 @@ def searchable_key(document_id: str) -> str:
 
 def text_key(document_id: str) -> str:
     return f"documents/{document_id}/text.txt"
+
+
+def ocr_key(document_id: str) -> str:
+    """Per-page, per-line and per-word confidences and boxes from the OCR engine (JSON)."""
+    return f"documents/{document_id}/ocr.json"

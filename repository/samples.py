@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFilter
 
-from ocr.render import Line, born_digital_pdf, image_bytes, render_card, render_page
+from ocr.render import Line, born_digital_pdf, image_bytes, render_card, render_page, scanned
 
 MOTTO = [
     Line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "center", "bold"),
@@ -232,17 +232,6 @@ def construction_permit(p: Person) -> list[Line]:
     ]
 
 
-def scanned(image: Image.Image, rng: random.Random, angle: float = 0.6) -> Image.Image:
-    """A flatbed scan: a slight skew, a grey paper tone and sensor noise."""
-    page = image.convert("L").rotate(
-        rng.uniform(-angle, angle), expand=False, fillcolor=255, resample=Image.BICUBIC
-    )
-    noise = Image.effect_noise(page.size, 12).point(lambda v: v - 128 + 0)
-    page = Image.blend(page, Image.merge("L", [noise]), 0.04).point(lambda v: min(v, 246))
-    page.info["dpi"] = image.info.get("dpi", (300, 300))
-    return page
-
-
 def phone_photo(card: Image.Image, rng: random.Random) -> Image.Image:
     """A phone photo of a card on a desk: uneven light, a tilt, JPEG softness."""
     w, h = card.size
@@ -286,10 +275,10 @@ def generate(directory: Path, seed: int = 20261123) -> Path:
         phone_photo(render_card(cccd(HUONG)), rng), "JPEG", quality=88
     )
     files["hs01_xac_nhan_tinh_trang_hon_nhan.pdf"] = image_pdf(
-        [scanned(render_page(p), rng) for p in marital_status(HUONG)]
+        [scanned(render_page(p), rng, max_skew=0.6, noise=6.0) for p in marital_status(HUONG)]
     )
     files["hs02_giay_khai_sinh.png"] = image_bytes(
-        scanned(render_page(birth_certificate(MINH)), rng), "PNG", dpi=(300, 300)
+        scanned(render_page(birth_certificate(MINH)), rng, max_skew=0.6, noise=6.0), "PNG", dpi=(300, 300)
     )
     files["hs03_giay_chung_nhan_dkdn.pdf"] = born_digital_pdf([business_registration()])
     files["hs03_quyet_dinh_kem_phu_luc.pdf"] = born_digital_pdf(
@@ -304,10 +293,10 @@ def generate(directory: Path, seed: int = 20261123) -> Path:
                     "Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
                 ],
             ),
-            scanned(render_page(decision_annex()), rng),
+            scanned(render_page(decision_annex()), rng, max_skew=0.6, noise=6.0),
         ]
     )
-    land = [scanned(render_page(p), rng) for p in land_use_certificate(MINH)]
+    land = [scanned(render_page(p), rng, max_skew=0.6, noise=6.0) for p in land_use_certificate(MINH)]
     files["hs04_giay_chung_nhan_qsdd.tif"] = image_bytes(
         land[0], "TIFF", save_all=True, append_images=land[1:], compression="tiff_lzw", dpi=(300, 300)
     )
@@ -338,7 +327,7 @@ def generate(directory: Path, seed: int = 20261123) -> Path:
 
     citizen_a = ("citizen", HUONG.personal_id, HUONG.name)
     citizen_b = ("citizen", MINH.personal_id, MINH.name)
-    company = ("organization", COMPANY[1], COMPANY[0].title().replace("Tnhh", "TNHH"))
+    company = ("organization", COMPANY[1], "Công ty TNHH Thương mại Sen Vàng")
     rows = [
         (
             "hs01_cccd_chup_dien_thoai.jpg",

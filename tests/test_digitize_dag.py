@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 import sqlite3
@@ -14,6 +15,7 @@ import pdfplumber
 import pytest
 from sqlalchemy import func, select
 
+from repository import keys
 from repository.catalog import BatchItem, CaseDocument, CaseFile, Document, DocumentStatus, Owner, Page
 from repository.db import session_scope
 from repository.digitize import sha256_file
@@ -86,6 +88,8 @@ def test_full_run_on_embedded_default(home: Path, sample_batch: Path) -> None:
             assert doc.status in (DocumentStatus.DIGITIZED, DocumentStatus.NEEDS_REVIEW)
             assert store.exists(doc.original_key) and doc.sha256 in doc.original_key
             assert store.exists(doc.searchable_key) and store.exists(doc.text_key)
+            detail = json.loads(store.get_bytes(keys.ocr_key(doc.id)))
+            assert [p["number"] for p in detail["pages"]] == [p.number for p in doc.pages]
             assert doc.digitized_at is not None and doc.page_count == len(doc.pages)
         # The re-submitted CCCD: one document, linked to two cases.
         cccd_sha = sha256_file(sample_batch / "hs05_cccd_nop_lai.jpg")
@@ -159,7 +163,7 @@ def test_run_on_postgresql_and_s3(
     store = open_store()
     keys = sorted(store.list())
     assert len([k for k in keys if k.startswith("originals/")]) == 2
-    assert len([k for k in keys if k.startswith("documents/")]) == 4
+    assert len([k for k in keys if k.startswith("documents/")]) == 6  # searchable PDF, text, OCR detail
     counts = _counts()
     assert run_dag(conf={"inbox": str(inbox)}).state == "success"
     assert _counts() == counts and sorted(store.list()) == keys

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ocr.engine import check_engine
+from ocr.metrics import cer
 from ocr.pages import BadInput, assess_text_layer, detect_format, open_source
 from ocr.render import Line, born_digital_pdf, image_bytes, render_page
 
@@ -25,19 +26,6 @@ PAGE = [
          "sáu tháng kể từ ngày cấp."),
 ]  # fmt: skip
 REFERENCE = " ".join(" ".join(line.text.split()) for line in PAGE)
-
-
-def cer(reference: str, hypothesis: str) -> float:
-    """Character error rate on NFC text with whitespace folded (Levenshtein distance / length)."""
-    ref = " ".join(unicodedata.normalize("NFC", reference).split())
-    hyp = " ".join(unicodedata.normalize("NFC", hypothesis).split())
-    previous = list(range(len(hyp) + 1))
-    for i, rc in enumerate(ref, 1):
-        current = [i]
-        for j, hc in enumerate(hyp, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (rc != hc)))
-        previous = current
-    return previous[-1] / max(len(ref), 1)
 
 
 def sohoa(*args: str) -> subprocess.CompletedProcess:
@@ -122,3 +110,51 @@ def test_multipage_tiff_and_jpeg(tmp_path: Path) -> None:
     jpeg = tmp_path / "photo.jpeg"
     jpeg.write_bytes(image_bytes(first.convert("RGB"), "JPEG", quality=85))
     assert detect_format(jpeg) == "jpeg"
+
+
+def test_rotated_and_skewed_scan_reads_upright(tmp_path: Path) -> None:
+    from random import Random
+
+    from ocr.render import scanned
+
+    page = tmp_path / "lật ngược.png"
+    scanned(render_page(PAGE), Random(5), max_skew=2.0).rotate(180).save(page, dpi=(300, 300))
+    done = sohoa("ocr", str(page), "--json")
+    assert done.returncode == 0, done.stderr
+    [p] = json.loads(done.stdout)["pages"]
+    assert cer(REFERENCE, p["text"]) < 0.01
+
+
+def test_garbage_text_layer_is_ocred_with_reason(tmp_path: Path) -> None:
+    from ocr.document import read_document
+
+    # Without its ToUnicode map a font's glyphs cannot be mapped back to text: a garbage layer.
+    data = born_digital_pdf([PAGE]).replace(b"/ToUnicode", b"/ToUnicodX")
+    pdf = tmp_path / "garbage.pdf"
+    pdf.write_bytes(data)
+    reading = read_document(pdf, tmp_path / "work")
+    [page] = reading.pages
+    assert page.method == "ocr" and "garbage" in (page.note or "")
+    assert cer(REFERENCE, page.text) < 0.01
+
+
+def test_searchable_pdf_has_page_image_and_placed_text(tmp_path: Path) -> None:
+    import pdfplumber
+    import pypdfium2 as pdfium
+
+    from ocr.document import read_document
+
+    scan = tmp_path / "scan.png"
+    render_page(PAGE).rotate(90, expand=True).save(scan, dpi=(300, 300))
+    reading = read_document(scan, tmp_path / "work")
+    assert reading.pages[0].rotation == 270 and reading.pages[0].words
+    with pdfplumber.open(reading.searchable_pdf) as pdf:
+        [page] = pdf.pages
+        assert (round(page.width), round(page.height)) == (595, 842)  # upright A4 in points
+        assert len(page.images) == 1
+        title = [w for w in page.extract_words() if w["text"] == "TÌNH"]
+        assert title, "the title's words are in the text layer"
+        # The title is centred near the top of the page, where the image shows it.
+        assert 150 < title[0]["x0"] < 450 and title[0]["top"] < 200
+    rendered = pdfium.PdfDocument(str(reading.searchable_pdf))[0].render(scale=0.5).to_pil().convert("L")
+    assert rendered.getextrema()[0] < 100  # the page image shows ink, not an empty page

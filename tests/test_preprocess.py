@@ -1,0 +1,88 @@
+"""Page preprocessing decisions on rendered Vietnamese pages: orientation, skew, size, speckle."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from PIL import Image
+
+from ocr.preprocess import DESKEW_MIN, analyse, prepare
+from ocr.render import Line, heavy, render_page, scanned
+
+LINES = [
+    Line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "center", "bold"),
+    Line("Độc lập - Tự do - Hạnh phúc", "center", "bold"),
+    Line("QUYẾT ĐỊNH", "center", "bold", 14, 14),
+    *[
+        Line("Điều 1. Chấp thuận cho Công ty TNHH Thương mại Sen Vàng thay đổi địa điểm kinh doanh về số 9 "
+             "phố Tràng Thi, phường Hoàn Kiếm, thành phố Hà Nội kể từ ngày ký.", space_before=4)
+        for _ in range(6)
+    ],
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def page() -> Image.Image:
+    return render_page(LINES, dpi=300)
+
+
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_orientation(page: Image.Image, turn: int) -> None:
+    analysis = analyse(page.rotate(turn, expand=True), 300)
+    assert (turn + analysis.rotation) % 360 == 0
+    assert analysis.orientation_confidence > 0.3
+
+
+@pytest.mark.parametrize("angle", [-5.0, -2.3, 1.2, 4.5])
+def test_deskew(page: Image.Image, angle: float) -> None:
+    skewed = page.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
+    analysis = analyse(skewed, 300)
+    assert analysis.rotation == 0
+    assert analysis.skew == pytest.approx(-angle, abs=0.25)
+    prepared = prepare(skewed, 300)
+    if abs(angle) >= DESKEW_MIN:
+        assert any(step.startswith("deskew") for step in prepared.steps)
+        assert abs(analyse(prepared.recognition, 300).skew) <= 0.2
+    else:  # tesseract reads small skews better than a resampled page
+        assert not any(step.startswith("deskew") for step in prepared.steps)
+
+
+def test_clean_page_is_left_alone(page: Image.Image) -> None:
+    prepared = prepare(page, 300)
+    assert prepared.steps == []
+    assert prepared.recognition_dpi == 300 and prepared.display.size == page.size
+
+
+def test_low_resolution_is_upsampled_and_speckle_removed(page: Image.Image) -> None:
+    degraded = heavy(page, random.Random(3))
+    prepared = prepare(degraded, 200)
+    assert any(step.startswith("upsample") for step in prepared.steps), prepared.steps
+    assert any(step.startswith("despeckle") for step in prepared.steps), prepared.steps
+    assert prepared.recognition_dpi > 250
+    # Geometry is shared: same physical size for the display and the recognition image.
+    assert prepared.recognition.width / prepared.recognition_dpi == pytest.approx(
+        prepared.display.width / prepared.display_dpi, rel=0.01
+    )
+
+
+def test_blank_noisy_page_is_not_turned() -> None:
+    blank = scanned(Image.new("L", (2480, 3508), 255), random.Random(1), noise=14.0)
+    analysis = analyse(blank, 300)
+    assert analysis.rotation == 0 and analysis.skew == 0
+
+
+def test_colour_photo_keeps_colour_on_display(page: Image.Image) -> None:
+    photo = page.convert("RGB").rotate(180)
+    prepared = prepare(photo, 300)
+    assert prepared.display.mode == "RGB" and prepared.recognition.mode == "L"
+    assert prepared.analysis.rotation == 180
+
+
+def test_dark_scanner_border_is_cleaned(page: Image.Image) -> None:
+    framed = page.copy()
+    framed.paste(0, (0, 0, framed.width, 60))
+    framed.paste(0, (0, 0, 50, framed.height))
+    prepared = prepare(framed, 300)
+    assert "border cleanup" in prepared.steps
+    assert prepared.recognition.getpixel((10, 10)) > 200
