@@ -59,6 +59,12 @@ def digitize_case_files():
 
         return read_pages(item_id)
 
+    @task(map_index_template="{{ item_id }}")
+    def understand(item_id: str) -> str:
+        from repository.digitize import understand_document
+
+        return understand_document(item_id)
+
     @task(trigger_rule="all_done")
     def summarize(batch_id: str, item_ids: list[str]) -> dict:
         from repository.digitize import finish_batch
@@ -71,7 +77,8 @@ def digitize_case_files():
 
     batch_id = register_batch()
     stored = store_original.expand(item_id=list_items(batch_id))
-    summarize(batch_id, read_pages.expand(item_id=stored))
+    read = read_pages.expand(item_id=stored)
+    summarize(batch_id, understand.expand(item_id=read))
 
 
 digitize_case_files()

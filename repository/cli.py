@@ -151,5 +151,51 @@ def ocr(
         raise typer.Exit(1)
 
 
+@app.command()
+def extract(
+    files: Annotated[list[Path], typer.Argument(help="Tệp PDF hoặc ảnh / PDF or image files")],
+    as_json: Annotated[bool, typer.Option("--json", help="Một đối tượng JSON mỗi dòng / JSON lines")] = False,
+    declared: Annotated[
+        str | None, typer.Option(help="Loại khai báo (gợi ý) / declared type, a hint")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Số tiến trình OCR / OCR workers (default: cores)")
+    ] = None,
+) -> None:
+    """Nhận biết loại giấy tờ và trích xuất trường / document type and fields of ad-hoc files."""
+    from ocr.document import read_document
+    from ocr.pages import BadInput
+    from ocr.understand import understand
+
+    failed = False
+    for path in files:
+        try:
+            reading = read_document(path, workers=workers)
+        except (BadInput, FileNotFoundError, IsADirectoryError) as exc:
+            failed = True
+            reason = str(exc) if isinstance(exc, BadInput) else "không đọc được tệp / cannot read file"
+            if as_json:
+                print(json.dumps({"file": str(path), "error": reason}, ensure_ascii=False), flush=True)
+            else:
+                err.print(f"[red]{path}: {reason}[/red]")
+            continue
+        result = understand([(p.number, p.text, p.confidence) for p in reading.pages], declared=declared)
+        if as_json:
+            print(json.dumps({"file": str(path)} | result.as_json(), ensure_ascii=False), flush=True)
+            continue
+        kind = result.document_type
+        table = Table(title=f"{path} - {kind.name if kind else 'không rõ loại / unknown type'}"
+                      f" ({result.type_confidence:.2f})")  # fmt: skip
+        for column in ("Trường / field", "Giá trị / value", "Tin cậy", "Trang", "Dòng"):
+            table.add_column(column)
+        for name, f in result.fields.items():
+            table.add_row(name, f.value, f"{f.confidence:.2f}", str(f.page), str(f.line))
+        console.print(table)
+        if result.missing:
+            console.print(f"[yellow]Thiếu / missing: {', '.join(result.missing)}[/yellow]")
+    if failed:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     sys.exit(app())

@@ -255,3 +255,99 @@ def _fail(item_id, document_id, doc_status, item_status, reason, database_url) -
 def finish_batch(batch_id: str, database_url: str | None = None) -> None:
     with session_scope(database_url) as session:
         session.get(Batch, batch_id).finished_at = utcnow()
+
+
+def understand_document(item_id: str, database_url: str | None = None) -> str:
+    """Type, fields, validity, result code and owner check for the item's document (text only: cheap)."""
+    from ocr.understand import document_types, fold, understand
+
+    with session_scope(database_url) as session:
+        item = session.get(BatchItem, item_id)
+        if item.status in (ItemStatus.REJECTED, ItemStatus.FAILED) or item.document_id is None:
+            return item_id
+        document = session.get(Document, item.document_id)
+        if document.fields is not None or document.status not in DONE:
+            item.status, item.reason = document.status, document.status_reason
+            return item_id  # understood by an earlier run, or not read yet
+        owner = session.get(Owner, document.owner_id)
+        reading = understand(
+            [(p.number, p.text, p.confidence) for p in document.pages],
+            declared=document.declared_type or item.declared_type,
+        )
+        kind = document_types().get(reading.type or "")
+        fields = reading.fields
+        reasons = []
+        review_below = threshold("pages", "review_confidence")
+        low = [p.number for p in document.pages if p.method == "ocr" and p.confidence < review_below]
+        if low:
+            reasons.append(f"độ tin cậy OCR thấp ở trang {', '.join(map(str, low))} / low OCR confidence")
+        if kind is None:
+            reasons.append("không nhận ra loại giấy tờ / document type not recognized")
+        elif reading.type_confidence < threshold("understanding", "review_type_confidence"):
+            reasons.append("loại giấy tờ chưa chắc chắn / uncertain document type")
+        if reading.contradicted:
+            reasons.append(
+                f"loại khai báo '{reading.declared_type}' khác nội dung '{reading.type}'"
+                " / declared type contradicted"
+            )
+        if reading.missing:
+            reasons.append(f"thiếu trường bắt buộc / missing required fields: {', '.join(reading.missing)}")
+        printed_ids = {"citizen": "personal_id", "organization": "tax_code"}
+        printed = fields.get(printed_ids.get(owner.kind, ""))
+        if printed is not None and printed.value != owner.identifier:
+            reasons.append(
+                "định danh trên giấy tờ khác chủ sở hữu / identifier on document is another owner's"
+            )
+        name = fields.get("full_name")
+        if owner.kind == "citizen" and name and owner.name and fold(name.value) != fold(owner.name):
+            reasons.append("họ tên trên giấy tờ khác chủ sở hữu / name on document is another person's")
+
+        document.doc_type_code = reading.type
+        document.doc_type_name = kind.name if kind else None
+        document.type_confidence = reading.type_confidence
+        document.fields = reading.as_json()["fields"] | (
+            {"_declared_contradicted": reading.declared_type} if reading.contradicted else {}
+        )
+        document.number = _value(fields, "number")
+        document.issue_date = _date_value(fields, "issue_date")
+        document.issuer = _value(fields, "issuer")
+        document.signer = _value(fields, "signer")
+        document.summary = _value(fields, "summary")
+        document.valid_until = _date_value(fields, "valid_until")
+        document.validity_permanent = bool(kind and kind.validity in ("permanent", "until_replaced"))
+        document.validity_scope = _value(fields, "scope")
+        if document.result_code is None:
+            document.result_code = _result_code(session, owner, kind, document)
+        document.status = DocumentStatus.NEEDS_REVIEW if reasons else DocumentStatus.DIGITIZED
+        document.status_reason = "; ".join(reasons) or None
+        item.status, item.reason = document.status, document.status_reason
+    return item_id
+
+
+def _value(fields, name: str) -> str | None:
+    return fields[name].value if name in fields else None
+
+
+def _date_value(fields, name: str):
+    from datetime import date
+
+    return date.fromisoformat(fields[name].value) if name in fields else None
+
+
+def _result_code(session: Session, owner: Owner, kind, document: Document) -> str:
+    """Mã kết quả số hóa: owner identifier, document-type code, document number, sequence.
+
+    Built the way public implementations of Circular 01/2023 build it; stored once, so re-runs keep it.
+    """
+    import re
+    import unicodedata
+
+    type_code = kind.document_code if kind else "GT.KHAC"
+    number = document.number or document.sha256[:8]
+    slug = unicodedata.normalize("NFD", number.replace("Đ", "D").replace("đ", "d"))
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", slug.encode("ascii", "ignore").decode()).strip("-").upper()
+    base = f"{owner.identifier}.{type_code}.{slug or document.sha256[:8]}"
+    sequence = 1
+    while session.scalar(select(Document.id).where(Document.result_code == f"{base}.{sequence:02d}")):
+        sequence += 1
+    return f"{base}.{sequence:02d}"

@@ -91,6 +91,14 @@ def test_full_run_on_embedded_default(home: Path, sample_batch: Path) -> None:
             detail = json.loads(store.get_bytes(keys.ocr_key(doc.id)))
             assert [p["number"] for p in detail["pages"]] == [p.number for p in doc.pages]
             assert doc.digitized_at is not None and doc.page_count == len(doc.pages)
+        # Understanding: the type the text shows (the declared one where given), a result code.
+        declared = {r["file"]: r["document_type"] for r in rows}
+        for doc in documents:
+            if declared.get(doc.filename):
+                assert doc.doc_type_code == declared[doc.filename], doc.filename
+            assert doc.result_code and doc.fields
+        assert len({d.result_code for d in documents}) == len(documents)
+        result_codes = sorted(d.result_code for d in documents)
         # The re-submitted CCCD: one document, linked to two cases.
         cccd_sha = sha256_file(sample_batch / "hs05_cccd_nop_lai.jpg")
         cccd = s.scalar(select(Document).where(Document.sha256 == cccd_sha))
@@ -119,6 +127,8 @@ def test_full_run_on_embedded_default(home: Path, sample_batch: Path) -> None:
     assert again.state == "success" and again.batch_id == outcome.batch_id
     assert _counts() == counts
     assert sorted(store.list()) == objects
+    with session_scope() as s:
+        assert sorted(s.scalars(select(Document.result_code))) == result_codes
     assert len([k for k in objects if k.startswith("originals/")]) == 8
 
     # Personal identifiers stay out of object keys, XCom and task logs.

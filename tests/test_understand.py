@@ -1,0 +1,154 @@
+"""Document type and field extraction, tolerant of OCR noise; owner checks in the pipeline stages."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from ocr.understand import document_types, fold, repair_digits, understand
+from repository.catalog import Document, DocumentStatus
+from repository.db import session_scope
+from repository.digitize import read_pages, store_original, understand_document
+from repository.intake import active_items, register_batch
+from repository.samples import HUONG, MINH
+
+MARITAL = """CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN
+Số: 215/XNTTHN
+ỦY BAN NHÂN DÂN PHƯỜNG THANH XUÂN
+Họ, chữ đệm, tên: Nguyễn Thị Hương
+Ngày, tháng, năm sinh: 12/03/1990     Giới tính: Nữ
+Số định danh cá nhân: 001190012345
+Giấy này được cấp để làm thủ tục đăng ký kết hôn, có giá trị sử dụng trong thời hạn 06 tháng.
+Thanh Xuân, ngày 02 tháng 10 năm 2026
+CHỦ TỊCH
+Lê Quang Vinh"""
+
+
+def test_catalog_has_the_ten_types_as_data() -> None:
+    types = document_types()
+    assert len(types) >= 10
+    assert not types["household_book"].reusable
+    assert types["marital_status_certificate"].validity == {"months": 6}
+
+
+def test_fold_and_digit_repair() -> None:
+    assert fold("Hồ sơ Đăng ký") == "ho so dang ky"
+    assert len(fold("Nguyễn Thị Hương")) == len("Nguyễn Thị Hương")
+    assert repair_digits("0O119OO12345") == "001190012345"
+    assert repair_digits("Hoa") == "Hoa"
+
+
+def test_marital_status_certificate_fields() -> None:
+    result = understand([(1, MARITAL, 95.0)])
+    assert result.type == "marital_status_certificate" and result.type_confidence > 0.7
+    values = {name: f.value for name, f in result.fields.items()}
+    assert values == {
+        "number": "215/XNTTHN",
+        "issuer": "ỦY BAN NHÂN DÂN PHƯỜNG THANH XUÂN",
+        "full_name": "Nguyễn Thị Hương",
+        "date_of_birth": "1990-03-12",
+        "personal_id": "001190012345",
+        "scope": "Làm thủ tục đăng ký kết hôn",
+        "issue_date": "2026-10-02",
+        "signer": "Lê Quang Vinh",
+        "valid_until": "2027-04-02",  # the type's default: 6 months from issue
+    }
+    assert result.fields["personal_id"].line == 8 and result.fields["personal_id"].page == 1
+    assert result.missing == []
+
+
+def test_ocr_noise_tolerated() -> None:
+    # Dropped tone marks, O for 0 and l for 1 in numbers, a dash date.
+    noisy = (
+        MARITAL.replace("GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN", "GIAY XAC NHAN TINH TRANG HON NHAN")
+        .replace("001190012345", "OO1l9OO12345")
+        .replace("12/03/1990", "12-03-1990")
+        .replace("ngày 02 tháng 10 năm 2026", "ngay 2 thang 10 nam 2026")
+    )
+    result = understand([(1, noisy, 80.0)])
+    assert result.type == "marital_status_certificate"
+    assert result.fields["personal_id"].value == "001190012345"
+    assert result.fields["date_of_birth"].value == "1990-03-12"
+    assert result.fields["issue_date"].value == "2026-10-02"
+    assert result.fields["personal_id"].confidence < 0.97  # OCR pages lower every field's confidence
+
+
+def test_declared_type_is_a_hint_not_the_truth() -> None:
+    result = understand([(1, MARITAL, 95.0)], declared="cccd")
+    assert result.type == "marital_status_certificate" and result.contradicted
+    agreed = understand([(1, MARITAL, 95.0)], declared="marital_status_certificate")
+    assert not agreed.contradicted and agreed.type_confidence >= result.type_confidence
+
+
+def test_id_contradicting_birth_date_is_suspect() -> None:
+    text = MARITAL.replace("12/03/1990", "12/03/1991")
+    result = understand([(1, text, 100.0)])
+    assert result.fields["personal_id"].confidence < 0.6
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("SỔ HỘ KHẨU\nHọ và tên chủ hộ: Trần Văn Hùng\nQuan hệ với chủ hộ: con", "household_book"),
+        ("BẰNG TỐT NGHIỆP ĐẠI HỌC\nBằng cử nhân\nCho: Nguyễn Thị Hương\nXếp loại: Giỏi", "diploma"),
+        (
+            "GIẤY CHỨNG NHẬN KẾT HÔN\nHọ tên chồng: Trần Văn Minh\nHọ tên vợ: Nguyễn Thị Hương",
+            "marriage_certificate",
+        ),
+        ("QUYẾT ĐỊNH\nVề việc cấp phép\nCăn cứ Luật\nĐiều 1. Cho phép", "decision"),
+    ],
+)
+def test_classification(text: str, code: str) -> None:
+    assert understand([(1, text, 90.0)]).type == code
+
+
+def _batch(inbox: Path, sample_batch: Path, rows: list[dict]) -> None:
+    inbox.mkdir()
+    for row in rows:
+        shutil.copy(sample_batch / row["file"], inbox / row["file"])
+    with open(inbox / "manifest.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _run_stages(inbox: Path) -> None:
+    batch_id = register_batch(inbox)
+    for item_id in active_items(batch_id):
+        understand_document(read_pages(store_original(item_id)))
+
+
+def test_wrong_owner_goes_to_review_never_silently_linked(
+    home: Path, tmp_path: Path, sample_batch: Path
+) -> None:
+    with open(sample_batch / "manifest.csv", encoding="utf-8") as f:
+        rows = {r["file"]: r for r in csv.DictReader(f)}
+    cccd = rows["hs01_cccd_chup_dien_thoai.jpg"] | {
+        "owner_id": MINH.personal_id,  # records staff typed the wrong person
+        "owner_name": MINH.name,
+        "case_code": "UBNL-261120-00999",
+    }
+    permit = rows["hs04_giay_phep_xay_dung.pdf"]
+    _batch(tmp_path / "inbox", sample_batch, [cccd, permit])
+    _run_stages(tmp_path / "inbox")
+    with session_scope() as s:
+        docs = {d.filename: d for d in s.scalars(select(Document))}
+        wrong = docs["hs01_cccd_chup_dien_thoai.jpg"]
+        assert wrong.status == DocumentStatus.NEEDS_REVIEW
+        assert "định danh trên giấy tờ khác chủ sở hữu" in wrong.status_reason
+        assert wrong.doc_type_code == "cccd" and wrong.fields["personal_id"]["value"] == HUONG.personal_id
+        good = docs["hs04_giay_phep_xay_dung.pdf"]
+        assert good.status == DocumentStatus.DIGITIZED, good.status_reason
+        assert good.doc_type_code == "construction_permit" and good.number == "312/GPXD"
+        assert good.valid_until.isoformat() == "2027-11-03" and good.issue_date.isoformat() == "2026-11-03"
+        assert good.result_code == f"{MINH.personal_id}.GT.GPXD.312-GPXD.01"
+        codes = {d.id: d.result_code for d in docs.values()}
+    _run_stages(tmp_path / "inbox")  # re-run: same result codes, nothing duplicated
+    with session_scope() as s:
+        assert {d.id: d.result_code for d in s.scalars(select(Document))} == codes
