@@ -196,7 +196,7 @@ _DATE_NUMERIC = re.compile(rf"(?<![\dA-Za-z])({_D}{{1,2}}){_SEP}({_D}{{1,2}}){_S
 _TWELVE = re.compile(rf"(?<![0-9A-Za-z])({_D}{{3}}[ .]?{_D}{{3}}[ .]?{_D}{{3}}[ .]?{_D}{{3}})(?![0-9])")
 _TAX = re.compile(r"(?<![0-9])([0-9OoIl]{10}(?:\s?-\s?[0-9OoIl]{3})?)(?![0-9])")
 _DOC_NUMBER = re.compile(
-    r"^\s*(?:so|so hieu|so/no\.?|no\.?)\s*[:.]?\s*([0-9OoIl][\w./\-]*(?:\s?[/\-]\s?[\w.\-]+)*)", re.I
+    r"^\s*(?:so hieu|so/no\.?|so|no\.?)\s*[:.]?\s*([0-9a-z][\w./\-]*(?:\s?[/\-]\s?[\w.\-]+)*)", re.I
 )
 _NAME_WORD = re.compile(r"^[A-ZÀ-Ỹ][a-zà-ỹA-ZÀ-Ỹ]*$")
 
@@ -240,6 +240,11 @@ def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
         return None
     rest = line.text[at:]
     folded_rest = fold(rest)
+    colon = folded_rest.find(":")
+    if 0 <= colon <= 18:  # a longer label than the one matched ("Họ và tên chủ hộ:"): skip past it
+        if re.search(r"\b(?:me|cha|vo|chong|ket hon|nguoi)\b", folded_rest[:colon]):
+            return None  # another person's name: the mother's, the spouse's
+        rest, folded_rest = rest[colon + 1 :], folded_rest[colon + 1 :]
     for stop in (" nam sinh", " gioi tinh", " ngay sinh", " chuc danh", " sinh nam", " sinh ngay"):
         cut = folded_rest.find(stop)
         if cut > 0:
@@ -248,9 +253,12 @@ def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
     return _clean_name(rest.strip(" :"))
 
 
-NAME_LABELS = ("ho, chu dem, ten:", "ho, chu dem, ten", "ho, chu dem va ten", "ho va ten / full name:",
-               "ho va ten:", "ho va ten", "ho ten:", "full name:", "cap cho: ong", "cap cho: ba",
-               "cap cho ong", "cap cho ba", "ong:", "ba:", "chu ho:")  # fmt: skip
+NAME_LABELS = (
+    "ho, chu dem, ten:", "ho, chu dem, ten", "ho, chu dem va ten", "ho va ten / full name:",
+    "ho va ten chu ho:", "ho va ten:", "ho va ten", "ho ten:", "full name:", "cap cho: ong/ba",
+    "cap cho: ong", "cap cho: ba", "cap cho ong", "cap cho ba", "cap cho:", "ong/ba:", "ong:", "ba:",
+    "chu ho:",
+)  # fmt: skip
 DOB_LABELS = ("ngay, thang, nam sinh", "ngay thang nam sinh", "ngay sinh", "date of birth", "sinh ngay")
 ID_LABELS = ("so dinh danh ca nhan", "so dinh danh", "so cccd", "so / no", "so/no", "so can cuoc")
 TAX_LABELS = ("ma so doanh nghiep", "ma so thue", "mst")
@@ -370,14 +378,40 @@ def _issuer(lines: list[Line], put) -> None:
         elif head:
             head.append(line) if line.text.upper() == line.text and len(line.text) < 40 else None
     if head:
-        put("issuer", " ".join(line.text.strip() for line in head).upper(), 0.9, head[0])
+        put("issuer", canonical_issuer(" ".join(line.text.strip() for line in head)), 0.9, head[0])
         return
     for line in lines:
         match = ISSUER_IN_TEXT.search(line.folded)
         if match and len(match.group(1).split()) >= 5:
             start, end = match.span(1)
-            put("issuer", line.text[start:end].strip().upper(), 0.8, line)
+            put("issuer", canonical_issuer(line.text[start:end]), 0.8, line)
             return
+
+
+# The words agencies are named with, as OCR tends to misspell them ("ỦY BẠN NHÂN DẪN"): a word whose
+# folded form is one of these is written the one right way.
+_AGENCY_WORDS = {fold(w): w for w in (
+    "ỦY", "BAN", "NHÂN", "DÂN", "PHƯỜNG", "XÃ", "THỊ", "TRẤN", "THÀNH", "PHỐ", "TỈNH", "SỞ", "TÀI", "CHÍNH",
+    "PHÒNG", "ĐĂNG", "KÝ", "KINH", "DOANH", "TƯ", "PHÁP", "XÂY", "DỰNG", "TRƯỜNG", "ĐẠI", "HỌC", "CÔNG",
+    "AN", "TRUNG", "TÂM", "PHỤC", "VỤ", "HÀNH", "CỤC", "BỘ", "HỘI", "ĐỒNG",
+)}  # fmt: skip
+
+
+_PLACE_FOLLOWS = {"phuong", "xa", "pho", "tinh", "tran", "quan", "huyen"}
+
+
+def canonical_issuer(text: str) -> str:
+    words = " ".join(text.split()).upper().split()
+    # Only the agency words are corrected: the place name after "PHƯỜNG", "XÃ", "THÀNH PHỐ"... is
+    # left as read ("THANH XUÂN" must not become "THÀNH XUÂN").
+    fixed, in_place = [], False
+    for word in words:
+        key = fold(word)
+        if not in_place and key in _AGENCY_WORDS:
+            word = _AGENCY_WORDS[key]
+        in_place = in_place or key in _PLACE_FOLLOWS or key not in _AGENCY_WORDS
+        fixed.append(word)
+    return " ".join(fixed)
 
 
 def _signer(lines: list[Line], put) -> None:
@@ -411,3 +445,15 @@ def understand(pages: list[tuple[int, str, float]], declared: str | None = None)
     lines = split_lines(pages)
     code, confidence, contradicted = classify(lines, declared)
     return Understanding(code, confidence, declared, contradicted, extract(lines, code))
+
+
+def owner_conflicts(reading: Understanding, owner_kind: str, identifier: str, name: str | None) -> list[str]:
+    """Why this document may not be the given owner's: the identifier or name printed on it differ."""
+    reasons = []
+    printed = reading.fields.get({"citizen": "personal_id", "organization": "tax_code"}.get(owner_kind, ""))
+    if printed is not None and printed.value != identifier:
+        reasons.append("định danh trên giấy tờ khác chủ sở hữu / identifier on document is another owner's")
+    printed_name = reading.fields.get("full_name")
+    if owner_kind == "citizen" and printed_name and name and fold(printed_name.value) != fold(name):
+        reasons.append("họ tên trên giấy tờ khác chủ sở hữu / name on document is another person's")
+    return reasons

@@ -259,7 +259,7 @@ def finish_batch(batch_id: str, database_url: str | None = None) -> None:
 
 def understand_document(item_id: str, database_url: str | None = None) -> str:
     """Type, fields, validity, result code and owner check for the item's document (text only: cheap)."""
-    from ocr.understand import document_types, fold, understand
+    from ocr.understand import document_types, owner_conflicts, understand
 
     with session_scope(database_url) as session:
         item = session.get(BatchItem, item_id)
@@ -292,15 +292,7 @@ def understand_document(item_id: str, database_url: str | None = None) -> str:
             )
         if reading.missing:
             reasons.append(f"thiếu trường bắt buộc / missing required fields: {', '.join(reading.missing)}")
-        printed_ids = {"citizen": "personal_id", "organization": "tax_code"}
-        printed = fields.get(printed_ids.get(owner.kind, ""))
-        if printed is not None and printed.value != owner.identifier:
-            reasons.append(
-                "định danh trên giấy tờ khác chủ sở hữu / identifier on document is another owner's"
-            )
-        name = fields.get("full_name")
-        if owner.kind == "citizen" and name and owner.name and fold(name.value) != fold(owner.name):
-            reasons.append("họ tên trên giấy tờ khác chủ sở hữu / name on document is another person's")
+        reasons += owner_conflicts(reading, owner.kind, owner.identifier, owner.name)
 
         document.doc_type_code = reading.type
         document.doc_type_name = kind.name if kind else None
