@@ -260,6 +260,7 @@ def finish_batch(batch_id: str, database_url: str | None = None) -> None:
 def understand_document(item_id: str, database_url: str | None = None) -> str:
     """Type, fields, validity, result code and owner check for the item's document (text only: cheap)."""
     from ocr.understand import document_types, owner_conflicts, understand
+    from repository.reuse import link_versions
 
     with session_scope(database_url) as session:
         item = session.get(BatchItem, item_id)
@@ -313,6 +314,9 @@ def understand_document(item_id: str, database_url: str | None = None) -> str:
         document.status = DocumentStatus.NEEDS_REVIEW if reasons else DocumentStatus.DIGITIZED
         document.status_reason = "; ".join(reasons) or None
         item.status, item.reason = document.status, document.status_reason
+        if reading.type:
+            session.flush()
+            link_versions(session, owner.id, reading.type)
     return item_id
 
 

@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pdfplumber
@@ -19,6 +20,7 @@ from repository import keys
 from repository.catalog import BatchItem, CaseDocument, CaseFile, Document, DocumentStatus, Owner, Page
 from repository.db import session_scope
 from repository.digitize import sha256_file
+from repository.reuse import reuse_check
 from repository.runner import DAG_ID, dags_folder, run_dag
 from repository.samples import HUONG, MINH
 from repository.storage import open_store
@@ -120,6 +122,22 @@ def test_full_run_on_embedded_default(home: Path, sample_batch: Path) -> None:
             assert "Điều" in (pdf.pages[-1].extract_text() or "") or "PHỤ LỤC" in (
                 pdf.pages[-1].extract_text() or ""
             )
+
+    # The officer's flow: a new marriage application for Hương needs neither document again...
+    report = reuse_check("citizen", HUONG.personal_id, procedure="HT.KETHON", on=date(2026, 11, 23))
+    assert [(o.requirement.type, o.satisfied) for o in report.outcomes] == [
+        ("cccd", True),
+        ("marital_status_certificate", True),
+    ]
+    # ... but half a year later the marital status certificate has expired.
+    later = reuse_check("citizen", HUONG.personal_id, procedure="HT.KETHON", on=date(2027, 5, 1))
+    assert [o.reason for o in later.outcomes] == [None, "expired"]
+    # A land-use certificate is reused only once a steward approved it.
+    permit = reuse_check("citizen", MINH.personal_id, procedure="XD.GPXD", on=date(2026, 11, 23))
+    assert [(o.requirement.type, o.reason) for o in permit.outcomes] == [
+        ("land_use_certificate", "in_review"),
+        ("cccd", "none_on_file"),
+    ]
 
     # Re-running the same batch changes nothing: no duplicate row, no duplicate object.
     counts, objects = _counts(), sorted(store.list())

@@ -1,0 +1,211 @@
+"""Reuse: which documents an applicant need not bring again, and why the others must be brought.
+
+For each document a procedure requires, the owner's repository either holds one that satisfies it
+(recognized type, digitized or approved - approved only where the type requires review - not
+superseded by a newer version, valid on the date, fresh enough) or the answer says why none does.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ocr.understand import document_types
+from repository.catalog import Document, DocumentStatus, Owner
+from repository.db import session_scope
+
+# Why a requirement is not satisfied, most actionable first; codes are stable for API clients.
+REASONS = {
+    "never_reusable": "loại giấy tờ không được tái sử dụng / never reusable",
+    "in_review": "giấy tờ đang chờ kiểm tra / in review",
+    "rejected": "giấy tờ đã bị từ chối / rejected",
+    "expired": "giấy tờ đã hết hiệu lực / expired",
+    "too_old": "giấy tờ cấp quá thời hạn cho phép / issued too long ago",
+    "superseded": "giấy tờ đã được thay thế bằng bản mới hơn / superseded",
+    "none_on_file": "kho dữ liệu chưa có giấy tờ này / none on file",
+}
+
+
+class UnknownProcedure(KeyError):
+    def __str__(self) -> str:
+        return f"không có thủ tục mã '{self.args[0]}' / unknown procedure code"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    type: str
+    max_age_months: int | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str
+    name: str
+    requires: tuple[Requirement, ...]
+
+
+@cache
+def procedures() -> dict[str, Procedure]:
+    with resources.files("repository.data").joinpath("procedures.json").open(encoding="utf-8") as f:
+        raw = json.load(f)["procedures"]
+    return {
+        p["code"]: Procedure(p["code"], p["name"], tuple(Requirement(**r) for r in p["requires"]))
+        for p in raw
+    }
+
+
+@dataclass
+class Outcome:
+    requirement: Requirement
+    satisfied: bool
+    document_id: str | None = None
+    result_code: str | None = None
+    reason: str | None = None  # a REASONS code when not satisfied
+
+    def as_json(self) -> dict:
+        kind = document_types().get(self.requirement.type)
+        return {
+            "type": self.requirement.type,
+            "type_name": kind.name if kind else None,
+            "optional": self.requirement.optional,
+            "satisfied": self.satisfied,
+            "document_id": self.document_id,
+            "result_code": self.result_code,
+            "reason": self.reason,
+            "reason_text": REASONS.get(self.reason or ""),
+        }
+
+
+@dataclass
+class ReuseReport:
+    on: date
+    procedure: str | None
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def need_not_bring(self) -> int:
+        return sum(o.satisfied for o in self.outcomes)
+
+    def as_json(self) -> dict:
+        return {
+            "on": self.on.isoformat(),
+            "procedure": self.procedure,
+            "need_not_bring": self.need_not_bring,
+            "results": [o.as_json() for o in self.outcomes],
+        }
+
+
+def months_before(day: date, months: int) -> date:
+    month = day.month - 1 - months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _why_not(doc: Document, requirement: Requirement, on: date, superseded: set[str]) -> str | None:
+    """None when the document satisfies the requirement on ``on``, else the reason code."""
+    kind = document_types().get(requirement.type)
+    if doc.status == DocumentStatus.REJECTED:
+        return "rejected"
+    usable = {DocumentStatus.APPROVED}
+    if not (kind and kind.review):  # types that need a steward's approval are reused only once approved
+        usable.add(DocumentStatus.DIGITIZED)
+    if doc.status not in usable:
+        return "in_review"
+    if doc.id in superseded:
+        return "superseded"
+    if doc.valid_until is not None and doc.valid_until < on:
+        return "expired"
+    if requirement.max_age_months is not None and (
+        doc.issue_date is None or doc.issue_date < months_before(on, requirement.max_age_months)
+    ):
+        return "too_old"
+    return None
+
+
+def check_owner(
+    session: Session, owner: Owner, requirements: list[Requirement], on: date, procedure: str | None = None
+) -> ReuseReport:
+    report = ReuseReport(on=on, procedure=procedure)
+    wanted = {r.type for r in requirements}
+    documents = list(
+        session.scalars(
+            select(Document).where(Document.owner_id == owner.id, Document.doc_type_code.in_(wanted))
+        )
+    )
+    superseded = {d.supersedes_id for d in documents if d.supersedes_id}
+    for requirement in requirements:
+        kind = document_types().get(requirement.type)
+        if kind is not None and not kind.reusable:
+            report.outcomes.append(Outcome(requirement, False, reason="never_reusable"))
+            continue
+        candidates = sorted(
+            (d for d in documents if d.doc_type_code == requirement.type),
+            key=lambda d: (d.issue_date or date.min, d.digitized_at or d.created_at),
+            reverse=True,
+        )
+        reasons = {d.id: _why_not(d, requirement, on, superseded) for d in candidates}
+        good = [d for d in candidates if reasons[d.id] is None]
+        if good:
+            report.outcomes.append(Outcome(requirement, True, good[0].id, good[0].result_code))
+        elif not candidates:
+            report.outcomes.append(Outcome(requirement, False, reason="none_on_file"))
+        else:
+            # The most actionable reason among the owner's documents of that type.
+            codes = set(reasons.values())
+            reason = next(code for code in REASONS if code in codes)
+            report.outcomes.append(Outcome(requirement, False, reason=reason))
+    return report
+
+
+def reuse_check(
+    owner_kind: str,
+    identifier: str,
+    *,
+    procedure: str | None = None,
+    types: list[str] | None = None,
+    on: date | None = None,
+    database_url: str | None = None,
+) -> ReuseReport:
+    """What the owner need not bring for a procedure (or a list of document types) on a date."""
+    on = on or date.today()
+    if procedure is not None:
+        if procedure not in procedures():
+            raise UnknownProcedure(procedure)
+        requirements = list(procedures()[procedure].requires)
+    else:
+        requirements = [Requirement(t) for t in types or []]
+    with session_scope(database_url) as session:
+        owner = session.scalar(select(Owner).where(Owner.kind == owner_kind, Owner.identifier == identifier))
+        if owner is None:
+            return ReuseReport(
+                on, procedure, [Outcome(r, False, reason="none_on_file") for r in requirements]
+            )
+        return check_owner(session, owner, requirements, on, procedure)
+
+
+def link_versions(session: Session, owner_id: str, type_code: str) -> None:
+    """A renewed document supersedes the earlier one of the same type (identity cards, land and
+    business certificates: the types valid until replaced or until a printed expiry)."""
+    kind = document_types().get(type_code)
+    if kind is None or kind.validity not in ("until_replaced", "printed"):
+        return
+    versions = sorted(
+        (
+            d
+            for d in session.scalars(
+                select(Document).where(Document.owner_id == owner_id, Document.doc_type_code == type_code)
+            )
+            if d.status != DocumentStatus.REJECTED
+        ),
+        key=lambda d: (d.issue_date or d.valid_until or date.min, d.created_at),
+    )
+    for older, newer in zip([None, *versions], versions, strict=False):
+        newer.supersedes_id = older.id if older is not None else None
