@@ -252,5 +252,20 @@ def reuse_check_command(
     )
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe / bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng / port")] = 8000,
+) -> None:
+    """Chạy API kho dữ liệu / serve the repository API (OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from repository.api import create_app
+    from repository.db import migrate
+
+    migrate()
+    uvicorn.run(create_app(), host=host, port=port)
+
+
 def main() -> None:
     sys.exit(app())

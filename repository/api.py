@@ -1,0 +1,302 @@
+"""The repository's HTTP API for officers (FastAPI; OpenAPI at /openapi.json).
+
+Owners are addressed by an opaque owner key in URLs, never by their identifier: an officer who
+has the applicant's personal ID or tax code exchanges it for the key with POST /api/owners/lookup
+(or sends it in the body of POST /api/reuse-check). URLs end up in access logs; bodies do not.
+Responses are JSON objects, lists sit under ``results`` with paging, errors carry a machine-readable
+code and a Vietnamese message.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from repository.catalog import CaseDocument, CaseFile, Document, DocumentKind, Owner, utcnow
+from repository.db import session_scope
+from repository.identifiers import InvalidIdentifier, normalize_owner
+from repository.reuse import Requirement as ReuseRequirement
+from repository.reuse import UnknownProcedure, check_owner, procedures
+from repository.storage import ObjectNotFound, ObjectStore, open_store
+
+PRESIGNED_TTL = timedelta(minutes=5)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+class OwnerRef(BaseModel):
+    owner_kind: str = Field(description="citizen / công dân | organization / tổ chức")
+    owner_id: str = Field(description="Số định danh cá nhân hoặc mã số thuế")
+
+
+class ReuseCheckRequest(BaseModel):
+    owner_kind: str | None = None
+    owner_id: str | None = None
+    owner: str | None = Field(None, description="Khóa chủ sở hữu (opaque owner key) thay cho định danh")
+    procedure: str | None = None
+    types: list[str] | None = None
+    on: date | None = None
+
+
+class AttachRequest(BaseModel):
+    document_id: str
+    role: Literal["component", "result"] = DocumentKind.COMPONENT
+    attached_by: str = Field(description="Cán bộ đính kèm / officer attaching the document")
+    procedure_code: str | None = Field(None, description="Mã thủ tục, khi hồ sơ mới chưa có trong kho")
+    agency_code: str | None = None
+
+
+def _document_json(doc: Document, origin: CaseFile | None) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "result_code": doc.result_code,
+        "type": doc.doc_type_code,
+        "type_name": doc.doc_type_name,
+        "type_confidence": doc.type_confidence,
+        "kind": doc.kind,
+        "number": doc.number,
+        "issue_date": doc.issue_date.isoformat() if doc.issue_date else None,
+        "issuer": doc.issuer,
+        "signer": doc.signer,
+        "summary": doc.summary,
+        "validity": {
+            "valid_until": doc.valid_until.isoformat() if doc.valid_until else None,
+            "permanent": doc.validity_permanent,
+            "scope": doc.validity_scope,
+        },
+        "status": doc.status,
+        "status_reason": doc.status_reason,
+        "confidence": {"mean": doc.mean_confidence, "lowest": doc.min_confidence},
+        "fields": {k: v for k, v in (doc.fields or {}).items() if not k.startswith("_")},
+        "pages": doc.page_count,
+        "provenance": {
+            "case_code": origin.case_code if origin else None,
+            "procedure_code": doc.procedure_code,
+            "digitized_by": doc.digitized_by,
+            "digitized_at": _iso(doc.digitized_at),
+        },
+        "supersedes": doc.supersedes_id,
+    }
+
+
+def create_app(database_url: str | None = None, store: ObjectStore | None = None) -> FastAPI:
+    app = FastAPI(
+        title="sohoa - Kho dữ liệu số hóa / digitized records repository",
+        version="0.1.0",
+        description="Tra cứu, tái sử dụng và tải giấy tờ đã số hóa của tổ chức, cá nhân.",
+    )
+    objects = {"store": store}
+
+    def get_store() -> ObjectStore:
+        if objects["store"] is None:
+            objects["store"] = open_store()
+        return objects["store"]
+
+    @app.exception_handler(ApiError)
+    async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]} for e in exc.errors()]
+        body = {"error": {"code": "invalid_request", "message": "Yêu cầu không hợp lệ", "details": details}}
+        return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        message = {404: "Không tìm thấy / not found", 405: "Phương thức không được hỗ trợ"}.get(
+            exc.status_code, str(exc.detail)
+        )
+        return JSONResponse(
+            {"error": {"code": f"http_{exc.status_code}", "message": message}}, exc.status_code
+        )
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok"}
+
+    @app.post("/api/owners/lookup")
+    def lookup_owner(body: OwnerRef) -> dict:
+        """Đổi định danh lấy khóa chủ sở hữu / exchange an identifier for the opaque owner key."""
+        kind, identifier = _owner_identity(body.owner_kind, body.owner_id)
+        with session_scope(database_url) as session:
+            owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
+            if owner is None:
+                raise ApiError(404, "owner_not_found", "Chưa có chủ sở hữu này trong kho / no such owner")
+            return {"owner": owner.id, "kind": owner.kind, "name": owner.name}
+
+    @app.get("/api/owners/{owner}/documents")
+    def owner_documents(
+        owner: str,
+        valid_on: date | None = None,
+        type: str | None = None,  # noqa: A002 - the API's parameter name
+        status: str | None = None,
+        page: int = Query(1, ge=1),
+        page_size: int = Query(50, ge=1, le=200),
+    ) -> dict:
+        with session_scope(database_url) as session:
+            if session.get(Owner, owner) is None:
+                raise ApiError(404, "owner_not_found", "Không tìm thấy chủ sở hữu / no such owner")
+            query = select(Document).where(Document.owner_id == owner)
+            if type:
+                query = query.where(Document.doc_type_code == type)
+            if status:
+                query = query.where(Document.status == status)
+            if valid_on:
+                query = query.where((Document.valid_until.is_(None)) | (Document.valid_until >= valid_on))
+            total = session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = session.scalars(
+                query.order_by(Document.issue_date.desc().nulls_last(), Document.created_at.desc())
+                .offset((page - 1) * page_size)
+                .limit(page_size)
+            ).all()
+            origins = _origins(session, rows)
+            return {
+                "results": [_document_json(d, origins.get(d.origin_case_id)) for d in rows],
+                "page": page,
+                "page_size": page_size,
+                "total": total,
+            }
+
+    @app.post("/api/reuse-check")
+    def reuse_check(body: ReuseCheckRequest) -> dict:
+        if not body.procedure and not body.types:
+            raise ApiError(422, "no_requirements", "Cần mã thủ tục hoặc danh sách loại giấy tờ")
+        if body.procedure and body.procedure not in procedures():
+            raise ApiError(404, "unknown_procedure", str(UnknownProcedure(body.procedure)))
+        requirements = (
+            list(procedures()[body.procedure].requires)
+            if body.procedure
+            else [ReuseRequirement(t) for t in body.types or []]
+        )
+        with session_scope(database_url) as session:
+            if body.owner:
+                owner = session.get(Owner, body.owner)
+            elif body.owner_kind and body.owner_id:
+                kind, identifier = _owner_identity(body.owner_kind, body.owner_id)
+                owner = session.scalar(
+                    select(Owner).where(Owner.kind == kind, Owner.identifier == identifier)
+                )
+            else:
+                raise ApiError(422, "no_owner", "Cần khóa chủ sở hữu hoặc loại + định danh / owner required")
+            on = body.on or date.today()
+            if owner is None:
+                outcomes = [
+                    {"type": r.type, "satisfied": False, "reason": "none_on_file"} for r in requirements
+                ]
+                return {
+                    "on": on.isoformat(),
+                    "procedure": body.procedure,
+                    "need_not_bring": 0,
+                    "results": outcomes,
+                }
+            report = check_owner(session, owner, requirements, on, body.procedure)
+            return report.as_json() | {"owner": owner.id}
+
+    @app.post("/api/cases/{case}/documents", status_code=201)
+    def attach(case: str, body: AttachRequest) -> dict:
+        """Đính kèm giấy tờ có sẵn vào hồ sơ mới: một liên kết, không sao chép / a link, not a copy."""
+        with session_scope(database_url) as session:
+            document = session.get(Document, body.document_id)
+            if document is None:
+                raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
+            case_file = session.scalar(select(CaseFile).where(CaseFile.case_code == case))
+            if case_file is None:
+                if not body.procedure_code:
+                    raise ApiError(404, "case_not_found", "Chưa có hồ sơ này; cần procedure_code để tạo")
+                case_file = CaseFile(case_code=case, procedure_code=body.procedure_code,
+                                     agency_code=body.agency_code, owner_id=document.owner_id)  # fmt: skip
+                session.add(case_file)
+                session.flush()
+            if case_file.owner_id != document.owner_id:
+                raise ApiError(409, "owner_mismatch", "Giấy tờ thuộc chủ sở hữu khác hồ sơ / another owner's")
+            link = session.get(CaseDocument, (case_file.id, document.id))
+            created = link is None
+            if created:
+                link = CaseDocument(case_id=case_file.id, document_id=document.id, role=body.role,
+                                    attached_by=body.attached_by, attached_at=utcnow())  # fmt: skip
+                session.add(link)
+            return {
+                "case_code": case,
+                "document_id": document.id,
+                "role": link.role,
+                "attached_by": link.attached_by,
+                "attached_at": _iso(link.attached_at),
+                "created": created,
+            }
+
+    @app.get("/api/documents/{document_id}")
+    def document(document_id: str) -> dict:
+        with session_scope(database_url) as session:
+            doc = session.get(Document, document_id)
+            if doc is None:
+                raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
+            cases = session.scalars(
+                select(CaseFile.case_code).join(CaseDocument).where(CaseDocument.document_id == doc.id)
+            ).all()
+            return _document_json(doc, _origins(session, [doc]).get(doc.origin_case_id)) | {
+                "cases": sorted(cases)
+            }
+
+    @app.get("/api/documents/{document_id}/file", response_model=None)
+    def document_file(
+        document_id: str, rendition: Literal["original", "searchable", "text"] = "searchable"
+    ) -> Any:
+        with session_scope(database_url) as session:
+            doc = session.get(Document, document_id)
+            if doc is None:
+                raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
+            key = {"original": doc.original_key, "searchable": doc.searchable_key, "text": doc.text_key}[
+                rendition
+            ]
+            media = {"original": doc.content_type, "searchable": "application/pdf", "text": "text/plain"}[
+                rendition
+            ]
+        if key is None:
+            raise ApiError(404, "rendition_missing", "Giấy tờ chưa có bản này / rendition not produced yet")
+        objects_store = get_store()
+        url = objects_store.presigned_url(key, PRESIGNED_TTL)
+        if url is not None:
+            return {"url": url, "expires_in": int(PRESIGNED_TTL.total_seconds())}
+        try:
+            chunks = objects_store.iter_chunks(key)
+        except ObjectNotFound:
+            raise ApiError(
+                410, "object_missing", "Tệp không còn trong kho lưu trữ / object missing"
+            ) from None
+        suffix = {"searchable": ".pdf", "text": ".txt"}.get(rendition) or "." + key.rsplit(".", 1)[-1]
+        headers = {"Content-Disposition": f'attachment; filename="{document_id}-{rendition}{suffix}"'}
+        return StreamingResponse(chunks, media_type=media or "application/octet-stream", headers=headers)
+
+    return app
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """Timestamps are UTC; SQLite hands them back without their zone."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def _owner_identity(kind: str, identifier: str) -> tuple[str, str]:
+    try:
+        return normalize_owner(kind, identifier)
+    except InvalidIdentifier as exc:
+        raise ApiError(422, "invalid_identifier", str(exc)) from None
+
+
+def _origins(session, documents) -> dict[str, CaseFile]:
+    ids = {d.origin_case_id for d in documents if d.origin_case_id}
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(select(CaseFile).where(CaseFile.id.in_(ids)))}

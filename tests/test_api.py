@@ -1,0 +1,177 @@
+"""The repository API on SQLite and PostgreSQL (local store) and the file endpoint on S3."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from repository.api import create_app
+from repository.catalog import CaseDocument, CaseFile, Document, DocumentStatus, Owner
+from repository.db import migrate, session_scope
+from repository.storage import LocalStore
+
+PID = "001190012345"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    migrate(url)
+    return url
+
+
+def _seed(url: str, store) -> dict[str, str]:
+    store.put_bytes("originals/ab/abc.pdf", b"%PDF-1.7 original")
+    store.put_bytes("documents/d/searchable.pdf", b"%PDF-1.7 searchable")
+    store.put_bytes("documents/d/text.txt", "Giấy xác nhận tình trạng hôn nhân".encode())
+    with session_scope(url) as s:
+        owner = Owner(kind="citizen", identifier=PID, name="Nguyễn Thị Hương")
+        other = Owner(kind="citizen", identifier="079085004321", name="Trần Văn Minh")
+        s.add_all([owner, other])
+        s.flush()
+        case = CaseFile(case_code="UBTX-261002-00017", procedure_code="HT.KETHON", owner_id=owner.id)
+        s.add(case)
+        s.flush()
+        common = {
+            "owner_id": owner.id,
+            "origin_case_id": case.id,
+            "procedure_code": "HT.KETHON",
+            "digitized_by": "văn thư A",
+            "digitized_at": datetime(2026, 10, 3, tzinfo=UTC),
+        }
+        marital = Document(
+            sha256="a" * 64,
+            original_key="originals/ab/abc.pdf",
+            content_type="application/pdf",
+            searchable_key="documents/d/searchable.pdf",
+            text_key="documents/d/text.txt",
+            doc_type_code="marital_status_certificate",
+            doc_type_name="Giấy xác nhận tình trạng hôn nhân",
+            issue_date=date(2026, 10, 2),
+            valid_until=date(2027, 4, 2),
+            status=DocumentStatus.DIGITIZED,
+            result_code=f"{PID}.GT.XNTTHN.215-XNTTHN.01",
+            fields={"number": {"value": "215/XNTTHN", "confidence": 0.9, "page": 1, "line": 4}},
+            **common,
+        )
+        card = Document(
+            sha256="b" * 64,
+            original_key="originals/bb/b.jpg",
+            doc_type_code="cccd",
+            valid_until=date(2030, 3, 12),
+            status=DocumentStatus.NEEDS_REVIEW,
+            **common,
+        )
+        foreign = Document(
+            sha256="c" * 64,
+            original_key="originals/cc/c.pdf",
+            owner_id=other.id,
+            doc_type_code="cccd",
+            status=DocumentStatus.DIGITIZED,
+        )
+        s.add_all([marital, card, foreign])
+        s.flush()
+        s.add(CaseDocument(case_id=case.id, document_id=marital.id))
+        return {"owner": owner.id, "marital": marital.id, "card": card.id, "foreign": foreign.id}
+
+
+@pytest.fixture
+def api(db_url: str, tmp_path: Path):
+    store = LocalStore(tmp_path / "objects")
+    ids = _seed(db_url, store)
+    return TestClient(create_app(db_url, store)), ids
+
+
+def test_owner_lookup_and_documents(api) -> None:
+    client, ids = api
+    found = client.post("/api/owners/lookup", json={"owner_kind": "công dân", "owner_id": PID}).json()
+    assert found["owner"] == ids["owner"] and PID not in str(found)
+    listing = client.get(f"/api/owners/{ids['owner']}/documents").json()
+    assert listing["total"] == 2 and {d["id"] for d in listing["results"]} == {ids["marital"], ids["card"]}
+    marital = next(d for d in listing["results"] if d["id"] == ids["marital"])
+    assert marital["provenance"] == {
+        "case_code": "UBTX-261002-00017",
+        "procedure_code": "HT.KETHON",
+        "digitized_by": "văn thư A",
+        "digitized_at": "2026-10-03T00:00:00+00:00",
+    }
+    assert marital["validity"]["valid_until"] == "2027-04-02" and marital["fields"]["number"]["value"]
+    only = client.get(
+        f"/api/owners/{ids['owner']}/documents", params={"type": "cccd", "status": "needs_review"}
+    )
+    assert [d["id"] for d in only.json()["results"]] == [ids["card"]]
+    expired = client.get(f"/api/owners/{ids['owner']}/documents", params={"valid_on": "2028-01-01"}).json()
+    assert [d["id"] for d in expired["results"]] == [ids["card"]]
+    paged = client.get(f"/api/owners/{ids['owner']}/documents", params={"page_size": 1, "page": 2}).json()
+    assert len(paged["results"]) == 1 and paged["total"] == 2
+
+
+def test_reuse_check_endpoint(api) -> None:
+    client, ids = api
+    body = {"owner_kind": "citizen", "owner_id": PID, "procedure": "HT.KETHON", "on": "2026-11-23"}
+    report = client.post("/api/reuse-check", json=body).json()
+    assert report["need_not_bring"] == 1
+    assert [(r["type"], r["satisfied"], r["reason"]) for r in report["results"]] == [
+        ("cccd", False, "in_review"),
+        ("marital_status_certificate", True, None),
+    ]
+    by_key = client.post("/api/reuse-check", json={"owner": ids["owner"], "types": ["household_book"]}).json()
+    assert by_key["results"][0]["reason"] == "never_reusable"
+
+
+def test_attach_is_a_link_recorded_with_who_and_when(api, db_url: str) -> None:
+    client, ids = api
+    body = {"document_id": ids["marital"], "attached_by": "cán bộ B", "procedure_code": "HT.KETHON"}
+    first = client.post("/api/cases/UBTX-261201-00001/documents", json=body)
+    assert first.status_code == 201 and first.json()["created"] and first.json()["attached_by"] == "cán bộ B"
+    again = client.post("/api/cases/UBTX-261201-00001/documents", json=body).json()
+    assert again["created"] is False
+    detail = client.get(f"/api/documents/{ids['marital']}").json()
+    assert detail["cases"] == ["UBTX-261002-00017", "UBTX-261201-00001"]
+    with session_scope(db_url) as s:
+        assert s.query(Document).count() == 3  # linked, not copied
+    foreign = client.post(
+        "/api/cases/UBTX-261201-00001/documents",
+        json={"document_id": ids["foreign"], "attached_by": "cán bộ B"},
+    )
+    assert foreign.status_code == 409 and foreign.json()["error"]["code"] == "owner_mismatch"
+
+
+def test_files_stream_on_local_backend(api) -> None:
+    client, ids = api
+    text = client.get(f"/api/documents/{ids['marital']}/file", params={"rendition": "text"})
+    assert text.status_code == 200 and text.content.decode() == "Giấy xác nhận tình trạng hôn nhân"
+    original = client.get(f"/api/documents/{ids['marital']}/file", params={"rendition": "original"})
+    assert original.content == b"%PDF-1.7 original" and original.headers["content-type"] == "application/pdf"
+    missing = client.get(f"/api/documents/{ids['card']}/file", params={"rendition": "searchable"})
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "rendition_missing"
+
+
+def test_errors_are_json_with_code_and_vietnamese_message(api) -> None:
+    client, _ids = api
+    bad_id = client.post("/api/owners/lookup", json={"owner_kind": "citizen", "owner_id": "123"})
+    assert bad_id.status_code == 422 and bad_id.json()["error"]["code"] == "invalid_identifier"
+    assert "12 chữ số" in bad_id.json()["error"]["message"]
+    assert client.get("/api/documents/nope").json()["error"]["code"] == "document_not_found"
+    assert client.post("/api/reuse-check", json={"owner": "x"}).json()["error"]["code"] == "no_requirements"
+    unknown = client.post("/api/reuse-check", json={"owner": "x", "procedure": "NO.SUCH"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_procedure"
+    invalid = client.get("/api/owners/x/documents", params={"page": 0})
+    assert invalid.status_code == 422 and invalid.json()["error"]["code"] == "invalid_request"
+    assert client.get("/openapi.json").json()["paths"]["/api/reuse-check"]
+
+
+def test_presigned_url_on_s3(s3_store, tmp_path: Path) -> None:
+    import urllib.request
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    migrate(url)
+    ids = _seed(url, s3_store)
+    client = TestClient(create_app(url, s3_store))
+    answer = client.get(f"/api/documents/{ids['marital']}/file", params={"rendition": "text"}).json()
+    assert answer["expires_in"] == 300 and "X-Amz-Expires=300" in answer["url"]
+    with urllib.request.urlopen(answer["url"], timeout=10) as response:
+        assert response.read().decode() == "Giấy xác nhận tình trạng hôn nhân"
