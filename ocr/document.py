@@ -228,22 +228,22 @@ def _assemble_pdf(source, pages: list[PageReading], workdir: Path) -> Path:
 
     out = pdfium.PdfDocument.new()
     original = pdfium.PdfDocument(str(source.path)) if isinstance(source, PdfSource) else None
-    opened: list[pdfium.PdfDocument] = []
     try:
         for page in pages:
             if page.method == "text":
                 out.import_pages(original, [page.number - 1])
             else:
+                # Import copies the page's objects: close each source at once so they never pile up.
                 single = pdfium.PdfDocument(str(workdir / f"page-{page.number:05d}.pdf"))
-                opened.append(single)
-                out.import_pages(single, [0])
+                try:
+                    out.import_pages(single, [0])
+                finally:
+                    single.close()
         target = workdir / "searchable.pdf"
         with open(target, "wb") as f:
             out.save(f)
         return target
     finally:
-        for doc in opened:
-            doc.close()
         if original is not None:
             original.close()
         out.close()

@@ -23,6 +23,7 @@ from repository.db import session_scope
 from repository.identifiers import InvalidIdentifier, normalize_owner
 from repository.reuse import Requirement as ReuseRequirement
 from repository.reuse import UnknownProcedure, check_owner, procedures
+from repository.search import search
 from repository.storage import ObjectNotFound, ObjectStore, open_store
 
 PRESIGNED_TTL = timedelta(minutes=5)
@@ -233,6 +234,25 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 "attached_by": link.attached_by,
                 "attached_at": _iso(link.attached_at),
                 "created": created,
+            }
+
+    @app.get("/api/search")
+    def search_pages(
+        q: str = Query(..., min_length=1, description="Từ khóa, không cần dấu / words, accents optional"),
+        owner: str | None = None,
+        type: str | None = None,  # noqa: A002 - the API's parameter name
+        page: int = Query(1, ge=1),
+        page_size: int = Query(20, ge=1, le=100),
+    ) -> dict:
+        with session_scope(database_url) as session:
+            hits, total = search(
+                session, q, owner=owner, type_code=type, limit=page_size, offset=(page - 1) * page_size
+            )
+            return {
+                "results": [hit.__dict__ for hit in hits],
+                "page": page,
+                "page_size": page_size,
+                "total": total,
             }
 
     @app.get("/api/documents/{document_id}")

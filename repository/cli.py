@@ -252,6 +252,45 @@ def reuse_check_command(
     )
 
 
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="Từ khóa, không cần dấu / words, accents optional")],
+    doc_type: Annotated[str | None, typer.Option("--type", help="Loại giấy tờ / document type")] = None,
+    owner_id: Annotated[str | None, typer.Option("--owner-id", help="Định danh chủ sở hữu")] = None,
+    owner_kind: Annotated[str, typer.Option("--owner-kind")] = "citizen",
+    limit: Annotated[int, typer.Option(help="Số kết quả / results")] = 10,
+) -> None:
+    """Tìm trong nội dung giấy tờ đã số hóa / full-text search, accent-insensitive."""
+    from sqlalchemy import select
+
+    from repository.catalog import Owner
+    from repository.db import migrate, session_scope
+    from repository.identifiers import InvalidIdentifier, normalize_owner
+    from repository.search import search
+
+    migrate()
+    with session_scope() as session:
+        owner = None
+        if owner_id:
+            try:
+                kind, identifier = normalize_owner(owner_kind, owner_id)
+            except InvalidIdentifier as exc:
+                err.print(f"[red]{exc}[/red]")
+                raise typer.Exit(2) from None
+            owner = session.scalar(select(Owner.id).where(Owner.kind == kind, Owner.identifier == identifier))
+            if owner is None:
+                console.print("Không có chủ sở hữu này trong kho / no such owner")
+                return
+        hits, total = search(session, query, owner=owner, type_code=doc_type, limit=limit)
+    table = Table(title=f"Tìm '{query}': {total} trang / pages")
+    for column in ("Tài liệu / document", "Trang", "Loại / type", "Đoạn trích / snippet"):
+        table.add_column(column)
+    for hit in hits:
+        marked = hit.snippet.replace("<mark>", "[bold yellow]").replace("</mark>", "[/bold yellow]")
+        table.add_row(hit.document_id[:8], str(hit.page), hit.type or "-", marked)
+    console.print(table)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe / bind address")] = "127.0.0.1",

@@ -35,6 +35,7 @@ from repository.catalog import (
     utcnow,
 )
 from repository.db import session_scope
+from repository.search import index_pages
 from repository.settings import load_settings
 from repository.storage import ObjectStore, open_store
 
@@ -215,6 +216,7 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
             )
             for p in reading.pages
         )
+        index_pages(session, document_id, [(p.number, p.text) for p in reading.pages])
         document.page_count = len(reading.pages)
         document.mean_confidence = reading.mean_confidence
         document.min_confidence = reading.min_confidence
