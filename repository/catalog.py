@@ -58,6 +58,7 @@ class DocumentStatus:
     APPROVED = "approved"
     REJECTED = "rejected"
     FAILED = "failed"
+    EXPIRED = "expired"  # past its validity: kept, never offered for reuse
 
 
 class ItemStatus:

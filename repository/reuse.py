@@ -14,7 +14,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ocr.understand import document_types
@@ -114,6 +114,8 @@ def _why_not(doc: Document, requirement: Requirement, on: date, superseded: set[
     kind = document_types().get(requirement.type)
     if doc.status == DocumentStatus.REJECTED:
         return "rejected"
+    if doc.status == DocumentStatus.EXPIRED:
+        return "expired"
     usable = {DocumentStatus.APPROVED}
     if not (kind and kind.review):  # types that need a steward's approval are reused only once approved
         usable.add(DocumentStatus.DIGITIZED)
@@ -209,3 +211,21 @@ def link_versions(session: Session, owner_id: str, type_code: str) -> None:
     )
     for older, newer in zip([None, *versions], versions, strict=False):
         newer.supersedes_id = older.id if older is not None else None
+
+
+def mark_expired(on: date | None = None, database_url: str | None = None) -> int:
+    """Mark documents whose validity ended before ``on`` as expired (the daily DAG). Returns how many.
+
+    Documents in review keep their status: a steward still has to look at them.
+    """
+    on = on or date.today()
+    with session_scope(database_url) as session:
+        result = session.execute(
+            update(Document)
+            .where(
+                Document.valid_until < on,
+                Document.status.in_([DocumentStatus.DIGITIZED, DocumentStatus.APPROVED]),
+            )
+            .values(status=DocumentStatus.EXPIRED, status_reason=f"hết hiệu lực trước ngày {on.isoformat()}")
+        )
+        return result.rowcount

@@ -37,6 +37,7 @@ def test_dagbag_imports_without_errors_or_work_at_parse_time() -> None:
         "assert not bag.import_errors, bag.import_errors\n"
         f"dag = bag.dags[{DAG_ID!r}]\n"
         "print(sorted(dag.task_ids))\n"
+        "assert 'expire_documents' in bag.dags, sorted(bag.dags)\n"
         "heavy = [m for m in ('repository.digitize', 'repository.catalog', 'ocr.document',\n"
         "                     'pdfplumber', 'pytesseract') if m in sys.modules]\n"
         "assert not heavy, heavy\n"

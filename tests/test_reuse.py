@@ -113,3 +113,32 @@ def test_cli_twin(home: Path) -> None:
         capture_output=True, text=True,
     )  # fmt: skip
     assert bad.returncode == 2 and "12 chữ số" in bad.stderr
+
+
+def test_daily_expiry_marks_only_reusable_documents(db_url: str) -> None:
+    from repository.reuse import mark_expired
+
+    with session_scope(db_url) as s:
+        owner = Owner(kind="citizen", identifier=PID)
+        s.add(owner)
+        s.flush()
+        gone = _doc(
+            s, owner, "marital_status_certificate", 1, issued=date(2026, 1, 5), until=date(2026, 7, 5)
+        )
+        waiting = _doc(s, owner, "marital_status_certificate", 2, issued=date(2026, 1, 5),
+                       until=date(2026, 7, 5), status=DocumentStatus.NEEDS_REVIEW)  # fmt: skip
+        fine = _doc(s, owner, "cccd", 3, issued=date(2024, 1, 1), until=date(2030, 1, 1))
+        ids = (gone.id, waiting.id, fine.id)
+    assert mark_expired(date(2026, 8, 1), db_url) == 1
+    assert mark_expired(date(2026, 8, 1), db_url) == 0  # idempotent
+    with session_scope(db_url) as s:
+        assert [s.get(Document, i).status for i in ids] == ["expired", "needs_review", "digitized"]
+    report = reuse_check("citizen", PID, types=["marital_status_certificate"], on=date(2026, 3, 1),
+                         database_url=db_url)  # fmt: skip
+    # The expired one is never offered; the one in review is the actionable reason.
+    assert not report.outcomes[0].satisfied and report.outcomes[0].reason == "in_review"
+    with session_scope(db_url) as s:
+        s.get(Document, ids[1]).status = DocumentStatus.REJECTED
+    report = reuse_check("citizen", PID, types=["marital_status_certificate"], on=date(2026, 3, 1),
+                         database_url=db_url)  # fmt: skip
+    assert report.outcomes[0].reason == "rejected"

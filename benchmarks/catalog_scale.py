@@ -1,0 +1,205 @@
+"""Catalog at scale: seed PostgreSQL with synthetic documents and pages, then time the API over HTTP.
+
+Seeds (COPY) owners, documents (default 1,000,000) and pages (3 per document) into a fresh database
+on the test server, builds the indexes, starts `sohoa serve` against it and measures p50/p95/p99 of
+owner lookup (GET /api/owners/{owner}/documents), reuse-check (POST /api/reuse-check) and search
+(GET /api/search, per owner and across the whole catalog), plus the seed time.
+
+    .venv/bin/python benchmarks/catalog_scale.py [--documents 1000000] [--requests 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import httpx  # noqa: E402
+import psycopg  # noqa: E402
+
+from repository.db import migrate  # noqa: E402
+
+CORPUS = [line for line in Path(__file__).with_name("corpus_vi.txt").read_text("utf-8").splitlines() if line]
+TYPES = [
+    "cccd",
+    "birth_certificate",
+    "marital_status_certificate",
+    "land_use_certificate",
+    "decision",
+    "construction_permit",
+    "diploma",
+    "business_registration",
+]
+
+
+def seed(url: str, documents: int, pages_per_document: int, rng: random.Random) -> list[str]:
+    owners = [str(uuid.uuid4()) for _ in range(max(1, documents // 4))]
+    now = datetime.now(UTC)
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SET maintenance_work_mem = '1GB'")
+        # Bulk load first, index after: building a GIN index once is far cheaper than maintaining it.
+        cur.execute("DROP INDEX IF EXISTS ix_page_search")
+        with cur.copy("COPY owner (id, kind, identifier, name, created_at) FROM STDIN") as copy:
+            for i, owner in enumerate(owners):
+                copy.write_row((owner, "citizen", f"{1000000000 + i:012d}", f"Chủ sở hữu {i}", now))
+        document_ids = []
+        with cur.copy(
+            "COPY document (id, owner_id, sha256, result_code, doc_type_code, issue_date, valid_until, kind,"
+            " status, original_key, created_at, updated_at, page_count) FROM STDIN"
+        ) as copy:
+            for i in range(documents):
+                doc_id = str(uuid.uuid4())
+                document_ids.append(doc_id)
+                issued = date(2015, 1, 1) + timedelta(days=rng.randrange(4000))
+                valid = issued + timedelta(days=180) if rng.random() < 0.3 else None
+                key = f"originals/{i % 256:02x}/{i:064x}.pdf"
+                copy.write_row(
+                    (
+                        doc_id,
+                        owners[i % len(owners)],
+                        f"{i:064x}",
+                        f"BENCH.{i}",
+                        rng.choice(TYPES),
+                        issued,
+                        valid,
+                        "component",
+                        "digitized",
+                        key,
+                        now,
+                        now,
+                        pages_per_document,
+                    )
+                )
+        with cur.copy("COPY page (document_id, number, method, confidence, text) FROM STDIN") as copy:
+            for doc_id in document_ids:
+                for number in range(1, pages_per_document + 1):
+                    text = " ".join(rng.sample(CORPUS, 2))
+                    copy.write_row((doc_id, number, "ocr", 90.0, text))
+        cur.execute(
+            "CREATE INDEX ix_page_search ON page USING gin (to_tsvector('simple', sohoa_unaccent(text)))"
+        )
+        conn.commit()
+        cur.execute("ANALYZE")
+    return owners
+
+
+def percentiles(samples: list[float]) -> str:
+    q = statistics.quantiles(samples, n=100)
+    return f"p50 {q[49] * 1000:7.1f} ms  p95 {q[94] * 1000:7.1f} ms  p99 {q[98] * 1000:7.1f} ms"
+
+
+def timed(client: httpx.Client, requests: int, make) -> list[float]:
+    samples = []
+    for _ in range(requests):
+        method, path, kwargs = make()
+        start = time.perf_counter()
+        response = client.request(method, path, **kwargs)
+        samples.append(time.perf_counter() - start)
+        if response.status_code != 200:
+            raise SystemExit(f"{method} {path}: {response.status_code} {response.text[:300]}")
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--documents", type=int, default=1_000_000)
+    parser.add_argument("--pages-per-document", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = parser.parse_args()
+    server_url = os.environ.get("SOHOA_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    name = "sohoa_bench_catalog"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server_url.rsplit("/", 1)[0] + f"/{name}"
+    rng = random.Random(5)
+    started = time.perf_counter()
+    migrate(url)
+    owners = seed(url, args.documents, args.pages_per_document, rng)
+    seconds = time.perf_counter() - started
+    pages = args.documents * args.pages_per_document
+    print(
+        f"seeded {args.documents:,} documents, {pages:,} pages, {len(owners):,} owners in {seconds:.0f} s "
+        f"(COPY + GIN index + ANALYZE)",
+        flush=True,
+    )
+
+    home = Path(tempfile.mkdtemp(prefix="sohoa-scale-"))
+    env = os.environ | {"SOHOA_DATABASE_URL": url, "SOHOA_HOME": str(home)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "repository", "serve", "--port", str(args.port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{args.port}", timeout=30) as client:
+            for _ in range(100):
+                try:
+                    client.get("/health")
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.2)
+            words = [w for line in CORPUS for w in line.split() if len(w) > 3]
+            lookups = timed(
+                client, 50, lambda: ("GET", f"/api/owners/{rng.choice(owners)}/documents", {})
+            )  # warm
+            lookups = timed(
+                client, args.requests, lambda: ("GET", f"/api/owners/{rng.choice(owners)}/documents", {})
+            )
+            reuse = timed(
+                client,
+                args.requests,
+                lambda: (
+                    "POST",
+                    "/api/reuse-check",
+                    {"json": {"owner": rng.choice(owners), "procedure": "HT.KETHON"}},
+                ),
+            )
+            by_owner = timed(
+                client,
+                args.requests,
+                lambda: (
+                    "GET",
+                    "/api/search",
+                    {"params": {"q": rng.choice(words), "owner": rng.choice(owners)}},
+                ),
+            )
+            rare = [f"BENCH{n}" for n in range(10)]  # no page has it: the index answers alone
+            anywhere = timed(
+                client,
+                max(20, args.requests // 10),
+                lambda: ("GET", "/api/search", {"params": {"q": f"{rng.choice(words)} {rng.choice(words)}"}}),
+            )
+            miss = timed(
+                client, args.requests, lambda: ("GET", "/api/search", {"params": {"q": rng.choice(rare)}})
+            )
+        print(f"owner lookup          {percentiles(lookups)}")
+        print(f"reuse-check           {percentiles(reuse)}")
+        print(f"search, one owner     {percentiles(by_owner)}")
+        print(f"search, whole catalog {percentiles(anywhere)}  (two common words; ranks every match)")
+        print(f"search, no match      {percentiles(miss)}")
+    finally:
+        server.terminate()
+        server.wait(10)
+        if not args.keep:
+            with psycopg.connect(server_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
