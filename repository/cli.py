@@ -111,34 +111,20 @@ def ocr(
     ] = None,
 ) -> None:
     """Nhận dạng trang của các tệp / read pages of ad-hoc files: text, method, confidence."""
-    from ocr.document import read_document
     from ocr.engine import EngineMissing, check_engine
-    from ocr.pages import BadInput
 
     try:
         check_engine()
     except EngineMissing as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    failed = False
-    for path in files:
-        started = time.perf_counter()
-        try:
-            reading = read_document(path, workers=workers)
-        except (BadInput, FileNotFoundError, IsADirectoryError) as exc:
-            failed = True
-            reason = str(exc) if isinstance(exc, BadInput) else "không đọc được tệp / cannot read file"
-            if as_json:
-                print(json.dumps({"file": str(path), "error": reason}, ensure_ascii=False), flush=True)
-            else:
-                err.print(f"[red]{path}: {reason}[/red]")
-            continue
+    readings = ReadFiles(files, workers, as_json)
+    for path, reading, seconds in readings:
         if as_json:
             pages = [
                 {"number": p.number, "method": p.method, "confidence": p.confidence, "text": p.text}
                 for p in reading.pages
             ]
-            seconds = round(time.perf_counter() - started, 3)
             print(
                 json.dumps({"file": str(path), "pages": pages, "seconds": seconds}, ensure_ascii=False),
                 flush=True,
@@ -147,8 +133,33 @@ def ocr(
             for p in reading.pages:
                 console.rule(f"{path} - trang {p.number} - {p.method} - {p.confidence:.1f}")
                 console.print(p.text, markup=False, highlight=False)
-    if failed:
+    if readings.failed:
         raise typer.Exit(1)
+
+
+class ReadFiles:
+    """Pages of each file in turn; a file that cannot be read is reported (JSON or red) and skipped."""
+
+    def __init__(self, files: list[Path], workers: int | None, as_json: bool) -> None:
+        self.files, self.workers, self.as_json, self.failed = files, workers, as_json, False
+
+    def __iter__(self):
+        from ocr.document import read_document
+        from ocr.pages import BadInput
+
+        for path in self.files:
+            started = time.perf_counter()
+            try:
+                reading = read_document(path, workers=self.workers)
+            except (BadInput, FileNotFoundError, IsADirectoryError) as exc:
+                self.failed = True
+                reason = str(exc) if isinstance(exc, BadInput) else "không đọc được tệp / cannot read file"
+                if self.as_json:
+                    print(json.dumps({"file": str(path), "error": reason}, ensure_ascii=False), flush=True)
+                else:
+                    err.print(f"[red]{path}: {reason}[/red]")
+                continue
+            yield path, reading, round(time.perf_counter() - started, 3)
 
 
 @app.command()
@@ -163,22 +174,10 @@ def extract(
     ] = None,
 ) -> None:
     """Nhận biết loại giấy tờ và trích xuất trường / document type and fields of ad-hoc files."""
-    from ocr.document import read_document
-    from ocr.pages import BadInput
     from ocr.understand import understand
 
-    failed = False
-    for path in files:
-        try:
-            reading = read_document(path, workers=workers)
-        except (BadInput, FileNotFoundError, IsADirectoryError) as exc:
-            failed = True
-            reason = str(exc) if isinstance(exc, BadInput) else "không đọc được tệp / cannot read file"
-            if as_json:
-                print(json.dumps({"file": str(path), "error": reason}, ensure_ascii=False), flush=True)
-            else:
-                err.print(f"[red]{path}: {reason}[/red]")
-            continue
+    readings = ReadFiles(files, workers, as_json)
+    for path, reading, _seconds in readings:
         result = understand([(p.number, p.text, p.confidence) for p in reading.pages], declared=declared)
         if as_json:
             print(json.dumps({"file": str(path)} | result.as_json(), ensure_ascii=False), flush=True)
@@ -193,7 +192,7 @@ def extract(
         console.print(table)
         if result.missing:
             console.print(f"[yellow]Thiếu / missing: {', '.join(result.missing)}[/yellow]")
-    if failed:
+    if readings.failed:
         raise typer.Exit(1)
 
 

@@ -16,11 +16,9 @@ from repository.storage import LocalStore
 PID = "001190012345"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    migrate(url)
-    return url
+@pytest.fixture
+def db_url(catalog_url: str) -> str:
+    return catalog_url
 
 
 def _seed(url: str, store) -> dict[str, str]:

@@ -10,17 +10,15 @@ from pathlib import Path
 import pytest
 
 from repository.catalog import Document, DocumentStatus, Owner
-from repository.db import migrate, session_scope
+from repository.db import session_scope
 from repository.reuse import Requirement, UnknownProcedure, link_versions, procedures, reuse_check
 
 PID = "001190012345"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    migrate(url)
-    return url
+@pytest.fixture
+def db_url(catalog_url: str) -> str:
+    return catalog_url
 
 
 def _doc(session, owner, type_code, n, *, issued, until=None, status=DocumentStatus.DIGITIZED) -> Document:
