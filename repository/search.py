@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ocr.understand import fold
 
 SNIPPET_CHARS = 160
+MATCH_CAP = 1000  # PostgreSQL ranks (and counts) at most this many matching pages per query
 
 
 @dataclass
@@ -53,40 +54,47 @@ def search(
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[Hit], int]:
+    """Ranked hits and how many pages match (on PostgreSQL counted up to MATCH_CAP)."""
     words = terms(query)
     if not words:
         return [], 0
-    params: dict = {"limit": limit, "offset": offset, "owner": owner, "type": type_code}
-    filters = (
-        "AND (CAST(:owner AS TEXT) IS NULL OR d.owner_id = :owner)"
-        " AND (CAST(:type AS TEXT) IS NULL OR d.doc_type_code = :type)"
+    params: dict = {"limit": limit, "offset": offset, "owner": owner, "type": type_code, "cap": MATCH_CAP}
+    # Filters are written in only when asked for, so the planner can start from the owner's documents.
+    filters = ("AND d.owner_id = :owner " if owner else "") + (
+        "AND d.doc_type_code = :type" if type_code else ""
     )
     if session.get_bind().dialect.name == "sqlite":
         params["q"] = " ".join(f'"{w}"' for w in words)  # every word, as a phrase token: no FTS syntax
         base = f"""FROM page_search s JOIN document d ON d.id = s.document_id
                    JOIN page p ON p.document_id = s.document_id AND p.number = s.page_number
                    WHERE page_search MATCH :q {filters}"""
-        rows = session.execute(
-            sql(f"""SELECT s.document_id, s.page_number, bm25(page_search) AS rank, p.text,
-                          d.doc_type_code, d.owner_id {base} ORDER BY rank LIMIT :limit OFFSET :offset"""),
-            params,
-        ).all()
+        # FTS5's bm25() cannot sit beside a window function: count in a query of its own.
         total = session.execute(sql(f"SELECT count(*) {base}"), params).scalar_one()
-        hits = [(r[0], r[1], -float(r[2]), r[3], r[4], r[5]) for r in rows]
+        rows = session.execute(
+            sql(f"""SELECT s.document_id, s.page_number, -bm25(page_search) AS rank, p.text,
+                          d.doc_type_code, d.owner_id, :total AS total
+                   {base} ORDER BY rank DESC LIMIT :limit OFFSET :offset"""),
+            params | {"total": total},
+        ).all()
     else:
         params["q"] = " ".join(words)
         vector = "to_tsvector('simple', sohoa_unaccent(p.text))"
-        base = f"""FROM page p JOIN document d ON d.id = p.document_id,
-                   plainto_tsquery('simple', :q) q WHERE {vector} @@ q {filters}"""
+        # Ranking needs every candidate's vector: rank the first MATCH_CAP matches, not all of them,
+        # so a query of common words over millions of pages stays fast.
         rows = session.execute(
-            sql(f"""SELECT p.document_id, p.number, ts_rank({vector}, q) AS rank, p.text, d.doc_type_code,
-                          d.owner_id {base} ORDER BY rank DESC, p.document_id, p.number
-                          LIMIT :limit OFFSET :offset"""),
+            sql(f"""WITH m AS (
+                        SELECT p.document_id, p.number, p.text, d.doc_type_code, d.owner_id, {vector} AS v
+                        FROM page p JOIN document d ON d.id = p.document_id
+                        WHERE {vector} @@ plainto_tsquery('simple', :q) {filters}
+                        LIMIT :cap)
+                    SELECT document_id, number, ts_rank(v, plainto_tsquery('simple', :q)) AS rank, text,
+                           doc_type_code, owner_id, count(*) OVER () AS total
+                    FROM m ORDER BY rank DESC, document_id, number LIMIT :limit OFFSET :offset"""),
             params,
         ).all()
-        total = session.execute(sql(f"SELECT count(*) {base}"), params).scalar_one()
-        hits = [(r[0], r[1], float(r[2]), r[3], r[4], r[5]) for r in rows]
-    return [Hit(d, n, round(rank, 4), snippet(text, words), t, o) for d, n, rank, text, t, o in hits], total
+    total = rows[0][6] if rows else 0
+    hits = [Hit(r[0], r[1], round(float(r[2]), 4), snippet(r[3], words), r[4], r[5]) for r in rows]
+    return hits, total
 
 
 def snippet(text: str, words: list[str]) -> str:

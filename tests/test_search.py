@@ -85,3 +85,14 @@ def test_snippet_window() -> None:
     cut = snippet(text, ["nguyen", "trai"])
     assert cut.startswith("… ") and cut.endswith(" …")
     assert "<mark>Nguyễn</mark> <mark>Trãi</mark>" in cut and len(cut) < 220
+
+
+def test_postgresql_ranks_a_bounded_number_of_matches(db, monkeypatch: pytest.MonkeyPatch) -> None:
+    import repository.search as module
+
+    url, _ids = db
+    monkeypatch.setattr(module, "MATCH_CAP", 1)
+    with session_scope(url) as s:
+        hits, total = search(s, "ho so")
+    # PostgreSQL ranks and counts at most MATCH_CAP matches; SQLite (embedded, small) counts them all.
+    assert (len(hits), total) == ((1, 1) if url.startswith("postgresql") else (2, 2))
