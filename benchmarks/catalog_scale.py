@@ -191,7 +191,7 @@ def main() -> None:
         print(f"owner lookup          {percentiles(lookups)}")
         print(f"reuse-check           {percentiles(reuse)}")
         print(f"search, one owner     {percentiles(by_owner)}")
-        print(f"search, whole catalog {percentiles(anywhere)}  (two common words; ranks every match)")
+        print(f"search, whole catalog {percentiles(anywhere)}  (two common words, no owner filter)")
         print(f"search, no match      {percentiles(miss)}")
     finally:
         server.terminate()
