@@ -196,7 +196,7 @@ _DATE_NUMERIC = re.compile(rf"(?<![\dA-Za-z])({_D}{{1,2}}){_SEP}({_D}{{1,2}}){_S
 _TWELVE = re.compile(rf"(?<![0-9A-Za-z])({_D}{{3}}[ .]?{_D}{{3}}[ .]?{_D}{{3}}[ .]?{_D}{{3}})(?![0-9])")
 _TAX = re.compile(r"(?<![0-9])([0-9OoIl]{10}(?:\s?-\s?[0-9OoIl]{3})?)(?![0-9])")
 _DOC_NUMBER = re.compile(
-    r"^\s*(?:so hieu|so/no\.?|so|no\.?)\s*[:.]?\s*([0-9a-z][\w./\-]*(?:\s?[/\-]\s?[\w.\-]+)*)", re.I
+    r"^\s*(?:so hieu|so/no\.?|so|no\.?)\s*[:.\-]?\s*([0-9a-z][\w./\-]*(?:\s?[/\-]\s?[\w.\-]+)*)", re.I
 )
 _NAME_WORD = re.compile(r"^[A-ZÀ-Ỹ][a-zà-ỹA-ZÀ-Ỹ]*$")
 
@@ -225,13 +225,67 @@ def _after_label(line: Line, labels: tuple[str, ...]) -> int | None:
     return None
 
 
+# Common Vietnamese surnames: the first word of a name is one of a short, closed list, so an OCR slip
+# in its tone mark ('Ngồ' for 'Ngô') can be put right when the letters leave only one candidate.
+_SURNAMES: dict[str, str] = {}
+for _surname in (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trương",
+    "Lâm",
+    "Mai",
+    "Trịnh",
+    "Đoàn",
+    "Lương",
+    "Cao",
+    "Tạ",
+    "Hà",
+    "Vương",
+    "Tô",
+    "Kiều",
+    "Quách",
+    "Thái",
+    "Tăng",
+    "Chu",
+    "Triệu",
+    "Lưu",
+    "Châu",
+    "Phùng",
+    "Tôn",
+    "Thân",
+    "Âu",
+    "Diệp",
+    "Nghiêm",
+    "Khúc",
+    "Mạc",
+):
+    _SURNAMES.setdefault(fold(_surname), _surname)  # 'Võ' and 'Vũ' fold apart: no clash
+
+
 def _clean_name(raw: str) -> str | None:
     # A name ends where the next label starts ("Năm sinh:", "Giới tính:") or at punctuation.
     raw = re.split(r"\s{2,}|[:;,(]|\s(?:nam sinh|sinh nam|gioi tinh|ngay sinh|chuc danh)\b", raw)[0]
     words = [w for w in re.split(r"\s+", raw.strip(" .-")) if w]
     if not 2 <= len(words) <= 6 or any(ch.isdigit() for ch in raw):
         return None
-    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+    words = [w[:1].upper() + w[1:].lower() for w in words]
+    words[0] = _SURNAMES.get(fold(words[0]), words[0])
+    return " ".join(words)
 
 
 def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
@@ -285,7 +339,7 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
         if name in wanted and name not in found and value:
             found[name] = Field(value, confidence * line.confidence, line.page, line.number)
 
-    for line in lines:
+    for index, line in enumerate(lines):
         # Identifiers: labelled first; a lone structurally valid number is weaker evidence.
         at = _after_label(line, ID_LABELS)
         for match in _TWELVE.finditer(line.folded, at or 0):
@@ -318,14 +372,21 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
             value = re.sub(r"\s+", "", line.text[start:end]).rstrip(".,;")
             if any(ch.isdigit() for ch in value):
                 put("number", value, 0.9, line)
-        if line.folded.startswith("so vao so") and (at := line.folded.find(":")) > 0:
-            put("number", line.text[at + 1 :].strip(), 0.85, line)
+        # OCR often loses the colon after a label on poor scans: take it or leave it.
+        book = re.match(r"^so vao so(?: cap)?(?: gcn)?\s*[:.\-]?\s*(\S.*)$", line.folded)
+        if book:
+            put("number", line.text[book.start(1) :].strip(), 0.85, line)
         if re.match(r"^(?:ve viec|v/v)\b", line.folded):
             put("summary", _summary(lines, line), 0.9, line)
         scope = re.search(r"(?:de|dung de) lam thu tuc ([a-z ]+)", line.folded)
         if scope:
             start, end = scope.span(1)
-            put("scope", "Làm thủ tục " + line.text[start:end].strip(), 0.85, line)
+            purpose = line.text[start:end].strip()
+            if end == len(line.folded) and index + 1 < len(lines):  # the purpose wraps onto the next line
+                following = lines[index + 1]
+                cut = re.match(r"[a-z ]*", following.folded).end()
+                purpose = f"{purpose} {following.text[:cut].strip()}".strip()
+            put("scope", "Làm thủ tục " + purpose, 0.85, line)
 
     _issue_date(lines, put)
     _issuer(lines, put)

@@ -152,3 +152,18 @@ def test_wrong_owner_goes_to_review_never_silently_linked(
     _run_stages(tmp_path / "inbox")  # re-run: same result codes, nothing duplicated
     with session_scope() as s:
         assert {d.id: d.result_code for d in s.scalars(select(Document))} == codes
+
+
+def test_poor_scan_labels_and_surnames() -> None:
+    text = (
+        "GIẤY CHỨNG NHẬN\nQUYỀN SỬ DỤNG ĐẤT, QUYỀN SỞ HỮU TÀI SẢN GẮN LIỀN VỚI ĐẤT\n"
+        "Số vào sổ cấp GCN CS 87310\n"  # the colon lost by OCR
+        "Ông: NGỒ MINH TUẤN     Năm sinh: 1985\n"  # a tone-mark slip in a closed list of surnames
+        "Hải Phòng, ngày 11 tháng 07 năm 2020"
+    )
+    fields = understand([(1, text, 80.0)]).fields
+    assert fields["number"].value == "CS 87310"
+    assert fields["full_name"].value == "Ngô Minh Tuấn"
+    assert (
+        understand([(1, MARITAL.replace("Số: 215", "Số- 215"), 80.0)]).fields["number"].value == "215/XNTTHN"
+    )
