@@ -197,8 +197,7 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
             database_url,
         )
         raise
-    review_below = threshold("pages", "review_confidence")
-    low = [p.number for p in reading.pages if p.method == "ocr" and p.confidence < review_below]
+    low = low_confidence_reason(reading.pages)
     with session_scope(database_url) as session:
         document = session.get(Document, document_id)
         session.execute(delete(Page).where(Page.document_id == document_id))
@@ -224,17 +223,21 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
         document.text_key = keys.text_key(document_id)
         document.digitized_at = utcnow()
         document.digitized_by = load_settings().digitized_by
-        if low:
-            document.status = DocumentStatus.NEEDS_REVIEW
-            document.status_reason = (
-                f"độ tin cậy OCR thấp ở trang {', '.join(map(str, low))} / low OCR confidence"
-            )
-        else:
-            document.status, document.status_reason = DocumentStatus.DIGITIZED, None
+        # Final until the understand stage adds what it finds (and repeats this reason).
+        document.status = DocumentStatus.NEEDS_REVIEW if low else DocumentStatus.DIGITIZED
+        document.status_reason = low
         item = session.get(BatchItem, item_id)
         item.status, item.reason = document.status, document.status_reason
     log.info("document %s: %d pages", document_id, len(reading.pages))  # ids only: no names in logs
     return item_id
+
+
+def low_confidence_reason(pages) -> str | None:
+    """Why a document's OCR needs a steward's eye, or None (pages: anything with number, method,
+    confidence)."""
+    review_below = threshold("pages", "review_confidence")
+    low = [p.number for p in pages if p.method == "ocr" and p.confidence < review_below]
+    return f"độ tin cậy OCR thấp ở trang {', '.join(map(str, low))} / low OCR confidence" if low else None
 
 
 def _ocr_detail(reading) -> bytes:
@@ -279,11 +282,7 @@ def understand_document(item_id: str, database_url: str | None = None) -> str:
         )
         kind = document_types().get(reading.type or "")
         fields = reading.fields
-        reasons = []
-        review_below = threshold("pages", "review_confidence")
-        low = [p.number for p in document.pages if p.method == "ocr" and p.confidence < review_below]
-        if low:
-            reasons.append(f"độ tin cậy OCR thấp ở trang {', '.join(map(str, low))} / low OCR confidence")
+        reasons = [low] if (low := low_confidence_reason(document.pages)) else []
         if kind is None:
             reasons.append("không nhận ra loại giấy tờ / document type not recognized")
         elif reading.type_confidence < threshold("understanding", "review_type_confidence"):
