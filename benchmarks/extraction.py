@@ -29,7 +29,7 @@ from stdnum.vn import mst  # noqa: E402
 
 from ocr.identifiers import birth_provinces  # noqa: E402
 from ocr.render import Line, heavy, render_page, scanned  # noqa: E402
-from ocr.understand import Field, Understanding, fold, owner_conflicts  # noqa: E402
+from ocr.understand import Field, Understanding, add_months, fold, owner_conflicts  # noqa: E402
 
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
 MIDDLE = {"Nam": ["Văn", "Đức", "Quang", "Hữu", "Minh", "Thành"], "Nữ": ["Thị", "Ngọc", "Thu", "Thanh", "Mỹ"]}
@@ -142,7 +142,7 @@ def build(
                   "issue_date": issued.isoformat(), "issuer": issuer, "signer": signer}  # fmt: skip
     elif code == "marital_status_certificate":
         number = f"{number}/XNTTHN"
-        until = _months(issued, 6)
+        until = add_months(issued, 6)
         lines = [*issuer_lines, *MOTTO, Line("GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN", "center", "bold", 14, 14),
                  Line(f"Số: {number}", "center"),
                  Line(f"{name_label} {shown_name}", space_before=8),
@@ -208,7 +208,7 @@ def build(
                  Line("3. Giấy phép này có hiệu lực khởi công xây dựng trong thời hạn 12 tháng kể từ ngày cấp."),
                  place_date(ward, issued), *signature("CHỦ TỊCH", signer)]  # fmt: skip
         labels = {"number": number, "full_name": p.name, "issue_date": issued.isoformat(), "issuer": issuer,
-                  "signer": signer, "valid_until": _months(issued, 12).isoformat()}  # fmt: skip
+                  "signer": signer, "valid_until": add_months(issued, 12).isoformat()}  # fmt: skip
         owner = ("citizen", p.personal_id, p.name)
     elif code == "diploma":
         number = f"QH-{rng.randint(10000, 99999)}"
@@ -232,14 +232,6 @@ def build(
     if layout == 2 and code not in ("cccd", "household_book"):
         lines = lines[:-2] + [Line("Nơi nhận: như trên; lưu VT.", "left", "italic", 10)] + lines[-2:]
     return lines, labels, owner
-
-
-def _months(start: date, months: int) -> date:
-    import calendar
-
-    month = start.month - 1 + months
-    year, month = start.year + month // 12, month % 12 + 1
-    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def equal(name: str, truth: str, got: str) -> bool:

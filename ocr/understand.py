@@ -489,14 +489,17 @@ def _signer(lines: list[Line], put) -> None:
             return
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (earlier if negative), clamped to the month's end."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def _default_validity(kind: DocumentType, found: dict[str, Field]) -> None:
     if isinstance(kind.validity, dict) and "months" in kind.validity:
         issued = found["issue_date"]
-        start = date.fromisoformat(issued.value)
-        month = start.month - 1 + kind.validity["months"]
-        year, month = start.year + month // 12, month % 12 + 1
-        day = min(start.day, calendar.monthrange(year, month)[1])
-        until = date(year, month, day)
+        until = add_months(date.fromisoformat(issued.value), kind.validity["months"])
         found["valid_until"] = Field(until.isoformat(), issued.confidence * 0.95, issued.page, issued.line,
                                      "default")  # fmt: skip
 

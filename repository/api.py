@@ -21,8 +21,7 @@ from sqlalchemy import func, select
 from repository.catalog import CaseDocument, CaseFile, Document, DocumentKind, Owner, utcnow
 from repository.db import session_scope
 from repository.identifiers import InvalidIdentifier, normalize_owner
-from repository.reuse import Requirement as ReuseRequirement
-from repository.reuse import UnknownProcedure, check_owner, procedures
+from repository.reuse import UnknownProcedure, check_owner, requirements_for
 from repository.search import search
 from repository.storage import ObjectNotFound, ObjectStore, open_store
 
@@ -173,13 +172,10 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
     def reuse_check(body: ReuseCheckRequest) -> dict:
         if not body.procedure and not body.types:
             raise ApiError(422, "no_requirements", "Cần mã thủ tục hoặc danh sách loại giấy tờ")
-        if body.procedure and body.procedure not in procedures():
-            raise ApiError(404, "unknown_procedure", str(UnknownProcedure(body.procedure)))
-        requirements = (
-            list(procedures()[body.procedure].requires)
-            if body.procedure
-            else [ReuseRequirement(t) for t in body.types or []]
-        )
+        try:
+            requirements = requirements_for(body.procedure, body.types)
+        except UnknownProcedure as exc:
+            raise ApiError(404, "unknown_procedure", str(exc)) from None
         with session_scope(database_url) as session:
             if body.owner:
                 owner = session.get(Owner, body.owner)
@@ -190,19 +186,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 )
             else:
                 raise ApiError(422, "no_owner", "Cần khóa chủ sở hữu hoặc loại + định danh / owner required")
-            on = body.on or date.today()
-            if owner is None:
-                outcomes = [
-                    {"type": r.type, "satisfied": False, "reason": "none_on_file"} for r in requirements
-                ]
-                return {
-                    "on": on.isoformat(),
-                    "procedure": body.procedure,
-                    "need_not_bring": 0,
-                    "results": outcomes,
-                }
-            report = check_owner(session, owner, requirements, on, body.procedure)
-            return report.as_json() | {"owner": owner.id}
+            report = check_owner(session, owner, requirements, body.on or date.today(), body.procedure)
+            return report.as_json() | {"owner": owner.id if owner else None}
 
     @app.post("/api/cases/{case}/documents", status_code=201)
     def attach(case: str, body: AttachRequest) -> dict:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ocr.document import read_document
 from ocr.pages import CONTENT_TYPES, BadInput, detect_format, open_source
+from ocr.understand import document_types, fold, owner_conflicts, understand
 from quality.config import threshold
 from repository import keys
 from repository.catalog import (
@@ -35,6 +38,7 @@ from repository.catalog import (
     utcnow,
 )
 from repository.db import session_scope
+from repository.reuse import link_versions
 from repository.search import index_pages
 from repository.settings import load_settings
 from repository.storage import ObjectStore, open_store
@@ -264,9 +268,6 @@ def finish_batch(batch_id: str, database_url: str | None = None) -> None:
 
 def understand_document(item_id: str, database_url: str | None = None) -> str:
     """Type, fields, validity, result code and owner check for the item's document (text only: cheap)."""
-    from ocr.understand import document_types, owner_conflicts, understand
-    from repository.reuse import link_versions
-
     with session_scope(database_url) as session:
         item = session.get(BatchItem, item_id)
         if item.status in (ItemStatus.REJECTED, ItemStatus.FAILED) or item.document_id is None:
@@ -325,9 +326,7 @@ def _value(fields, name: str) -> str | None:
     return fields[name].value if name in fields else None
 
 
-def _date_value(fields, name: str):
-    from datetime import date
-
+def _date_value(fields, name: str) -> date | None:
     return date.fromisoformat(fields[name].value) if name in fields else None
 
 
@@ -336,13 +335,9 @@ def _result_code(session: Session, owner: Owner, kind, document: Document) -> st
 
     Built the way public implementations of Circular 01/2023 build it; stored once, so re-runs keep it.
     """
-    import re
-    import unicodedata
-
     type_code = kind.document_code if kind else "GT.KHAC"
     number = document.number or document.sha256[:8]
-    slug = unicodedata.normalize("NFD", number.replace("Đ", "D").replace("đ", "d"))
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", slug.encode("ascii", "ignore").decode()).strip("-").upper()
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(number)).strip("-").upper()
     base = f"{owner.identifier}.{type_code}.{slug or document.sha256[:8]}"
     sequence = 1
     while session.scalar(select(Document.id).where(Document.result_code == f"{base}.{sequence:02d}")):

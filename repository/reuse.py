@@ -7,7 +7,6 @@ superseded by a newer version, valid on the date, fresh enough) or the answer sa
 
 from __future__ import annotations
 
-import calendar
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +16,7 @@ from importlib import resources
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ocr.understand import document_types
+from ocr.understand import add_months, document_types
 from repository.catalog import Document, DocumentStatus, Owner
 from repository.db import session_scope
 
@@ -103,12 +102,6 @@ class ReuseReport:
         }
 
 
-def months_before(day: date, months: int) -> date:
-    month = day.month - 1 - months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _why_not(doc: Document, requirement: Requirement, on: date, superseded: set[str]) -> str | None:
     """None when the document satisfies the requirement on ``on``, else the reason code."""
     kind = document_types().get(requirement.type)
@@ -126,16 +119,24 @@ def _why_not(doc: Document, requirement: Requirement, on: date, superseded: set[
     if doc.valid_until is not None and doc.valid_until < on:
         return "expired"
     if requirement.max_age_months is not None and (
-        doc.issue_date is None or doc.issue_date < months_before(on, requirement.max_age_months)
+        doc.issue_date is None or doc.issue_date < add_months(on, -requirement.max_age_months)
     ):
         return "too_old"
     return None
 
 
 def check_owner(
-    session: Session, owner: Owner, requirements: list[Requirement], on: date, procedure: str | None = None
+    session: Session,
+    owner: Owner | None,
+    requirements: list[Requirement],
+    on: date,
+    procedure: str | None = None,
 ) -> ReuseReport:
+    """The reuse report for one owner; an owner not in the repository has nothing on file."""
     report = ReuseReport(on=on, procedure=procedure)
+    if owner is None:
+        report.outcomes = [Outcome(r, False, reason="none_on_file") for r in requirements]
+        return report
     wanted = {r.type for r in requirements}
     documents = list(
         session.scalars(
@@ -177,20 +178,19 @@ def reuse_check(
     database_url: str | None = None,
 ) -> ReuseReport:
     """What the owner need not bring for a procedure (or a list of document types) on a date."""
-    on = on or date.today()
+    requirements = requirements_for(procedure, types)
+    with session_scope(database_url) as session:
+        owner = session.scalar(select(Owner).where(Owner.kind == owner_kind, Owner.identifier == identifier))
+        return check_owner(session, owner, requirements, on or date.today(), procedure)
+
+
+def requirements_for(procedure: str | None, types: list[str] | None) -> list[Requirement]:
+    """A procedure's requirements, or plain document types; raises UnknownProcedure."""
     if procedure is not None:
         if procedure not in procedures():
             raise UnknownProcedure(procedure)
-        requirements = list(procedures()[procedure].requires)
-    else:
-        requirements = [Requirement(t) for t in types or []]
-    with session_scope(database_url) as session:
-        owner = session.scalar(select(Owner).where(Owner.kind == owner_kind, Owner.identifier == identifier))
-        if owner is None:
-            return ReuseReport(
-                on, procedure, [Outcome(r, False, reason="none_on_file") for r in requirements]
-            )
-        return check_owner(session, owner, requirements, on, procedure)
+        return list(procedures()[procedure].requires)
+    return [Requirement(t) for t in types or []]
 
 
 def link_versions(session: Session, owner_id: str, type_code: str) -> None:
