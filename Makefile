@@ -13,6 +13,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2
 # The PostgreSQL tests use a running server when one answers, else start a throwaway one of their own.
 TEST_APT_PACKAGES := postgresql
+# Browser tests drive Debian's headless Chromium with Playwright (Playwright's own browser download is
+# not used: it needs network access to a CDN).
+BROWSER_APT_PACKAGES := chromium
 SOHOA_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export SOHOA_TEST_DATABASE_URL
 
@@ -48,6 +51,11 @@ test-services:
 		&& ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "Không có PostgreSQL / no PostgreSQL server answers: installing Debian's postgresql for a throwaway test server"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(TEST_APT_PACKAGES); \
+	fi
+	@missing=""; for p in $(BROWSER_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Cài trình duyệt cho kiểm thử / installing Debian packages for browser tests:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
 lint: setup

@@ -75,10 +75,18 @@ def digitize_case_files():
         # Counts only: the full summary names owners and is for the CLI and reports, not for XCom/logs.
         return {"batch_id": batch_id, "files": summary.files, "by_status": summary.by_status}
 
+    @task
+    def check_quality(batch_id: str, summary: dict) -> dict:
+        from quality.checks import check_batch
+
+        # Raises on a critical failure (after recording it and publishing the report): the run fails.
+        run_id, result = check_batch(batch_id)
+        return {"quality_run": run_id, "warnings": [c.name for c in result.warnings]}
+
     batch_id = register_batch()
     stored = store_original.expand(item_id=list_items(batch_id))
     read = read_pages.expand(item_id=stored)
-    summarize(batch_id, understand.expand(item_id=read))
+    check_quality(batch_id, summarize(batch_id, understand.expand(item_id=read)))
 
 
 digitize_case_files()

@@ -99,10 +99,7 @@ class PdfSource:
         try:
             self._pdfium = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError as exc:
-            message = str(exc).lower()
-            if "password" in message or "security" in message:
-                raise BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF") from None
-            raise BadInput(f"PDF hỏng hoặc bị cắt cụt / corrupt or truncated PDF ({exc})") from None
+            raise _why_unreadable(path, exc) from None
         if len(self._pdfium) == 0:
             self._pdfium.close()
             raise BadInput("PDF không có trang nào / PDF has no pages")
@@ -197,6 +194,23 @@ def _image_dpi(image: Image.Image) -> int:
     except (TypeError, ValueError):
         dpi = 0
     return dpi if 100 <= dpi <= 1200 else RENDER_DPI
+
+
+def _why_unreadable(path: Path, exc: Exception) -> BadInput:
+    """PDFium's error code can be stale (it is process-global), so pdfminer gets a second look: it
+    tells an encrypted file and a page-less one from a broken one."""
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            if len(pdf.pages) == 0:
+                return BadInput("PDF không có trang nào / PDF has no pages")
+    except Exception as second:  # pdfminer raises many kinds for broken files
+        if "password" in repr(second).lower() or "encrypt" in repr(second).lower():
+            return BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF")
+    if "password" in str(exc).lower():
+        return BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF")
+    return BadInput(f"PDF hỏng hoặc bị cắt cụt / corrupt or truncated PDF ({exc})")
 
 
 def open_source(path: Path) -> PdfSource | ImageSource:

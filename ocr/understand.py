@@ -217,6 +217,12 @@ def _date(folded: str, start: int = 0) -> tuple[date, int] | None:
     return None
 
 
+def find_date(text: str) -> date | None:
+    """The first date in any usual Vietnamese form ('ngày 5 tháng 3 năm 2024', '05/03/2024')."""
+    found = _date(fold(text))
+    return found[0] if found else None
+
+
 def _after_label(line: Line, labels: tuple[str, ...]) -> int | None:
     for label in labels:
         index = line.folded.find(label)

@@ -10,22 +10,27 @@ code and a Vietnamese message.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from repository.catalog import CaseDocument, CaseFile, Document, DocumentKind, Owner, utcnow
+from ocr.understand import document_types
+from quality import review
+from repository import uploads
+from repository.catalog import CaseDocument, CaseFile, Document, DocumentKind, Owner, QualityRun, utcnow
 from repository.db import session_scope
 from repository.identifiers import InvalidIdentifier, normalize_owner
-from repository.reuse import UnknownProcedure, check_owner, requirements_for
+from repository.reuse import UnknownProcedure, check_owner, procedures, requirements_for
 from repository.search import search
-from repository.storage import ObjectNotFound, ObjectStore, open_store
+from repository.storage import ObjectNotFound, ObjectStore, StorageError, open_store
 
 PRESIGNED_TTL = timedelta(minutes=5)
+UPLOAD_PAGE = Path(__file__).with_name("web") / "upload.html"
 
 
 class ApiError(Exception):
@@ -54,6 +59,27 @@ class AttachRequest(BaseModel):
     attached_by: str = Field(description="Cán bộ đính kèm / officer attaching the document")
     procedure_code: str | None = Field(None, description="Mã thủ tục, khi hồ sơ mới chưa có trong kho")
     agency_code: str | None = None
+
+
+class ReviewRequest(BaseModel):
+    by: str = Field(description="Người kiểm tra / steward acting")
+    note: str | None = None
+
+
+class RejectRequest(BaseModel):
+    by: str
+    reason: str = Field(description="Lý do từ chối / why the record is rejected")
+
+
+class CorrectionRequest(BaseModel):
+    by: str
+    fields: dict[str, str | None] = Field(description="Tên trường -> giá trị đúng (null để xóa)")
+    note: str | None = None
+
+
+REPORT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
+                ".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml", ".ico": "image/x-icon",
+                ".otf": "font/otf", ".json": "application/json"}  # fmt: skip
 
 
 def _document_json(doc: Document, origin: CaseFile | None) -> dict[str, Any]:
@@ -104,6 +130,11 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
 
     @app.exception_handler(ApiError)
     async def api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
+
+    @app.exception_handler(review.ReviewError)
+    @app.exception_handler(uploads.UploadError)
+    async def review_error(_request: Request, exc: review.ReviewError | uploads.UploadError) -> JSONResponse:
         return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
@@ -282,6 +313,152 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         suffix = {"searchable": ".pdf", "text": ".txt"}.get(rendition) or "." + key.rsplit(".", 1)[-1]
         headers = {"Content-Disposition": f'attachment; filename="{document_id}-{rendition}{suffix}"'}
         return StreamingResponse(chunks, media_type=media or "application/octet-stream", headers=headers)
+
+    # -- intake: the upload page and its API -------------------------------------------------------
+
+    @app.get("/", include_in_schema=False)
+    def home() -> HTMLResponse:
+        return HTMLResponse(
+            "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>sohoa</title></head><body"
+            " style='font-family:sans-serif'><h1>sohoa - kho dữ liệu số hóa</h1><ul>"
+            "<li><a href='/upload'>Tải lên hồ sơ / upload</a></li><li><a href='/reports/'>Báo cáo chất lượng"
+            " / quality reports</a></li><li><a href='/docs'>API (OpenAPI)</a></li></ul></body></html>"
+        )
+
+    @app.get("/upload", include_in_schema=False)
+    def upload_page() -> HTMLResponse:
+        return HTMLResponse(UPLOAD_PAGE.read_text(encoding="utf-8"))
+
+    @app.get("/api/procedures")
+    def list_procedures() -> dict:
+        results = [{"code": p.code, "name": p.name, "requires": [r.type for r in p.requires]}
+                   for p in procedures().values()]  # fmt: skip
+        return {"results": results, "total": len(results)}
+
+    @app.get("/api/document-types")
+    def list_document_types() -> dict:
+        results = [{"code": k.code, "name": k.name, "owner_kind": k.owner_kind, "reusable": k.reusable}
+                   for k in document_types().values()]  # fmt: skip
+        return {"results": results, "total": len(results)}
+
+    @app.post("/api/uploads", status_code=201)
+    def create_upload() -> dict:
+        """Bắt đầu một lượt tải lên / open an upload; then add files and start it."""
+        return {"upload_id": uploads.create_upload()}
+
+    @app.get("/api/uploads")
+    def list_uploads(limit: int = Query(20, ge=1, le=200)) -> dict:
+        results = uploads.list_uploads(limit)
+        return {"results": results, "total": len(results)}
+
+    @app.post("/api/uploads/{upload_id}/files", status_code=201)
+    def add_upload_file(
+        upload_id: str,
+        file: Annotated[UploadFile, File(description="Tệp quét / the scan")],
+        case_code: str = Form(""),
+        procedure_code: str = Form(""),
+        agency_code: str = Form(""),
+        owner_kind: str = Form(""),
+        owner_id: str = Form("", description="Số định danh / mã số thuế (in the body, never the URL)"),
+        owner_name: str = Form(""),
+        document_type: str = Form(""),
+        kind: str = Form("component"),
+    ) -> dict:
+        meta = {"case_code": case_code, "procedure_code": procedure_code, "agency_code": agency_code,
+                "owner_kind": owner_kind, "owner_id": owner_id, "owner_name": owner_name,
+                "document_type": document_type, "kind": kind}  # fmt: skip
+        return uploads.add_file(upload_id, file.filename or "", file.file, meta)
+
+    @app.post("/api/uploads/{upload_id}/start")
+    def start_upload(upload_id: str) -> dict:
+        return uploads.start(upload_id)
+
+    @app.get("/api/uploads/{upload_id}")
+    def upload_status(upload_id: str) -> dict:
+        return uploads.status(upload_id, database_url)
+
+    # -- review queue and steward actions ---------------------------------------------------------
+
+    @app.get("/api/review-queue")
+    def review_queue(
+        reason: str | None = None, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+    ) -> dict:
+        """Hàng đợi kiểm tra, cũ nhất trước / the review queue, oldest first."""
+        return review.review_queue(reason=reason, limit=limit, offset=offset, database_url=database_url)
+
+    @app.post("/api/documents/{document_id}/approve")
+    def approve(document_id: str, body: ReviewRequest) -> dict:
+        return review.approve(document_id, body.by, body.note, database_url=database_url)
+
+    @app.post("/api/documents/{document_id}/reject")
+    def reject(document_id: str, body: RejectRequest) -> dict:
+        return review.reject(document_id, body.by, body.reason, database_url=database_url)
+
+    @app.post("/api/documents/{document_id}/corrections")
+    def correct(document_id: str, body: CorrectionRequest) -> dict:
+        return review.correct(document_id, body.by, body.fields, body.note, database_url=database_url)
+
+    @app.post("/api/documents/{document_id}/rerun-ocr")
+    def rerun_ocr(document_id: str, body: ReviewRequest) -> dict:
+        return review.rerun_ocr(document_id, body.by, body.note, store=get_store(), database_url=database_url)
+
+    @app.get("/api/documents/{document_id}/review-history")
+    def review_history(document_id: str) -> dict:
+        return review.history(document_id, database_url=database_url)
+
+    # -- quality ----------------------------------------------------------------------------------
+
+    @app.get("/api/quality/runs")
+    def quality_runs(
+        scope: Literal["batch", "catalog"] | None = None, limit: int = Query(20, ge=1, le=200)
+    ) -> dict:
+        with session_scope(database_url) as session:
+            query = select(QualityRun).order_by(QualityRun.started_at.desc()).limit(limit)
+            if scope:
+                query = query.where(QualityRun.scope == scope)
+            runs = [
+                {"id": r.id, "scope": r.scope, "batch_id": r.batch_id, "started_at": _iso(r.started_at),
+                 "success": r.success, "critical_failures": r.critical_failures, "warnings": r.warnings,
+                 "checks": r.checks, "report": f"/reports/{r.report_key.removeprefix('reports/')}"
+                 if r.report_key else None}
+                for r in session.scalars(query)
+            ]  # fmt: skip
+        return {"results": runs, "total": len(runs)}
+
+    @app.get("/reports/", response_class=HTMLResponse)
+    def reports_index() -> HTMLResponse:
+        """Báo cáo cho người quản lý dữ liệu / steward reports and the GX Data Docs."""
+        keys = sorted(get_store().list("reports/steward/"), reverse=True)
+        dated = [k for k in keys if not k.endswith("/latest.html")][:60]
+        has_docs = get_store().exists("reports/data-docs/index.html")
+        items = "".join(f"<li><a href='/{k}'>{k.rsplit('/', 1)[-1]}</a></li>" for k in dated)
+        page = (
+            "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
+            "<title>Báo cáo chất lượng</title></head>"
+            "<body style='font-family:sans-serif'><h1>Báo cáo chất lượng dữ liệu / quality reports</h1><ul>"
+            + (
+                "<li><a href='/reports/steward/latest.html'>Báo cáo mới nhất / latest report</a></li>"
+                if keys
+                else ""
+            )
+            + ("<li><a href='/reports/data-docs/index.html'>GX Data Docs</a></li>" if has_docs else "")
+            + "</ul><h2>Các bản trước / earlier reports</h2>"
+            + f"<ul>{items or '<li>Chưa có / none yet</li>'}</ul>"
+            "</body></html>"
+        )
+        return HTMLResponse(page)
+
+    @app.get("/reports/{path:path}", response_model=None)
+    def report_file(path: str) -> Any:
+        key = "reports/" + path
+        if not path or ".." in path.split("/"):
+            raise ApiError(404, "report_not_found", "Không tìm thấy báo cáo / no such report")
+        try:
+            chunks = get_store().iter_chunks(key)
+        except (StorageError, IsADirectoryError):
+            raise ApiError(404, "report_not_found", "Không tìm thấy báo cáo / no such report") from None
+        suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
+        return StreamingResponse(chunks, media_type=REPORT_TYPES.get(suffix, "application/octet-stream"))
 
     return app
 

@@ -64,6 +64,7 @@ class DocumentStatus:
 class ItemStatus:
     PENDING = "pending"
     STORED = "stored"
+    READING = "reading"  # pages being read (text layer or OCR)
     DIGITIZED = "digitized"
     NEEDS_REVIEW = "needs_review"
     REJECTED = "rejected"  # bad input: never processed, reason given
@@ -151,6 +152,8 @@ class Document(Base):
     fields: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.RECEIVED, index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # Why a stage flagged the document (REVIEW_REASONS codes): what the review queue and reports count.
+    review_reasons: Mapped[list[str] | None] = mapped_column(JSON)
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
@@ -231,8 +234,61 @@ class BatchItem(Base):
     kind: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=ItemStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(Text)
+    # Where a turned-away file is kept for inspection (content-addressed, like originals).
+    quarantine_key: Mapped[str | None] = mapped_column(String(255))
+    page_count: Mapped[int | None] = mapped_column(Integer)  # pages found at intake
     document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
     batch: Mapped[Batch] = relationship(back_populates="items")
     document: Mapped[Document | None] = relationship()
+
+
+class ReviewReason:
+    """Why a document waits in the review queue; stable codes for API clients and reports."""
+
+    LOW_CONFIDENCE = "low_confidence"
+    TYPE_UNKNOWN = "type_unknown"
+    TYPE_UNCERTAIN = "type_uncertain"
+    TYPE_CONTRADICTED = "type_contradicted"
+    MISSING_FIELDS = "missing_fields"
+    OWNER_MISMATCH = "owner_mismatch"
+    LABELS = {
+        LOW_CONFIDENCE: "Độ tin cậy OCR thấp / low OCR confidence",
+        TYPE_UNKNOWN: "Không nhận ra loại giấy tờ / type not recognized",
+        TYPE_UNCERTAIN: "Loại giấy tờ chưa chắc chắn / uncertain type",
+        TYPE_CONTRADICTED: "Loại khai báo khác nội dung / declared type contradicted",
+        MISSING_FIELDS: "Thiếu trường bắt buộc / missing required fields",
+        OWNER_MISMATCH: "Chủ sở hữu không khớp / owner mismatch",
+    }
+
+
+class ReviewAction(Base):
+    """A steward's action on a document: who, when, and the values before and after. Append-only."""
+
+    __tablename__ = "review_action"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("document.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # approve | correct | reject | rerun_ocr
+    actor: Mapped[str] = mapped_column(String(128))
+    acted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class QualityRun(Base):
+    """One run of the quality suites over a batch or the whole catalog, and what it found."""
+
+    __tablename__ = "quality_run"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    scope: Mapped[str] = mapped_column(String(16))  # batch | catalog
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("batch.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+    critical_failures: Mapped[int] = mapped_column(Integer, default=0)
+    warnings: Mapped[int] = mapped_column(Integer, default=0)
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    report_key: Mapped[str | None] = mapped_column(String(255))

@@ -35,6 +35,7 @@ from repository.catalog import (
     ItemStatus,
     Owner,
     Page,
+    ReviewReason,
     utcnow,
 )
 from repository.db import session_scope
@@ -60,16 +61,31 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_input(path: Path) -> str:
-    """Bad input is refused before anything is stored: returns the real format or raises BadInput."""
+def check_input(path: Path) -> tuple[str, int]:
+    """Bad input is refused before anything is stored: returns the real format and the page count,
+    or raises BadInput."""
     size = path.stat().st_size
     limit = threshold("intake", "max_file_mb") * 1024 * 1024
     if size > limit:
         raise BadInput(f"Tệp quá lớn ({size / 2**20:.0f} MiB > {limit / 2**20:.0f} MiB) / file too large")
     fmt = detect_format(path)
     source = open_source(path)  # parses headers: corrupt, encrypted and page-less files fail here
-    source.close()
-    return fmt
+    try:
+        return fmt, len(source)
+    finally:
+        source.close()
+
+
+def quarantine(path: Path, store: ObjectStore) -> str | None:
+    """Keep a turned-away file for inspection, content-addressed (its name may carry personal data).
+
+    Files over the size limit are not copied: they stay where records staff put them."""
+    if not path.is_file() or path.stat().st_size > threshold("intake", "max_file_mb") * 1024 * 1024:
+        return None
+    key = keys.quarantine_key(sha256_file(path))
+    if store.size(key) != path.stat().st_size:
+        store.put_file(key, path, "application/octet-stream")
+    return key
 
 
 def _get_or_create(session: Session, model, lookup: dict, **defaults):
@@ -88,10 +104,11 @@ def _get_or_create(session: Session, model, lookup: dict, **defaults):
     return row
 
 
-def _reject(item_id: str, reason: str, database_url: str | None) -> None:
+def _reject(item_id: str, reason: str, database_url: str | None, quarantine_key: str | None = None) -> None:
     with session_scope(database_url) as session:
         item = session.get(BatchItem, item_id)
         item.status, item.reason = ItemStatus.REJECTED, reason
+        item.quarantine_key = quarantine_key
     log.warning("item %s rejected: %s", item_id, reason)
 
 
@@ -103,17 +120,17 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
             return item_id  # stored by an earlier run
         batch = session.get(Batch, item.batch_id)
         path = Path(batch.inbox) / item.filename
+    store = store or open_store()
     try:
-        fmt = check_input(path)
+        fmt, page_count = check_input(path)
     except BadInput as exc:
-        _reject(item_id, str(exc), database_url)
+        _reject(item_id, str(exc), database_url, quarantine(path, store))
         return item_id
     except FileNotFoundError:
         _reject(item_id, "tệp đã bị xóa khỏi thư mục nhận / file vanished from the inbox", database_url)
         return item_id
     digest = sha256_file(path)
     key = keys.original_key(digest, fmt)
-    store = store or open_store()
     if store.size(key) != path.stat().st_size:
         store.put_file(key, path, CONTENT_TYPES[fmt])
     try:
@@ -159,6 +176,7 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
                 attached_by=load_settings().digitized_by,
             )
             item.document_id = document.id
+            item.page_count = page_count
             item.status = ItemStatus.STORED if document.status not in DONE else document.status
             item.reason = None
     except LinkConflict as exc:
@@ -177,6 +195,7 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
             item.status, item.reason = document.status, document.status_reason
             return item_id
         document_id, original_key = document.id, document.original_key
+        item.status = ItemStatus.READING  # what records staff see while pages are read
     store = store or open_store()
     try:
         with tempfile.TemporaryDirectory(prefix="sohoa-doc-") as tmp:
@@ -190,6 +209,8 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
             store.put_bytes(keys.ocr_key(document_id), _ocr_detail(reading), "application/json")
     except BadInput as exc:
         _fail(item_id, document_id, DocumentStatus.REJECTED, ItemStatus.REJECTED, str(exc), database_url)
+        with session_scope(database_url) as session:
+            session.get(BatchItem, item_id).quarantine_key = original_key  # kept, never offered
         return item_id
     except Exception as exc:
         _fail(
@@ -230,6 +251,7 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
         # Final until the understand stage adds what it finds (and repeats this reason).
         document.status = DocumentStatus.NEEDS_REVIEW if low else DocumentStatus.DIGITIZED
         document.status_reason = low
+        document.review_reasons = [ReviewReason.LOW_CONFIDENCE] if low else []
         item = session.get(BatchItem, item_id)
         item.status, item.reason = document.status, document.status_reason
     log.info("document %s: %d pages", document_id, len(reading.pages))  # ids only: no names in logs
@@ -283,19 +305,29 @@ def understand_document(item_id: str, database_url: str | None = None) -> str:
         )
         kind = document_types().get(reading.type or "")
         fields = reading.fields
-        reasons = [low] if (low := low_confidence_reason(document.pages)) else []
+        reasons: list[str] = []  # what the steward reads
+        codes: list[str] = []  # what the queue and the reports count
+        if low := low_confidence_reason(document.pages):
+            reasons.append(low)
+            codes.append(ReviewReason.LOW_CONFIDENCE)
         if kind is None:
             reasons.append("không nhận ra loại giấy tờ / document type not recognized")
+            codes.append(ReviewReason.TYPE_UNKNOWN)
         elif reading.type_confidence < threshold("understanding", "review_type_confidence"):
             reasons.append("loại giấy tờ chưa chắc chắn / uncertain document type")
+            codes.append(ReviewReason.TYPE_UNCERTAIN)
         if reading.contradicted:
             reasons.append(
                 f"loại khai báo '{reading.declared_type}' khác nội dung '{reading.type}'"
                 " / declared type contradicted"
             )
+            codes.append(ReviewReason.TYPE_CONTRADICTED)
         if reading.missing:
             reasons.append(f"thiếu trường bắt buộc / missing required fields: {', '.join(reading.missing)}")
-        reasons += owner_conflicts(reading, owner.kind, owner.identifier, owner.name)
+            codes.append(ReviewReason.MISSING_FIELDS)
+        if conflicts := owner_conflicts(reading, owner.kind, owner.identifier, owner.name):
+            reasons += conflicts
+            codes.append(ReviewReason.OWNER_MISMATCH)
 
         document.doc_type_code = reading.type
         document.doc_type_name = kind.name if kind else None
@@ -315,6 +347,7 @@ def understand_document(item_id: str, database_url: str | None = None) -> str:
             document.result_code = _result_code(session, owner, kind, document)
         document.status = DocumentStatus.NEEDS_REVIEW if reasons else DocumentStatus.DIGITIZED
         document.status_reason = "; ".join(reasons) or None
+        document.review_reasons = codes
         item.status, item.reason = document.status, document.status_reason
         if reading.type:
             session.flush()

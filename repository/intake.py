@@ -20,6 +20,7 @@ from sqlalchemy import select
 from repository.catalog import Batch, BatchItem, DocumentKind, ItemStatus
 from repository.db import migrate, session_scope
 from repository.identifiers import InvalidIdentifier, normalize_owner
+from repository.reuse import procedures
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.json")
 REQUIRED = ("file", "case_code", "procedure_code", "owner_kind", "owner_id")
@@ -109,6 +110,8 @@ def validate_row(inbox: Path, row: ManifestRow) -> tuple[dict[str, str | None], 
     for column in ("case_code", "procedure_code"):
         if not fields[column]:
             return fields, f"thiếu {column} / missing {column}"
+    if fields["procedure_code"] not in procedures():
+        return fields, "mã thủ tục không có trong danh mục / unknown procedure code"
     if fields["kind"] is None:
         return fields, "kind phải là component/thành phần hoặc result/kết quả"
     try:

@@ -23,3 +23,8 @@ def text_key(document_id: str) -> str:
 def ocr_key(document_id: str) -> str:
     """Per-page, per-line and per-word confidences and boxes from the OCR engine (JSON)."""
     return f"documents/{document_id}/ocr.json"
+
+
+def quarantine_key(sha256: str) -> str:
+    """A file turned away at intake, kept for inspection; its reason is on the batch item."""
+    return f"quarantine/{sha256[:2]}/{sha256}"

@@ -4,6 +4,8 @@
   a throwaway server is started from Debian's postgresql binaries (``make test`` installs them); when
   those are missing too, the PostgreSQL tests fail loudly.
 - S3: moto's S3 server over real HTTP on a loopback port.
+- Browser: Debian's headless Chromium (``make test`` installs it) driven by Playwright; the browser
+  tests fail loudly when it is missing. Screenshots land in SOHOA_SCREENSHOTS (default var/screenshots).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -185,3 +188,51 @@ def wait_for(predicate, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+CHROMIUM = os.environ.get("SOHOA_CHROMIUM", "/usr/bin/chromium")
+SCREENSHOTS = Path(
+    os.environ.get("SOHOA_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "var" / "screenshots"
+)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium from Debian. Missing is a failure, never a skip: ``make test`` installs it."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # The closed network refuses Chromium's background connections: switch them off.
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )  # fmt: skip
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def live_server():
+    """Serve an ASGI app over real HTTP on a loopback port; yields a function app -> base URL."""
+    import uvicorn
+
+    servers = []
+
+    def start(app) -> str:
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        assert wait_for(lambda: server.started, 15), "the test server did not start"
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(10)

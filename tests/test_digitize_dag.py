@@ -37,9 +37,10 @@ def test_dagbag_imports_without_errors_or_work_at_parse_time() -> None:
         "assert not bag.import_errors, bag.import_errors\n"
         f"dag = bag.dags[{DAG_ID!r}]\n"
         "print(sorted(dag.task_ids))\n"
-        "assert 'expire_documents' in bag.dags, sorted(bag.dags)\n"
+        "assert {'expire_documents', 'catalog_quality'} <= set(bag.dags), sorted(bag.dags)\n"
         "heavy = [m for m in ('repository.digitize', 'repository.catalog', 'ocr.document',\n"
-        "                     'pdfplumber', 'pytesseract') if m in sys.modules]\n"
+        "                     'pdfplumber', 'pytesseract', 'great_expectations', 'quality.checks',\n"
+        "                     'matplotlib') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
     done = subprocess.run(
@@ -47,6 +48,7 @@ def test_dagbag_imports_without_errors_or_work_at_parse_time() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "'read_pages'" in done.stdout and "'store_original'" in done.stdout
+    assert "'check_quality'" in done.stdout
 
 
 def _manifest(inbox: Path) -> list[dict[str, str]]:
@@ -140,18 +142,28 @@ def test_full_run_on_embedded_default(home: Path, sample_batch: Path) -> None:
         ("cccd", "none_on_file"),
     ]
 
-    # Re-running the same batch changes nothing: no duplicate row, no duplicate object.
-    counts, objects = _counts(), sorted(store.list())
+    # The quality task ran GX on the batch and published the steward report and the Data Docs.
+    assert store.exists("reports/steward/latest.html") and store.exists("reports/data-docs/index.html")
+    assert "Báo cáo chất lượng" in store.get_bytes("reports/steward/latest.html").decode()
+
+    # Re-running the same batch changes nothing: no duplicate row, no duplicate object (reports are
+    # dated and accumulate by design).
+    records = [k for k in store.list() if not k.startswith("reports/")]
+    counts, objects = _counts(), sorted(records)
     again = run_dag(conf={"inbox": str(sample_batch)})
     assert again.state == "success" and again.batch_id == outcome.batch_id
     assert _counts() == counts
-    assert sorted(store.list()) == objects
+    assert sorted(k for k in store.list() if not k.startswith("reports/")) == objects
     with session_scope() as s:
         assert sorted(s.scalars(select(Document.result_code))) == result_codes
     assert len([k for k in objects if k.startswith("originals/")]) == 8
 
-    # Personal identifiers stay out of object keys, XCom and task logs.
-    assert not [k for k in objects if any(i in k for i in IDENTIFIERS)]
+    # Personal identifiers stay out of object keys, XCom, task logs, reports and Data Docs.
+    assert not [k for k in store.list() if any(i in k for i in IDENTIFIERS)]
+    for key in store.list("reports/"):
+        data = store.get_bytes(key)
+        assert not [i for i in IDENTIFIERS if i.encode() in data], key
+    assert _scan_for_identifiers(home / "quality") == []
     airflow_db = Path(os.environ["AIRFLOW_HOME"]) / "airflow.db"
     with sqlite3.connect(airflow_db) as conn:
         xcoms = [str(v) for (v,) in conn.execute("select value from xcom")]
@@ -195,4 +207,5 @@ def test_run_on_postgresql_and_s3(
     assert len([k for k in keys if k.startswith("documents/")]) == 6  # searchable PDF, text, OCR detail
     counts = _counts()
     assert run_dag(conf={"inbox": str(inbox)}).state == "success"
-    assert _counts() == counts and sorted(store.list()) == keys
+    records = [k for k in keys if not k.startswith("reports/")]  # reports accumulate by design
+    assert _counts() == counts and sorted(k for k in store.list() if not k.startswith("reports/")) == records

@@ -1,0 +1,215 @@
+"""Intake through the upload API: every kind of bad input gets a clear reason while the rest of the
+batch goes on, rejected originals are quarantined, accepted ones are never lost.
+
+Most tests run the batch with the real stages in-process (``StagesRunner`` below stands in for the
+Airflow orchestration only); the browser test at the end goes through the server's own background
+runner and the real DAG.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from fpdf import FPDF
+from fpdf.enums import EncryptionMethod
+from PIL import Image
+from sqlalchemy import select
+
+from quality.config import thresholds
+from repository import uploads
+from repository.api import create_app
+from repository.catalog import BatchItem, CaseDocument, Document
+from repository.db import migrate, session_scope
+from repository.digitize import finish_batch, read_pages, store_original, understand_document
+from repository.intake import active_items, register_batch
+from repository.samples import MINH
+from repository.storage import open_store
+from tests.conftest import SCREENSHOTS
+
+OWNER = {
+    "case_code": "UBNL-261123-00500", "procedure_code": "HT.TRICHLUC", "agency_code": "UBND.NL",
+    "owner_kind": "citizen", "owner_id": MINH.personal_id, "owner_name": MINH.name, "kind": "component",
+}  # fmt: skip
+
+
+class StagesRunner:
+    """Runs an uploaded batch through the real stages, synchronously, without Airflow."""
+
+    def submit(self, upload_id: str, inbox: Path) -> None:
+        batch_id = register_batch(inbox, run_id=f"test-{upload_id}")
+        for item_id in active_items(batch_id):
+            store_original(item_id)
+            read_pages(item_id)
+            understand_document(item_id)
+        finish_batch(batch_id)
+
+
+def no_pages_pdf() -> bytes:
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 3\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+def encrypted_pdf() -> bytes:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Giay khai sinh")
+    pdf.set_encryption(owner_password="o", user_password="u", encryption_method=EncryptionMethod.RC4)
+    return bytes(pdf.output())
+
+
+def bomb_png() -> bytes:
+    """A 20000 x 20000 one-bit image: a few KB on disk, 400 megapixels once decoded."""
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000), 1).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def client(home: Path, monkeypatch: pytest.MonkeyPatch):
+    limits = home.parent / "thresholds.toml"
+    text = (Path(uploads.__file__).parent.parent / "quality" / "thresholds.toml").read_text()
+    limits.write_text(text.replace("max_file_mb = 200", "max_file_mb = 8"))
+    monkeypatch.setenv("SOHOA_THRESHOLDS", str(limits))
+    thresholds.cache_clear()
+    migrate()
+    yield TestClient(create_app())
+    thresholds.cache_clear()
+
+
+def send(client: TestClient, upload_id: str, name: str, data: bytes, **meta) -> dict:
+    response = client.post(f"/api/uploads/{upload_id}/files", files={"file": (name, data)}, data=OWNER | meta)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_every_bad_input_gets_its_reason_and_the_rest_goes_on(client, sample_batch: Path) -> None:
+    good = (sample_batch / "hs02_giay_khai_sinh.png").read_bytes()
+    upload_id = client.post("/api/uploads").json()["upload_id"]
+    at_upload = {
+        "traversal": send(client, upload_id, "../../etc/khai_sinh.png", good),
+        "too_large": send(client, upload_id, "qua_lon.pdf", b"%PDF-1.4\n" + b"0" * (9 * 2**20)),
+    }
+    files = {
+        "good": ("Giấy khai sinh bản sao.png", good),  # unicode and spaces are fine
+        "twice": ("giay khai sinh (nộp lại).png", good),  # the same bytes again
+        "empty": ("rong.pdf", b""),
+        "truncated": ("cat_cut.pdf", b"%PDF-1.7\n1 0 obj\n<<"),
+        "encrypted": ("ma_hoa.pdf", encrypted_pdf()),
+        "lying_name": ("anh_that.pdf", good),  # PNG bytes under a PDF name
+        "bomb": ("bom.png", bomb_png()),
+        "no_pages": ("khong_trang.pdf", no_pages_pdf()),
+    }
+    for name, data in files.values():
+        sent = send(client, upload_id, name, data)
+        assert sent["status"] == "received", sent
+    bad_rows = {
+        "bad_identifier": send(client, upload_id, "sai_dinh_danh.png", good, owner_id="99919001234"),
+        "bad_procedure": send(client, upload_id, "sai_thu_tuc.png", good, procedure_code="XX.KHONGCO"),
+    }
+    assert at_upload["traversal"]["status"] == "rejected" and "đường dẫn" in at_upload["traversal"]["reason"]
+    assert at_upload["too_large"]["status"] == "rejected" and "quá lớn" in at_upload["too_large"]["reason"]
+
+    uploads.start(upload_id, runner=StagesRunner())
+    status = client.get(f"/api/uploads/{upload_id}").json()
+    assert status["done"]
+    by_name = {f["name"]: f for f in status["files"]}
+    expected = {
+        "empty": "rỗng",
+        "truncated": "hỏng",
+        "encrypted": "mã hóa",
+        "lying_name": "phần mở rộng",
+        "bomb": "bom giải nén",
+        "no_pages": "không có trang",
+    }
+    for key, words in expected.items():
+        entry = by_name[files[key][0]]
+        assert entry["status"] == "rejected" and words in entry["reason"], (key, entry)
+    assert by_name["sai_dinh_danh.png"]["status"] == "rejected"
+    assert "định danh" in by_name["sai_dinh_danh.png"]["reason"]
+    assert "thủ tục" in by_name["sai_thu_tuc.png"]["reason"]
+    assert all(bad_rows[k]["status"] == "received" for k in bad_rows)  # refused by the manifest check
+
+    # The good file and its twin: digitized, one document, one stored original, both rows linked to it.
+    first, twin = by_name[files["good"][0]], by_name[files["twice"][0]]
+    assert first["status"] in ("digitized", "needs_review") and first["pages"] == 1
+    assert twin["document_id"] == first["document_id"] and twin["status"] == first["status"]
+    store = open_store()
+    assert len(list(store.list("originals/"))) == 1
+    with session_scope() as s:
+        doc = s.get(Document, first["document_id"])
+        assert doc.filename == "Giấy khai sinh bản sao.png"
+        assert s.scalar(select(CaseDocument).where(CaseDocument.document_id == doc.id)) is not None
+        # Rejected originals are kept in quarantine, by content, with their reason on the item.
+        items = {i.filename: i for i in s.scalars(select(BatchItem))}
+        for key in ("empty", "truncated", "encrypted", "lying_name", "bomb", "no_pages"):
+            item = items[files[key][0]]
+            assert item.quarantine_key and store.exists(item.quarantine_key), key
+            assert files[key][0] not in item.quarantine_key  # names may carry personal data: not in keys
+    # Nothing accepted is lost: every received file is still on disk under the upload.
+    kept = {p.name for p in (uploads.uploads_root() / upload_id / "files").iterdir()}
+    assert {name for name, _ in files.values()} <= kept
+    assert not [p for p in uploads.uploads_root().rglob("*") if "etc" in p.parts]
+
+
+def test_upload_errors_are_clear(client) -> None:
+    missing = client.get("/api/uploads/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "upload_not_found"
+    assert client.get("/api/uploads/not-a-uuid").status_code == 404
+    upload_id = client.post("/api/uploads").json()["upload_id"]
+    empty = client.post(f"/api/uploads/{upload_id}/start")
+    assert empty.status_code == 422 and empty.json()["error"]["code"] == "no_files"
+    page = client.get("/upload")
+    assert page.status_code == 200 and "Tải lên hồ sơ" in page.text
+    assert {p["code"] for p in client.get("/api/procedures").json()["results"]} >= {"HT.KETHON"}
+    assert len(client.get("/api/document-types").json()["results"]) >= 10
+
+
+def test_upload_page_in_chromium(
+    home: Path, sample_batch: Path, tmp_path: Path, browser, live_server
+) -> None:
+    """Records staff's flow in a real browser: fill the case, drop a batch with one broken file, watch
+    each file reach its fate. The run goes through the server's background runner and the real DAG."""
+    migrate()
+    base = live_server(create_app())
+    batch = tmp_path / "to-upload"
+    batch.mkdir()
+    shutil.copy(sample_batch / "hs02_giay_khai_sinh.png", batch / "giấy khai sinh.png")
+    (batch / "hong.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<<")
+    page = browser.new_page(viewport={"width": 1200, "height": 1000})
+    problems: list[str] = []
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.goto(f"{base}/upload")
+    page.fill("#case_code", "UBNL-261123-00777")
+    page.select_option("#procedure_code", "HT.TRICHLUC")
+    page.fill("#agency_code", "UBND.NL")
+    page.fill("#owner_id", MINH.personal_id)
+    page.fill("#owner_name", MINH.name)
+    page.set_input_files("#files", [str(batch / "giấy khai sinh.png"), str(batch / "hong.pdf")])
+    page.select_option("#list tbody tr:nth-child(1) select", "birth_certificate")
+    page.click("#submit")
+    page.wait_for_function("document.querySelector('#message').textContent.includes('xong')", timeout=240_000)
+    rows = page.locator("#list tbody tr")
+    assert rows.count() == 2
+    statuses = {rows.nth(i).locator("td").nth(0).inner_text(): rows.nth(i).get_attribute("data-status")
+                for i in range(2)}  # fmt: skip
+    assert statuses["giấy khai sinh.png"] in ("digitized", "needs_review"), statuses
+    assert statuses["hong.pdf"] == "rejected"
+    assert "hỏng" in rows.nth(1).locator("td").nth(4).inner_text()
+    assert rows.nth(0).locator("td").nth(3).inner_text() == "1"  # pages found
+    assert problems == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "upload-page.png"), full_page=True)
+    page.close()
