@@ -290,6 +290,119 @@ def search_command(
     console.print(table)
 
 
+@app.command()
+def upload(
+    directory: Annotated[Path, typer.Argument(help="Thư mục chứa các tệp / directory with the scans")],
+    manifest: Annotated[
+        Path | None, typer.Option(help="Manifest CSV/JSON (mặc định manifest.csv trong thư mục)")
+    ] = None,
+    server: Annotated[str, typer.Option(help="Địa chỉ máy chủ sohoa / server URL")] = "http://127.0.0.1:8000",
+    timeout: Annotated[float, typer.Option(help="Chờ xử lý tối đa (giây) / seconds to wait")] = 3600,
+) -> None:
+    """Tải một lô lên máy chủ và theo dõi đến khi xong / upload a batch to `sohoa serve` and follow it."""
+    import httpx
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+    from repository import uploads
+    from repository.intake import MANIFEST_NAMES, ManifestError, find_manifest, read_manifest, safe_member
+
+    directory = directory.resolve()
+    try:
+        manifest = manifest or find_manifest(directory)
+        rows = read_manifest(manifest)
+    except ManifestError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    local: list[tuple[str, str]] = []  # (file, reason) refused before upload
+    sending = []
+    for row in rows:
+        name = row.values.get("file", "")
+        try:
+            path = safe_member(directory, name)
+        except ValueError as exc:
+            local.append((name, str(exc)))
+            continue
+        if not path.is_file():
+            local.append((name, "không tìm thấy tệp / file not found"))
+            continue
+        sending.append((row, path))
+    listed = {p.resolve() for _, p in sending} | {manifest.resolve()}
+    for path in sorted(directory.rglob("*")):
+        if path.is_file() and path.name not in MANIFEST_NAMES and path.resolve() not in listed:
+            local.append((str(path.relative_to(directory)), "tệp không có trong manifest / not listed"))
+    client = httpx.Client(base_url=server.rstrip("/"), timeout=120)
+    try:
+        upload_id = client.post("/api/uploads").raise_for_status().json()["upload_id"]
+    except httpx.HTTPError as exc:
+        err.print(f"[red]Không kết nối được máy chủ {server} / cannot reach the server: {exc}[/red]")
+        raise typer.Exit(2) from None
+    total = sum(p.stat().st_size for _, p in sending)
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
+    with Progress(*columns, console=err) as progress:
+        task = progress.add_task("Tải lên / uploading", total=total)
+        for row, path in sending:
+            meta = {k: row.values.get(k) or "" for k in uploads.META_FIELDS}
+            with open(path, "rb") as f:
+                reply = client.post(
+                    f"/api/uploads/{upload_id}/files",
+                    files={"file": (path.relative_to(directory).as_posix().replace("/", "_"), f)},
+                    data=meta,
+                )
+            if reply.status_code >= 400:
+                local.append(
+                    (row.values.get("file", ""), reply.json().get("error", {}).get("message", reply.text))
+                )
+            progress.advance(task, path.stat().st_size)
+    started = client.post(f"/api/uploads/{upload_id}/start")
+    if started.status_code >= 400:
+        err.print(f"[red]{started.json().get('error', {}).get('message', started.text)}[/red]")
+        raise typer.Exit(1)
+    deadline = time.monotonic() + timeout
+    with err.status("Đang số hóa / digitizing…"):
+        while True:
+            status = client.get(f"/api/uploads/{upload_id}").json()
+            if status["done"] or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+    table = Table(title=f"Kết quả lô / batch results ({upload_id[:8]})")
+    for column in ("Tệp / file", "Trạng thái / status", "Trang", "Lý do / reason"):
+        table.add_column(column)
+    for entry in status["files"]:
+        table.add_row(entry["name"], entry["label"], str(entry["pages"] or ""), entry["reason"] or "")
+    for name, reason in local:
+        table.add_row(name, "Bị từ chối / rejected", "", reason)
+    console.print(table)
+    if not status["done"]:
+        err.print("[yellow]Chưa xử lý xong trong thời gian chờ / not finished within the timeout[/yellow]")
+        raise typer.Exit(1)
+    if local or any(f["status"] in ("rejected", "failed") for f in status["files"]):
+        raise typer.Exit(1)
+
+
+@app.command()
+def watch(
+    once: Annotated[bool, typer.Option("--once", help="Kiểm tra một lần rồi thoát / check once")] = False,
+    interval: Annotated[float, typer.Option(help="Giây giữa hai lần kiểm tra / seconds between checks")] = 30,
+    quiet_seconds: Annotated[float, typer.Option(help="Lô phải yên bao lâu (giây) / settle time")] = 30,
+) -> None:
+    """Theo dõi vùng thả và số hóa lô mới / watch the drop zone and digitize new batches (embedded)."""
+    from repository.dropzone import dropzone_root, ready_inboxes
+    from repository.runner import run_dag
+    from repository.summary import batch_summary
+
+    dropzone_root().mkdir(parents=True, exist_ok=True)
+    console.print(f"Vùng thả / drop zone: {dropzone_root()} (và tiền tố dropzone/ trong kho lưu trữ)")
+    while True:
+        for inbox in ready_inboxes(quiet_seconds):
+            console.print(f"Lô mới / new batch: {inbox}")
+            outcome = run_dag(conf={"inbox": inbox})
+            if outcome.batch_id:
+                print_summary(batch_summary(outcome.batch_id), outcome.state)
+        if once:
+            return
+        time.sleep(interval)
+
+
 review_app = typer.Typer(
     help="Hàng đợi kiểm tra / the review queue and steward actions.", no_args_is_help=True
 )

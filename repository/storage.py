@@ -19,7 +19,8 @@ from urllib.parse import unquote, urlparse
 
 from repository.settings import Settings, load_settings
 
-_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")
+# Keys we write are ASCII; drop-zone keys carry the names records staff gave (unicode, spaces).
+_KEY_RE = re.compile(r"^\w[\w .()\-/]*$")
 CHUNK = 1024 * 1024
 
 

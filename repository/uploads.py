@@ -218,8 +218,9 @@ def start(upload_id: str, runner: BatchRunner | None = None) -> dict[str, Any]:
     return status(upload_id)
 
 
-def _set_run(upload_id: str, **values: Any) -> None:
-    directory = uploads_root() / upload_id
+def _set_run(directory: Path, **values: Any) -> None:
+    """Record the run's state on the upload (the directory is fixed at submit: settings may change)."""
+    upload_id = directory.name
     with _lock(upload_id):
         record = _read(directory)
         record["run"] = (record.get("run") or {}) | values
@@ -270,16 +271,16 @@ class BatchRunner:
                 self.run(upload_id, inbox)
             except Exception:  # the next upload still runs; the failure is on this one's record
                 log.exception("upload %s: run could not start", upload_id)
-                _set_run(upload_id, state="failed", finished_at=_now())
+                _set_run(inbox.parent, state="failed", finished_at=_now())
 
     def run(self, upload_id: str, inbox: Path) -> None:
-        _set_run(upload_id, state="running", started_at=_now())
+        _set_run(inbox.parent, state="running", started_at=_now())
         done = subprocess.run(
             [sys.executable, "-m", "repository", "run", str(inbox), "--json"],
             capture_output=True, text=True, env=os.environ.copy(),
         )  # fmt: skip
         # Only the state goes on record: the summary names owners and belongs in the catalog, not logs.
-        _set_run(upload_id, state="success" if done.returncode == 0 else "failed", finished_at=_now(),
+        _set_run(inbox.parent, state="success" if done.returncode == 0 else "failed", finished_at=_now(),
                  exit_code=done.returncode)  # fmt: skip
 
 
@@ -305,7 +306,7 @@ class AirflowRunner(BatchRunner):
                 headers=headers,
             )
             response.raise_for_status()
-        _set_run(upload_id, state="triggered", dag_run_id=response.json().get("dag_run_id"))
+        _set_run(inbox.parent, state="triggered", dag_run_id=response.json().get("dag_run_id"))
 
 
 _runner: BatchRunner | None = None

@@ -63,10 +63,17 @@ def test_delete(store) -> None:
     store.delete("originals/de/del.png")  # deleting twice is not an error
 
 
-@pytest.mark.parametrize("key", ["../etc/passwd", "/abs/key", "a/../../b", "a//b", "dir/", "", "a b/c"])
+@pytest.mark.parametrize("key", ["../etc/passwd", "/abs/key", "a/../../b", "a//b", "dir/", "", "a\nb", "a*b"])
 def test_invalid_keys_refused(store, key: str) -> None:
     with pytest.raises(StorageError):
         store.put_bytes(key, b"x")
+
+
+def test_names_records_staff_give_are_valid_keys(store) -> None:
+    """Drop-zone keys keep the file names staff chose: Vietnamese letters, spaces, parentheses."""
+    key = "dropzone/lô 1/Giấy khai sinh (bản sao).png"
+    store.put_bytes(key, b"scan")
+    assert store.get_bytes(key) == b"scan" and key in list(store.list("dropzone/"))
 
 
 def test_presigned_url(store, request) -> None:
