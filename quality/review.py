@@ -44,6 +44,13 @@ def _review_types() -> list[str]:
     return [code for code, kind in document_types().items() if kind.review]
 
 
+def in_queue(doc: Document) -> bool:
+    """Whether a document is waiting for a steward (what gives stewards a reason to open it)."""
+    if doc.status == DocumentStatus.NEEDS_REVIEW:
+        return True
+    return doc.status == DocumentStatus.DIGITIZED and doc.doc_type_code in _review_types()
+
+
 def _queue_filter():
     return or_(
         Document.status == DocumentStatus.NEEDS_REVIEW,

@@ -9,19 +9,31 @@ code and a Vietnamese message.
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from ocr.understand import document_types
 from quality import review
-from repository import uploads
+from repository import audit, auth, uploads
+from repository.access import (
+    SESSION_COOKIE,
+    Hygiene,
+    LoginLimiter,
+    bind_case,
+    csrf_token,
+    open_case,
+    principal_from,
+    require,
+)
+from repository.auth import AuthError, Principal
 from repository.catalog import CaseDocument, CaseFile, Document, DocumentKind, Owner, QualityRun, utcnow
 from repository.db import session_scope
 from repository.identifiers import InvalidIdentifier, normalize_owner
@@ -31,6 +43,13 @@ from repository.storage import ObjectNotFound, ObjectStore, StorageError, open_s
 
 PRESIGNED_TTL = timedelta(minutes=5)
 UPLOAD_PAGE = Path(__file__).with_name("web") / "upload.html"
+UPLOAD_SCRIPT = Path(__file__).with_name("web") / "upload.js"
+LOGIN_PAGE = """<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><link rel='icon' href='data:,'>
+<title>Đăng nhập - sohoa</title></head><body style='font-family:sans-serif;max-width:480px;margin:40px auto'>
+<h1>Đăng nhập / sign in</h1>{note}<form method='post' action='/login'>
+<input type='hidden' name='next' value='{next}'>
+<label>Mã truy cập / access token<br><input name='token' type='password' size='50' required></label>
+<p><button type='submit'>Đăng nhập</button></p></form></body></html>"""
 
 
 class ApiError(Exception):
@@ -42,6 +61,7 @@ class ApiError(Exception):
 class OwnerRef(BaseModel):
     owner_kind: str = Field(description="citizen / công dân | organization / tổ chức")
     owner_id: str = Field(description="Số định danh cá nhân hoặc mã số thuế")
+    case: str | None = Field(None, description="Mã hồ sơ đang xử lý (mục đích truy cập) / the case")
 
 
 class ReuseCheckRequest(BaseModel):
@@ -51,28 +71,33 @@ class ReuseCheckRequest(BaseModel):
     procedure: str | None = None
     types: list[str] | None = None
     on: date | None = None
+    case: str | None = Field(None, description="Mã hồ sơ đang xử lý (mục đích truy cập) / the case")
 
 
 class AttachRequest(BaseModel):
     document_id: str
     role: Literal["component", "result"] = DocumentKind.COMPONENT
-    attached_by: str = Field(description="Cán bộ đính kèm / officer attaching the document")
+    attached_by: str | None = Field(None, description="Mặc định: người gọi / defaults to the caller")
     procedure_code: str | None = Field(None, description="Mã thủ tục, khi hồ sơ mới chưa có trong kho")
     agency_code: str | None = None
 
 
 class ReviewRequest(BaseModel):
-    by: str = Field(description="Người kiểm tra / steward acting")
     note: str | None = None
 
 
 class RejectRequest(BaseModel):
-    by: str
     reason: str = Field(description="Lý do từ chối / why the record is rejected")
 
 
+class NewUser(BaseModel):
+    name: str
+    role: Literal["records_staff", "officer", "steward", "admin"]
+    agency: str | None = None
+    days: int = Field(90, ge=1, le=366)
+
+
 class CorrectionRequest(BaseModel):
-    by: str
     fields: dict[str, str | None] = Field(description="Tên trường -> giá trị đúng (null để xóa)")
     note: str | None = None
 
@@ -80,6 +105,14 @@ class CorrectionRequest(BaseModel):
 REPORT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
                 ".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml", ".ico": "image/x-icon",
                 ".otf": "font/otf", ".json": "application/json"}  # fmt: skip
+
+
+def _caller(request: Request) -> Principal:
+    return principal_from(request, request.app.state.database_url)
+
+
+# Every route but /health names its caller: a bearer token, an SSO JWT, or the pages' session.
+Caller = Annotated[Principal, Depends(_caller)]
 
 
 def _document_json(doc: Document, origin: CaseFile | None) -> dict[str, Any]:
@@ -122,6 +155,13 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         description="Tra cứu, tái sử dụng và tải giấy tờ đã số hóa của tổ chức, cá nhân.",
     )
     objects = {"store": store}
+    app.add_middleware(Hygiene)
+    limiter = LoginLimiter()
+
+    app.state.database_url = database_url
+    def log_access(who: Principal, action: str, outcome: str = "allowed", **values: Any) -> None:
+        audit.record(database_url, actor=who.name, role=who.role, agency=who.agency, action=action,
+                     outcome=outcome, **values)  # fmt: skip
 
     def get_store() -> ObjectStore:
         if objects["store"] is None:
@@ -134,7 +174,10 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
 
     @app.exception_handler(review.ReviewError)
     @app.exception_handler(uploads.UploadError)
-    async def review_error(_request: Request, exc: review.ReviewError | uploads.UploadError) -> JSONResponse:
+    @app.exception_handler(AuthError)
+    async def review_error(
+        _request: Request, exc: review.ReviewError | uploads.UploadError | AuthError
+    ) -> JSONResponse:
         return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
@@ -157,27 +200,34 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         return {"status": "ok"}
 
     @app.post("/api/owners/lookup")
-    def lookup_owner(body: OwnerRef) -> dict:
-        """Đổi định danh lấy khóa chủ sở hữu / exchange an identifier for the opaque owner key."""
+    def lookup_owner(body: OwnerRef, who: Caller) -> dict:
+        """Đổi định danh lấy khóa chủ sở hữu / exchange an identifier for the opaque owner key.
+
+        Officers only, through a case of that owner handled by their agency."""
+        require(who, "officer")
         kind, identifier = _owner_identity(body.owner_kind, body.owner_id)
         with session_scope(database_url) as session:
             owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
+            open_case(session, who, body.case, owner.id if owner else None, None)
             if owner is None:
                 raise ApiError(404, "owner_not_found", "Chưa có chủ sở hữu này trong kho / no such owner")
+            log_access(who, "lookup", case_code=body.case, owner_id=owner.id)
             return {"owner": owner.id, "kind": owner.kind, "name": owner.name}
 
     @app.get("/api/owners/{owner}/documents")
     def owner_documents(
         owner: str,
+        who: Caller,
+        case: str | None = Query(None, description="Mã hồ sơ đang xử lý / the case (required)"),
         valid_on: date | None = None,
         type: str | None = None,  # noqa: A002 - the API's parameter name
         status: str | None = None,
         page: int = Query(1, ge=1),
         page_size: int = Query(50, ge=1, le=200),
     ) -> dict:
+        require(who, "officer")
         with session_scope(database_url) as session:
-            if session.get(Owner, owner) is None:
-                raise ApiError(404, "owner_not_found", "Không tìm thấy chủ sở hữu / no such owner")
+            bind_case(session, who, case, owner)
             query = select(Document).where(Document.owner_id == owner)
             if type:
                 query = query.where(Document.doc_type_code == type)
@@ -192,6 +242,7 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 .limit(page_size)
             ).all()
             origins = _origins(session, rows)
+            log_access(who, "list_documents", case_code=case, owner_id=owner, detail={"count": len(rows)})
             return {
                 "results": [_document_json(d, origins.get(d.origin_case_id)) for d in rows],
                 "page": page,
@@ -200,7 +251,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             }
 
     @app.post("/api/reuse-check")
-    def reuse_check(body: ReuseCheckRequest) -> dict:
+    def reuse_check(body: ReuseCheckRequest, who: Caller) -> dict:
+        require(who, "officer")
         if not body.procedure and not body.types:
             raise ApiError(422, "no_requirements", "Cần mã thủ tục hoặc danh sách loại giấy tờ")
         try:
@@ -217,12 +269,17 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 )
             else:
                 raise ApiError(422, "no_owner", "Cần khóa chủ sở hữu hoặc loại + định danh / owner required")
+            open_case(session, who, body.case, owner.id if owner else None, body.procedure)
             report = check_owner(session, owner, requirements, body.on or date.today(), body.procedure)
+            summary = {"procedure": body.procedure, "need_not_bring": report.need_not_bring}
+            log_access(who, "reuse_check", case_code=body.case, owner_id=owner.id if owner else None,
+                       detail=summary)  # fmt: skip
             return report.as_json() | {"owner": owner.id if owner else None}
 
     @app.post("/api/cases/{case}/documents", status_code=201)
-    def attach(case: str, body: AttachRequest) -> dict:
+    def attach(case: str, body: AttachRequest, who: Caller) -> dict:
         """Đính kèm giấy tờ có sẵn vào hồ sơ mới: một liên kết, không sao chép / a link, not a copy."""
+        require(who, "officer")
         with session_scope(database_url) as session:
             document = session.get(Document, body.document_id)
             if document is None:
@@ -232,17 +289,23 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 if not body.procedure_code:
                     raise ApiError(404, "case_not_found", "Chưa có hồ sơ này; cần procedure_code để tạo")
                 case_file = CaseFile(case_code=case, procedure_code=body.procedure_code,
-                                     agency_code=body.agency_code, owner_id=document.owner_id)  # fmt: skip
+                                     agency_code=who.agency, owner_id=document.owner_id)  # fmt: skip
                 session.add(case_file)
                 session.flush()
+            bind_case(session, who, case, None)
             if case_file.owner_id != document.owner_id:
                 raise ApiError(409, "owner_mismatch", "Giấy tờ thuộc chủ sở hữu khác hồ sơ / another owner's")
             link = session.get(CaseDocument, (case_file.id, document.id))
             created = link is None
             if created:
-                link = CaseDocument(case_id=case_file.id, document_id=document.id, role=body.role,
-                                    attached_by=body.attached_by, attached_at=utcnow())  # fmt: skip
+                link = CaseDocument(
+                    case_id=case_file.id, document_id=document.id, role=body.role,
+                    attached_by=body.attached_by or who.name, attached_at=utcnow(),
+                )  # fmt: skip
                 session.add(link)
+            audit.append(session, actor=who.name, role=who.role, agency=who.agency, action="attach",
+                         outcome="allowed", case_code=case, document_id=document.id,
+                         owner_id=document.owner_id)  # fmt: skip
             return {
                 "case_code": case,
                 "document_id": document.id,
@@ -254,16 +317,26 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
 
     @app.get("/api/search")
     def search_pages(
+        who: Caller,
         q: str = Query(..., min_length=1, description="Từ khóa, không cần dấu / words, accents optional"),
+        case: str | None = Query(None, description="Mã hồ sơ: tìm trong giấy tờ của chủ hồ sơ / the case"),
         owner: str | None = None,
         type: str | None = None,  # noqa: A002 - the API's parameter name
         page: int = Query(1, ge=1),
         page_size: int = Query(20, ge=1, le=100),
     ) -> dict:
+        require(who, "officer")
         with session_scope(database_url) as session:
+            bound = bind_case(session, who, case, owner)  # within the case's owner only
             hits, total = search(
-                session, q, owner=owner, type_code=type, limit=page_size, offset=(page - 1) * page_size
+                session,
+                q,
+                owner=bound.owner_id,
+                type_code=type,
+                limit=page_size,
+                offset=(page - 1) * page_size,
             )
+            log_access(who, "search", case_code=case, owner_id=bound.owner_id, detail={"hits": total})
             return {
                 "results": [hit.__dict__ for hit in hits],
                 "page": page,
@@ -272,11 +345,13 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             }
 
     @app.get("/api/documents/{document_id}")
-    def document(document_id: str) -> dict:
+    def document(document_id: str, who: Caller, case: str | None = None) -> dict:
         with session_scope(database_url) as session:
             doc = session.get(Document, document_id)
             if doc is None:
                 raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
+            _may_read(session, who, doc, case)
+            log_access(who, "read", case_code=case, document_id=doc.id, owner_id=doc.owner_id)
             cases = session.scalars(
                 select(CaseFile.case_code).join(CaseDocument).where(CaseDocument.document_id == doc.id)
             ).all()
@@ -286,12 +361,18 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
 
     @app.get("/api/documents/{document_id}/file", response_model=None)
     def document_file(
-        document_id: str, rendition: Literal["original", "searchable", "text"] = "searchable"
+        document_id: str,
+        who: Caller,
+        rendition: Literal["original", "searchable", "text"] = "searchable",
+        case: str | None = None,
     ) -> Any:
         with session_scope(database_url) as session:
             doc = session.get(Document, document_id)
             if doc is None:
                 raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
+            _may_read(session, who, doc, case)  # before any URL is signed
+            log_access(who, "download", case_code=case, document_id=doc.id, owner_id=doc.owner_id,
+                       detail={"rendition": rendition})  # fmt: skip
             key = {"original": doc.original_key, "searchable": doc.searchable_key, "text": doc.text_key}[
                 rendition
             ]
@@ -314,46 +395,99 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         headers = {"Content-Disposition": f'attachment; filename="{document_id}-{rendition}{suffix}"'}
         return StreamingResponse(chunks, media_type=media or "application/octet-stream", headers=headers)
 
+    # -- sessions for the pages -------------------------------------------------------------------
+
+    @app.get("/login", include_in_schema=False)
+    def login_page(error: str | None = None, next: str = "/") -> HTMLResponse:
+        note = "<p style='color:#c53030'>Mã không hợp lệ / invalid token</p>" if error else ""
+        return HTMLResponse(LOGIN_PAGE.format(note=note, next=html.escape(next, quote=True)))
+
+    @app.post("/login", include_in_schema=False)
+    def login(
+        request: Request, token: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+    ) -> Response:
+        client = request.client.host if request.client else "?"
+        limiter.check(client)
+        try:
+            auth.authenticate(token.strip(), database_url)
+        except AuthError:
+            limiter.failed(client)
+            return RedirectResponse("/login?error=1", status_code=303)
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        response = RedirectResponse(target, status_code=303)
+        response.set_cookie(SESSION_COOKIE, token.strip(), httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https", max_age=8 * 3600)  # fmt: skip
+        return response
+
+    @app.post("/logout", include_in_schema=False)
+    def logout() -> Response:
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(SESSION_COOKIE)
+        return response
+
+    def page_caller(request: Request) -> Principal | None:
+        try:
+            return principal_from(request, database_url)
+        except AuthError:
+            return None
+
     # -- intake: the upload page and its API -------------------------------------------------------
 
     @app.get("/", include_in_schema=False)
-    def home() -> HTMLResponse:
+    def home(request: Request) -> Response:
+        if page_caller(request) is None:
+            return RedirectResponse("/login", status_code=303)
         return HTMLResponse(
-            "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>sohoa</title></head><body"
+            "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
+            "<title>sohoa</title></head><body"
             " style='font-family:sans-serif'><h1>sohoa - kho dữ liệu số hóa</h1><ul>"
             "<li><a href='/upload'>Tải lên hồ sơ / upload</a></li><li><a href='/reports/'>Báo cáo chất lượng"
             " / quality reports</a></li><li><a href='/docs'>API (OpenAPI)</a></li></ul></body></html>"
         )
 
     @app.get("/upload", include_in_schema=False)
-    def upload_page() -> HTMLResponse:
-        return HTMLResponse(UPLOAD_PAGE.read_text(encoding="utf-8"))
+    def upload_page(request: Request) -> Response:
+        who = page_caller(request)
+        if who is None:
+            return RedirectResponse("/login?next=/upload", status_code=303)
+        require(who, "records_staff")
+        page = UPLOAD_PAGE.read_text(encoding="utf-8")
+        token = request.cookies.get(SESSION_COOKIE)
+        meta = f"<meta name='csrf-token' content='{csrf_token(token)}'>" if token else ""
+        return HTMLResponse(page.replace("<!--csrf-->", meta))
+
+    @app.get("/upload.js", include_in_schema=False)
+    def upload_script() -> Response:
+        return Response(UPLOAD_SCRIPT.read_text(encoding="utf-8"), media_type="text/javascript")
 
     @app.get("/api/procedures")
-    def list_procedures() -> dict:
+    def list_procedures(who: Caller) -> dict:
         results = [{"code": p.code, "name": p.name, "requires": [r.type for r in p.requires]}
                    for p in procedures().values()]  # fmt: skip
         return {"results": results, "total": len(results)}
 
     @app.get("/api/document-types")
-    def list_document_types() -> dict:
+    def list_document_types(who: Caller) -> dict:
         results = [{"code": k.code, "name": k.name, "owner_kind": k.owner_kind, "reusable": k.reusable}
                    for k in document_types().values()]  # fmt: skip
         return {"results": results, "total": len(results)}
 
     @app.post("/api/uploads", status_code=201)
-    def create_upload() -> dict:
+    def create_upload(who: Caller) -> dict:
         """Bắt đầu một lượt tải lên / open an upload; then add files and start it."""
-        return {"upload_id": uploads.create_upload()}
+        require(who, "records_staff")
+        return {"upload_id": uploads.create_upload(who.name)}
 
     @app.get("/api/uploads")
-    def list_uploads(limit: int = Query(20, ge=1, le=200)) -> dict:
-        results = uploads.list_uploads(limit)
+    def list_uploads(who: Caller, limit: int = Query(20, ge=1, le=200)) -> dict:
+        require(who, "records_staff")
+        results = uploads.list_uploads(limit, created_by=who.name)
         return {"results": results, "total": len(results)}
 
     @app.post("/api/uploads/{upload_id}/files", status_code=201)
     def add_upload_file(
         upload_id: str,
+        who: Caller,
         file: Annotated[UploadFile, File(description="Tệp quét / the scan")],
         case_code: str = Form(""),
         procedure_code: str = Form(""),
@@ -364,54 +498,84 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         document_type: str = Form(""),
         kind: str = Form("component"),
     ) -> dict:
-        meta = {"case_code": case_code, "procedure_code": procedure_code, "agency_code": agency_code,
+        require(who, "records_staff")
+        uploads.check_owner(upload_id, who.name)
+        agency = agency_code or who.agency or ""
+        meta = {"case_code": case_code, "procedure_code": procedure_code, "agency_code": agency,
                 "owner_kind": owner_kind, "owner_id": owner_id, "owner_name": owner_name,
                 "document_type": document_type, "kind": kind}  # fmt: skip
         return uploads.add_file(upload_id, file.filename or "", file.file, meta)
 
     @app.post("/api/uploads/{upload_id}/start")
-    def start_upload(upload_id: str) -> dict:
+    def start_upload(upload_id: str, who: Caller) -> dict:
+        require(who, "records_staff")
+        uploads.check_owner(upload_id, who.name)
         return uploads.start(upload_id)
 
     @app.get("/api/uploads/{upload_id}")
-    def upload_status(upload_id: str) -> dict:
+    def upload_status(upload_id: str, who: Caller) -> dict:
+        require(who, "records_staff")
+        uploads.check_owner(upload_id, who.name)
         return uploads.status(upload_id, database_url)
 
     # -- review queue and steward actions ---------------------------------------------------------
 
     @app.get("/api/review-queue")
     def review_queue(
-        reason: str | None = None, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+        who: Caller,
+        reason: str | None = None,
+        limit: int = Query(50, ge=1, le=500),
+        offset: int = Query(0, ge=0),
     ) -> dict:
         """Hàng đợi kiểm tra, cũ nhất trước / the review queue, oldest first."""
+        require(who, "steward")
         return review.review_queue(reason=reason, limit=limit, offset=offset, database_url=database_url)
 
+    def _reviewed(who: Principal, action: str, document_id: str, result: dict) -> dict:
+        with session_scope(database_url) as session:
+            owner_id = session.scalar(select(Document.owner_id).where(Document.id == document_id))
+            audit.append(session, actor=who.name, role=who.role, agency=who.agency, action=action,
+                         outcome="allowed", document_id=document_id, owner_id=owner_id)  # fmt: skip
+        return result
+
     @app.post("/api/documents/{document_id}/approve")
-    def approve(document_id: str, body: ReviewRequest) -> dict:
-        return review.approve(document_id, body.by, body.note, database_url=database_url)
+    def approve(document_id: str, body: ReviewRequest, who: Caller) -> dict:
+        require(who, "steward")
+        result = review.approve(document_id, who.name, body.note, database_url=database_url)
+        return _reviewed(who, "approve", document_id, result)
 
     @app.post("/api/documents/{document_id}/reject")
-    def reject(document_id: str, body: RejectRequest) -> dict:
-        return review.reject(document_id, body.by, body.reason, database_url=database_url)
+    def reject(document_id: str, body: RejectRequest, who: Caller) -> dict:
+        require(who, "steward")
+        result = review.reject(document_id, who.name, body.reason, database_url=database_url)
+        return _reviewed(who, "reject", document_id, result)
 
     @app.post("/api/documents/{document_id}/corrections")
-    def correct(document_id: str, body: CorrectionRequest) -> dict:
-        return review.correct(document_id, body.by, body.fields, body.note, database_url=database_url)
+    def correct(document_id: str, body: CorrectionRequest, who: Caller) -> dict:
+        require(who, "steward")
+        result = review.correct(document_id, who.name, body.fields, body.note, database_url=database_url)
+        return _reviewed(who, "correct", document_id, result)
 
     @app.post("/api/documents/{document_id}/rerun-ocr")
-    def rerun_ocr(document_id: str, body: ReviewRequest) -> dict:
-        return review.rerun_ocr(document_id, body.by, body.note, store=get_store(), database_url=database_url)
+    def rerun_ocr(document_id: str, body: ReviewRequest, who: Caller) -> dict:
+        require(who, "steward")
+        result = review.rerun_ocr(
+            document_id, who.name, body.note, store=get_store(), database_url=database_url
+        )
+        return _reviewed(who, "rerun_ocr", document_id, result)
 
     @app.get("/api/documents/{document_id}/review-history")
-    def review_history(document_id: str) -> dict:
+    def review_history(document_id: str, who: Caller) -> dict:
+        require(who, "steward")
         return review.history(document_id, database_url=database_url)
 
     # -- quality ----------------------------------------------------------------------------------
 
     @app.get("/api/quality/runs")
     def quality_runs(
-        scope: Literal["batch", "catalog"] | None = None, limit: int = Query(20, ge=1, le=200)
+        who: Caller, scope: Literal["batch", "catalog"] | None = None, limit: int = Query(20, ge=1, le=200)
     ) -> dict:
+        require(who, "steward", "admin")
         with session_scope(database_url) as session:
             query = select(QualityRun).order_by(QualityRun.started_at.desc()).limit(limit)
             if scope:
@@ -426,14 +590,15 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         return {"results": runs, "total": len(runs)}
 
     @app.get("/reports/", response_class=HTMLResponse)
-    def reports_index() -> HTMLResponse:
+    def reports_index(who: Caller) -> HTMLResponse:
         """Báo cáo cho người quản lý dữ liệu / steward reports and the GX Data Docs."""
+        require(who, "steward", "admin")
         keys = sorted(get_store().list("reports/steward/"), reverse=True)
         dated = [k for k in keys if not k.endswith("/latest.html")][:60]
         has_docs = get_store().exists("reports/data-docs/index.html")
         items = "".join(f"<li><a href='/{k}'>{k.rsplit('/', 1)[-1]}</a></li>" for k in dated)
         page = (
-            "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
+            "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><link rel='icon' href='data:,'>"
             "<title>Báo cáo chất lượng</title></head>"
             "<body style='font-family:sans-serif'><h1>Báo cáo chất lượng dữ liệu / quality reports</h1><ul>"
             + (
@@ -449,7 +614,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         return HTMLResponse(page)
 
     @app.get("/reports/{path:path}", response_model=None)
-    def report_file(path: str) -> Any:
+    def report_file(path: str, who: Caller) -> Any:
+        require(who, "steward", "admin")
         key = "reports/" + path
         if not path or ".." in path.split("/"):
             raise ApiError(404, "report_not_found", "Không tìm thấy báo cáo / no such report")
@@ -458,7 +624,63 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         except (StorageError, IsADirectoryError):
             raise ApiError(404, "report_not_found", "Không tìm thấy báo cáo / no such report") from None
         suffix = "." + path.rsplit(".", 1)[-1].lower() if "." in path else ""
-        return StreamingResponse(chunks, media_type=REPORT_TYPES.get(suffix, "application/octet-stream"))
+        headers = {}
+        if path.startswith("data-docs/"):  # GX's own pages carry inline scripts
+            headers["Content-Security-Policy"] = (
+                "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+                "img-src 'self' data:; font-src 'self' data:; frame-ancestors 'none'"
+            )
+        return StreamingResponse(
+            chunks, media_type=REPORT_TYPES.get(suffix, "application/octet-stream"), headers=headers
+        )
+
+    # -- users and the audit log --------------------------------------------------------------------
+
+    @app.get("/api/users")
+    def users(who: Caller) -> dict:
+        require(who, "admin")
+        results = [u | {"expires": _iso(u["expires"])} for u in auth.list_users(database_url)]
+        return {"results": results, "total": len(results)}
+
+    @app.post("/api/users", status_code=201)
+    def add_user(body: NewUser, who: Caller) -> dict:
+        """Tạo người dùng và cấp mã truy cập (chỉ hiện một lần) / add a user; the token is shown once."""
+        require(who, "admin")
+        token = auth.add_user(body.name, body.role, body.agency, body.days, database_url)
+        log_access(who, "add_user", detail={"user": body.name, "role": body.role})
+        return {"name": body.name, "role": body.role, "agency": body.agency, "token": token}
+
+    @app.post("/api/users/{name}/revoke")
+    def revoke_user(name: str, who: Caller) -> dict:
+        require(who, "admin")
+        revoked = auth.revoke(name, database_url)
+        log_access(who, "revoke_user", detail={"user": name})
+        return {"name": name, "revoked": revoked}
+
+    @app.get("/api/owners/{owner}/access-history")
+    def access_history(owner: str, who: Caller) -> dict:
+        """Lịch sử truy cập dữ liệu của một công dân / who accessed this owner's data, when and why."""
+        require(who, "steward", "admin")
+        results = audit.owner_history(owner, database_url)
+        log_access(who, "access_history", owner_id=owner)
+        return {"results": results, "total": len(results)}
+
+    @app.get("/api/audit/verify")
+    def audit_verify(who: Caller) -> dict:
+        require(who, "admin")
+        result = audit.verify(database_url)
+        return {"ok": result.ok, "events": result.events, "problems": result.problems}
+
+    def _may_read(session, who: Principal, doc: Document, case: str | None) -> None:
+        """Officers through a case of the owner; stewards only documents waiting in their queue."""
+        if who.role == "officer":
+            bind_case(session, who, case, doc.owner_id)
+            return
+        if who.role == "steward" and review.in_queue(doc):
+            return
+        raise AuthError(
+            403, "forbidden_role", f"Vai trò '{who.role}' không được xem giấy tờ này / not allowed"
+        )
 
     return app
 

@@ -298,6 +298,9 @@ def upload(
     ] = None,
     server: Annotated[str, typer.Option(help="Địa chỉ máy chủ sohoa / server URL")] = "http://127.0.0.1:8000",
     timeout: Annotated[float, typer.Option(help="Chờ xử lý tối đa (giây) / seconds to wait")] = 3600,
+    token: Annotated[
+        str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập (records_staff) / API token")
+    ] = None,
 ) -> None:
     """Tải một lô lên máy chủ và theo dõi đến khi xong / upload a batch to `sohoa serve` and follow it."""
     import httpx
@@ -330,12 +333,21 @@ def upload(
     for path in sorted(directory.rglob("*")):
         if path.is_file() and path.name not in MANIFEST_NAMES and path.resolve() not in listed:
             local.append((str(path.relative_to(directory)), "tệp không có trong manifest / not listed"))
-    client = httpx.Client(base_url=server.rstrip("/"), timeout=120)
+    if not token:
+        err.print("[red]Cần --token hoặc SOHOA_TOKEN (sohoa users add ... --role records_staff)[/red]")
+        raise typer.Exit(2)
+    client = httpx.Client(
+        base_url=server.rstrip("/"), timeout=120, headers={"Authorization": f"Bearer {token}"}
+    )
     try:
-        upload_id = client.post("/api/uploads").raise_for_status().json()["upload_id"]
+        created = client.post("/api/uploads")
     except httpx.HTTPError as exc:
         err.print(f"[red]Không kết nối được máy chủ {server} / cannot reach the server: {exc}[/red]")
         raise typer.Exit(2) from None
+    if created.status_code >= 400:
+        err.print(f"[red]{created.json().get('error', {}).get('message', created.text)}[/red]")
+        raise typer.Exit(2)
+    upload_id = created.json()["upload_id"]
     total = sum(p.stat().st_size for _, p in sending)
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=err) as progress:
@@ -401,6 +413,87 @@ def watch(
         if once:
             return
         time.sleep(interval)
+
+
+users_app = typer.Typer(help="Người dùng và mã truy cập / users and API tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="Nhật ký truy cập / the access audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="records_staff | officer | steward | admin")],
+    agency: Annotated[str | None, typer.Option(help="Mã cơ quan / agency code")] = None,
+    days: Annotated[int, typer.Option(help="Mã hết hạn sau (ngày) / token lifetime in days")] = 90,
+) -> None:
+    """Tạo người dùng và in mã truy cập một lần duy nhất / add a user; prints a new token once."""
+    from repository.auth import AuthError, add_user
+    from repository.db import migrate
+
+    migrate()
+    try:
+        token = add_user(name, role, agency, days)
+    except AuthError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from None
+    err.print(f"Mã truy cập của {name} ({role}, {agency or '-'}), hết hạn sau {days} ngày; chỉ hiện một lần:")
+    print(token)
+
+
+@users_app.command("revoke")
+def users_revoke(name: str) -> None:
+    """Thu hồi mọi mã truy cập của người dùng / revoke every token of a user."""
+    from repository.auth import AuthError, revoke
+    from repository.db import migrate
+
+    migrate()
+    try:
+        count = revoke(name)
+    except AuthError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"Đã thu hồi {count} mã của {name} / revoked {count} token(s)")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Liệt kê người dùng / list users, roles, agencies and live tokens."""
+    from repository.auth import list_users
+    from repository.db import migrate
+
+    migrate()
+    table = Table(title="Người dùng / users")
+    for column in (
+        "Tên / name",
+        "Vai trò / role",
+        "Cơ quan / agency",
+        "Mã còn hiệu lực",
+        "Hết hạn / expires",
+    ):
+        table.add_column(column)
+    for user in list_users():
+        expires = user["expires"].strftime("%Y-%m-%d") if user["expires"] else "-"
+        table.add_row(user["name"], user["role"], user["agency"] or "-", str(user["live_tokens"]), expires)
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Kiểm tra chuỗi băm của nhật ký / verify the audit log's hash chain (exit 1 if tampered)."""
+    from repository.audit import verify
+    from repository.db import migrate
+
+    migrate()
+    result = verify()
+    if result.ok:
+        console.print(f"[green]Nhật ký nguyên vẹn / intact[/green]: {result.events} sự kiện / events")
+        return
+    for problem in result.problems:
+        err.print(f"[red]{problem}[/red]")
+    err.print(f"Nhật ký đã bị can thiệp / the audit log was tampered with ({len(result.problems)} problems)")
+    raise typer.Exit(1)
 
 
 review_app = typer.Typer(

@@ -327,11 +327,18 @@ def default_runner() -> BatchRunner:
     return _runner
 
 
-def list_uploads(limit: int = 20) -> list[dict[str, Any]]:
+def check_owner(upload_id: str, name: str) -> None:
+    """Records staff see and change only the uploads they opened."""
+    if _read(_directory(upload_id)).get("created_by") != name:
+        raise UploadError(403, "not_your_upload", "Lượt tải lên của người khác / another user's upload")
+
+
+def list_uploads(limit: int = 20, created_by: str | None = None) -> list[dict[str, Any]]:
     root = uploads_root()
     if not root.is_dir():
         return []
     records = [_read(d) for d in root.iterdir() if (d / "upload.json").is_file()]
+    records = [r for r in records if created_by is None or r.get("created_by") == created_by]
     records.sort(key=lambda r: r["created_at"], reverse=True)
     return [
         {"upload_id": r["id"], "state": r["state"], "created_at": r["created_at"], "files": len(r["files"]),

@@ -236,3 +236,16 @@ def live_server():
     for server, thread in servers:
         server.should_exit = True
         thread.join(10)
+
+
+def token_for(
+    role: str, agency: str | None = None, database_url: str | None = None, name: str | None = None
+) -> str:
+    """A fresh user of ``role`` (in ``agency``) and their bearer token."""
+    from repository.auth import add_user
+
+    return add_user(name or f"{role}-{uuid.uuid4().hex[:8]}", role, agency, 30, database_url)
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

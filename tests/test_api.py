@@ -12,8 +12,10 @@ from repository.api import create_app
 from repository.catalog import CaseDocument, CaseFile, Document, DocumentStatus, Owner
 from repository.db import migrate, session_scope
 from repository.storage import LocalStore
+from tests.conftest import bearer, token_for
 
 PID = "001190012345"
+CASE = "UBTX-261002-00017"
 
 
 @pytest.fixture
@@ -30,7 +32,7 @@ def _seed(url: str, store) -> dict[str, str]:
         other = Owner(kind="citizen", identifier="079085004321", name="Trần Văn Minh")
         s.add_all([owner, other])
         s.flush()
-        case = CaseFile(case_code="UBTX-261002-00017", procedure_code="HT.KETHON", owner_id=owner.id)
+        case = CaseFile(case_code=CASE, procedure_code="HT.KETHON", agency_code="UBND.TX", owner_id=owner.id)
         s.add(case)
         s.flush()
         common = {
@@ -80,14 +82,16 @@ def _seed(url: str, store) -> dict[str, str]:
 def api(db_url: str, tmp_path: Path):
     store = LocalStore(tmp_path / "objects")
     ids = _seed(db_url, store)
-    return TestClient(create_app(db_url, store)), ids
+    officer = bearer(token_for("officer", "UBND.TX", db_url))  # the agency handling the case
+    return TestClient(create_app(db_url, store), headers=officer), ids
 
 
 def test_owner_lookup_and_documents(api) -> None:
     client, ids = api
-    found = client.post("/api/owners/lookup", json={"owner_kind": "công dân", "owner_id": PID}).json()
+    body = {"owner_kind": "công dân", "owner_id": PID, "case": CASE}
+    found = client.post("/api/owners/lookup", json=body).json()
     assert found["owner"] == ids["owner"] and PID not in str(found)
-    listing = client.get(f"/api/owners/{ids['owner']}/documents").json()
+    listing = client.get(f"/api/owners/{ids['owner']}/documents", params={"case": CASE}).json()
     assert listing["total"] == 2 and {d["id"] for d in listing["results"]} == {ids["marital"], ids["card"]}
     marital = next(d for d in listing["results"] if d["id"] == ids["marital"])
     assert marital["provenance"] == {
@@ -98,25 +102,38 @@ def test_owner_lookup_and_documents(api) -> None:
     }
     assert marital["validity"]["valid_until"] == "2027-04-02" and marital["fields"]["number"]["value"]
     only = client.get(
-        f"/api/owners/{ids['owner']}/documents", params={"type": "cccd", "status": "needs_review"}
+        f"/api/owners/{ids['owner']}/documents",
+        params={"type": "cccd", "status": "needs_review", "case": CASE},
     )
     assert [d["id"] for d in only.json()["results"]] == [ids["card"]]
-    expired = client.get(f"/api/owners/{ids['owner']}/documents", params={"valid_on": "2028-01-01"}).json()
+    expired = client.get(
+        f"/api/owners/{ids['owner']}/documents", params={"valid_on": "2028-01-01", "case": CASE}
+    ).json()
     assert [d["id"] for d in expired["results"]] == [ids["card"]]
-    paged = client.get(f"/api/owners/{ids['owner']}/documents", params={"page_size": 1, "page": 2}).json()
+    paged = client.get(
+        f"/api/owners/{ids['owner']}/documents", params={"page_size": 1, "page": 2, "case": CASE}
+    ).json()
     assert len(paged["results"]) == 1 and paged["total"] == 2
 
 
 def test_reuse_check_endpoint(api) -> None:
     client, ids = api
-    body = {"owner_kind": "citizen", "owner_id": PID, "procedure": "HT.KETHON", "on": "2026-11-23"}
+    body = {
+        "owner_kind": "citizen",
+        "owner_id": PID,
+        "procedure": "HT.KETHON",
+        "on": "2026-11-23",
+        "case": CASE,
+    }
     report = client.post("/api/reuse-check", json=body).json()
     assert report["need_not_bring"] == 1
     assert [(r["type"], r["satisfied"], r["reason"]) for r in report["results"]] == [
         ("cccd", False, "in_review"),
         ("marital_status_certificate", True, None),
     ]
-    by_key = client.post("/api/reuse-check", json={"owner": ids["owner"], "types": ["household_book"]}).json()
+    by_key = client.post(
+        "/api/reuse-check", json={"owner": ids["owner"], "types": ["household_book"], "case": CASE}
+    ).json()
     assert by_key["results"][0]["reason"] == "never_reusable"
 
 
@@ -127,7 +144,7 @@ def test_attach_is_a_link_recorded_with_who_and_when(api, db_url: str) -> None:
     assert first.status_code == 201 and first.json()["created"] and first.json()["attached_by"] == "cán bộ B"
     again = client.post("/api/cases/UBTX-261201-00001/documents", json=body).json()
     assert again["created"] is False
-    detail = client.get(f"/api/documents/{ids['marital']}").json()
+    detail = client.get(f"/api/documents/{ids['marital']}", params={"case": CASE}).json()
     assert detail["cases"] == ["UBTX-261002-00017", "UBTX-261201-00001"]
     with session_scope(db_url) as s:
         assert s.query(Document).count() == 3  # linked, not copied
@@ -140,11 +157,15 @@ def test_attach_is_a_link_recorded_with_who_and_when(api, db_url: str) -> None:
 
 def test_files_stream_on_local_backend(api) -> None:
     client, ids = api
-    text = client.get(f"/api/documents/{ids['marital']}/file", params={"rendition": "text"})
+    text = client.get(f"/api/documents/{ids['marital']}/file", params={"rendition": "text", "case": CASE})
     assert text.status_code == 200 and text.content.decode() == "Giấy xác nhận tình trạng hôn nhân"
-    original = client.get(f"/api/documents/{ids['marital']}/file", params={"rendition": "original"})
+    original = client.get(
+        f"/api/documents/{ids['marital']}/file", params={"rendition": "original", "case": CASE}
+    )
     assert original.content == b"%PDF-1.7 original" and original.headers["content-type"] == "application/pdf"
-    missing = client.get(f"/api/documents/{ids['card']}/file", params={"rendition": "searchable"})
+    missing = client.get(
+        f"/api/documents/{ids['card']}/file", params={"rendition": "searchable", "case": CASE}
+    )
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "rendition_missing"
 
 
@@ -168,8 +189,10 @@ def test_presigned_url_on_s3(s3_store, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"
     migrate(url)
     ids = _seed(url, s3_store)
-    client = TestClient(create_app(url, s3_store))
-    answer = client.get(f"/api/documents/{ids['marital']}/file", params={"rendition": "text"}).json()
+    client = TestClient(create_app(url, s3_store), headers=bearer(token_for("officer", "UBND.TX", url)))
+    answer = client.get(
+        f"/api/documents/{ids['marital']}/file", params={"rendition": "text", "case": CASE}
+    ).json()
     assert answer["expires_in"] == 300 and "X-Amz-Expires=300" in answer["url"]
     with urllib.request.urlopen(answer["url"], timeout=10) as response:
         assert response.read().decode() == "Giấy xác nhận tình trạng hôn nhân"

@@ -17,6 +17,7 @@ from repository.db import migrate
 from repository.dropzone import PREFIX, dropzone_root, ready_inboxes
 from repository.intake import register_batch
 from repository.samples import MANIFEST_COLUMNS, MINH
+from tests.conftest import token_for
 
 ROW = ["UBNL-261123-00600", "HT.TRICHLUC", "UBND.NL", "citizen", MINH.personal_id, MINH.name]
 
@@ -45,13 +46,14 @@ def test_cli_upload_follows_the_batch_to_the_end(home: Path, sample_batch: Path,
     base = live_server(create_app())
     batch = write_batch(tmp_path / "lo", sample_batch)
     (batch / "ghi_chu.png").write_bytes(b"not listed")
-    done = sohoa("upload", str(batch), "--server", base, "--timeout", "300")
+    token = token_for("records_staff", "UBND.NL")
+    done = sohoa("upload", str(batch), "--server", base, "--timeout", "300", "--token", token)
     out = " ".join(done.stdout.split())
     assert done.returncode == 1, done.stderr  # a file was turned away: scripts can tell
     assert "khai sinh.png" in out and ("Đã số hóa" in out or "Chờ kiểm tra" in out), out
     assert "hong.pdf" in out and "hỏng" in out
     assert "ghi_chu.png" in out and "không có trong manifest" in out
-    unreachable = sohoa("upload", str(batch), "--server", "http://127.0.0.1:9")
+    unreachable = sohoa("upload", str(batch), "--server", "http://127.0.0.1:9", "--token", token)
     assert unreachable.returncode == 2 and "Không kết nối được" in unreachable.stderr
 
 

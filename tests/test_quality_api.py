@@ -12,7 +12,7 @@ from quality.checks import check_catalog
 from repository.api import create_app
 from repository.catalog import CaseFile, Document, DocumentStatus, Owner, Page, ReviewReason
 from repository.db import migrate, session_scope
-from tests.conftest import SCREENSHOTS
+from tests.conftest import SCREENSHOTS, bearer, token_for
 
 PID = "001190012345"
 FIELDS = {
@@ -61,7 +61,8 @@ def seed(url: str, store) -> dict[str, str]:
 def steward(catalog_url: str, local_store, home):
     ids = seed(catalog_url, local_store)
     check_catalog(store=local_store, database_url=catalog_url, raise_on_critical=False)
-    return TestClient(create_app(catalog_url, local_store)), ids, catalog_url
+    steward = token_for("steward", "SO.TP", catalog_url, name="lan")
+    return TestClient(create_app(catalog_url, local_store), headers=bearer(steward)), ids, catalog_url
 
 
 def test_review_endpoints(steward) -> None:
@@ -76,33 +77,23 @@ def test_review_endpoints(steward) -> None:
     assert [e["document_id"] for e in only["results"]] == [ids["foreign"]]
 
     # Errors are JSON with a code and a Vietnamese message.
-    missing = client.post("/api/documents/nope/approve", json={"by": "lan"})
+    missing = client.post("/api/documents/nope/approve", json={})
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "document_not_found"
-    blank = client.post(f"/api/documents/{ids['foreign']}/approve", json={"by": " "})
-    assert blank.status_code == 422 and blank.json()["error"]["code"] == "actor_required"
-    wrong = client.post(
-        f"/api/documents/{ids['blurred']}/corrections", json={"by": "lan", "fields": {"tax_code": "1"}}
-    )
+    wrong = client.post(f"/api/documents/{ids['blurred']}/corrections", json={"fields": {"tax_code": "1"}})
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "invalid_value"
 
     fixed = client.post(
         f"/api/documents/{ids['blurred']}/corrections",
         json={
-            "by": "lan",
             "fields": {"number": "15/2020", "issue_date": "04/05/2020"},
             "note": "đọc từ bản giấy",
         },
     )
     assert fixed.status_code == 200 and fixed.json()["fields"]["issue_date"]["value"] == "2020-05-04"
-    assert (
-        client.post(f"/api/documents/{ids['blurred']}/approve", json={"by": "lan"}).json()["status"]
-        == "approved"
-    )
-    rejected = client.post(
-        f"/api/documents/{ids['foreign']}/reject", json={"by": "lan", "reason": "thẻ người khác"}
-    )
+    assert client.post(f"/api/documents/{ids['blurred']}/approve", json={}).json()["status"] == "approved"
+    rejected = client.post(f"/api/documents/{ids['foreign']}/reject", json={"reason": "thẻ người khác"})
     assert rejected.json()["status"] == "rejected"
-    assert client.post(f"/api/documents/{ids['foreign']}/approve", json={"by": "lan"}).status_code == 409
+    assert client.post(f"/api/documents/{ids['foreign']}/approve", json={}).status_code == 409
     assert client.get("/api/review-queue").json()["total"] == 0
 
     history = client.get(f"/api/documents/{ids['blurred']}/review-history").json()["results"]
@@ -138,6 +129,9 @@ def test_report_renders_in_chromium(tmp_path, home, local_store, browser, live_s
     check_catalog(store=local_store, database_url=url, raise_on_critical=False)
     base = live_server(create_app(url, local_store))
     page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{base}/login")  # stewards sign in once; the session cookie carries them to the report
+    page.fill("input[name=token]", token_for("steward", "SO.TP", url))
+    page.click("button[type=submit]")
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))

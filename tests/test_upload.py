@@ -28,7 +28,7 @@ from repository.digitize import finish_batch, read_pages, store_original, unders
 from repository.intake import active_items, register_batch
 from repository.samples import MINH
 from repository.storage import open_store
-from tests.conftest import SCREENSHOTS
+from tests.conftest import SCREENSHOTS, bearer, token_for
 
 OWNER = {
     "case_code": "UBNL-261123-00500", "procedure_code": "HT.TRICHLUC", "agency_code": "UBND.NL",
@@ -84,7 +84,7 @@ def client(home: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("SOHOA_THRESHOLDS", str(limits))
     thresholds.cache_clear()
     migrate()
-    yield TestClient(create_app())
+    yield TestClient(create_app(), headers=bearer(token_for("records_staff", "UBND.NL")))
     thresholds.cache_clear()
 
 
@@ -183,6 +183,7 @@ def test_upload_page_in_chromium(
     each file reach its fate. The run goes through the server's background runner and the real DAG."""
     migrate()
     base = live_server(create_app())
+    token = token_for("records_staff", "UBND.NL")
     batch = tmp_path / "to-upload"
     batch.mkdir()
     shutil.copy(sample_batch / "hs02_giay_khai_sinh.png", batch / "giấy khai sinh.png")
@@ -191,7 +192,10 @@ def test_upload_page_in_chromium(
     problems: list[str] = []
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.goto(f"{base}/upload")
+    page.goto(f"{base}/upload")  # not signed in yet: the login page, then back to the upload page
+    page.fill("input[name=token]", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/upload")
     page.fill("#case_code", "UBNL-261123-00777")
     page.select_option("#procedure_code", "HT.TRICHLUC")
     page.fill("#agency_code", "UBND.NL")
@@ -200,7 +204,7 @@ def test_upload_page_in_chromium(
     page.set_input_files("#files", [str(batch / "giấy khai sinh.png"), str(batch / "hong.pdf")])
     page.select_option("#list tbody tr:nth-child(1) select", "birth_certificate")
     page.click("#submit")
-    page.wait_for_function("document.querySelector('#message').textContent.includes('xong')", timeout=240_000)
+    page.locator("#message", has_text="xong").wait_for(timeout=240_000)  # (our CSP forbids eval)
     rows = page.locator("#list tbody tr")
     assert rows.count() == 2
     statuses = {rows.nth(i).locator("td").nth(0).inner_text(): rows.nth(i).get_attribute("data-status")

@@ -1,0 +1,126 @@
+"""The access audit log: append-only, tamper-evident by a hash chain.
+
+Every read, download, reuse check, attach, correction and approval appends one event: who, role,
+agency, case (the purpose), document, owner, when, outcome. Each event's hash covers its content and
+the previous event's hash; ``audit_head`` keeps the count and the last hash, so editing, deleting,
+reordering or cutting off the tail is detected by ``verify``. Identifiers are never written here:
+owners appear by their opaque key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from repository.catalog import AuditEvent, AuditHead
+from repository.db import session_scope
+
+GENESIS = "0" * 64
+
+
+def _digest(previous: str, event: AuditEvent) -> str:
+    body = {
+        # SQLite hands timestamps back without their zone: they are UTC either way.
+        "at": (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC).isoformat(),
+        "actor": event.actor, "role": event.role, "agency": event.agency, "action": event.action,
+        "case_code": event.case_code, "document_id": event.document_id, "owner_id": event.owner_id,
+        "outcome": event.outcome, "detail": event.detail,
+    }  # fmt: skip
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256((previous + canonical).encode("utf-8")).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    role: str,
+    agency: str | None,
+    action: str,
+    outcome: str,
+    case_code: str | None = None,
+    document_id: str | None = None,
+    owner_id: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append in the caller's transaction; the head row is locked so two writers never fork the chain."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))  # one appender at a time
+    head = session.get(AuditHead, 1)
+    if head is None:
+        head = AuditHead(id=1, count=0, last_hash=GENESIS)
+        session.add(head)
+        session.flush()
+    event = AuditEvent(
+        at=datetime.now(UTC).replace(microsecond=0), actor=actor, role=role, agency=agency, action=action,
+        case_code=case_code, document_id=document_id, owner_id=owner_id, outcome=outcome, detail=detail or {},
+        prev_hash=head.last_hash,
+    )  # fmt: skip
+    event.hash = _digest(head.last_hash, event)
+    session.add(event)
+    head.count += 1
+    head.last_hash = event.hash
+    return event
+
+
+def record(database_url: str | None = None, **values: Any) -> None:
+    with session_scope(database_url) as session:
+        append(session, **values)
+
+
+@dataclass
+class Verification:
+    events: int
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify(database_url: str | None = None) -> Verification:
+    """Walk the chain in order; name every event whose content, link or position does not hold."""
+    problems: list[str] = []
+    previous, count, last_id = GENESIS, 0, 0
+    with session_scope(database_url) as session:
+        for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
+            count += 1
+            if event.prev_hash != previous:
+                problems.append(
+                    f"sự kiện #{event.id}: mắt xích trước bị thiếu hoặc đảo / chain broken before it"
+                )
+            if _digest(event.prev_hash, event) != event.hash:
+                problems.append(f"sự kiện #{event.id}: nội dung đã bị sửa / content was edited")
+            if event.id != last_id + 1 and last_id:
+                problems.append(
+                    f"sự kiện #{event.id}: thiếu sự kiện #{last_id + 1}..#{event.id - 1} / events deleted"
+                )
+            previous, last_id = event.hash, event.id
+        head = session.get(AuditHead, 1)
+        if head is not None and (head.count != count or head.last_hash != previous):
+            problems.append(
+                f"đầu chuỗi ghi {head.count} sự kiện, còn {count} / the log's tail was cut or the head edited"
+            )
+    return Verification(events=count, problems=problems)
+
+
+def owner_history(owner_id: str, database_url: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """A citizen's access history: who looked at or used their documents, when, why (case), outcome."""
+    with session_scope(database_url) as session:
+        events = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.owner_id == owner_id)
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
+        return [
+            {"at": e.at.isoformat(), "actor": e.actor, "role": e.role, "agency": e.agency, "action": e.action,
+             "case_code": e.case_code, "document_id": e.document_id, "outcome": e.outcome}
+            for e in events
+        ]  # fmt: skip

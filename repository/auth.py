@@ -1,0 +1,151 @@
+"""Users, API tokens and who may do what.
+
+Tokens are random, shown once, stored as SHA-256 (a leaked catalog does not leak tokens), expire,
+and can be revoked. Deployments with single sign-on send an OIDC/JWT bearer instead: its signature is
+checked (HS256 with SOHOA_JWT_SECRET, or RS256 against SOHOA_JWT_JWKS_URL), and the ``role`` and
+``agency`` claims give the user's rights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from repository.catalog import ApiToken, UserAccount
+from repository.db import session_scope
+
+ROLES = ("records_staff", "officer", "steward", "admin")
+TOKEN_PREFIX = "sohoa_"
+
+
+class AuthError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: str
+    agency: str | None
+    via: str = "token"  # token | jwt | session
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def add_user(
+    name: str, role: str, agency: str | None, days: int = 90, database_url: str | None = None
+) -> str:
+    """Create the user (or give an existing one a new token); returns the token, shown only once."""
+    if role not in ROLES:
+        raise AuthError(422, "unknown_role", f"vai trò phải là một trong {', '.join(ROLES)} / unknown role")
+    if not name.strip():
+        raise AuthError(422, "name_required", "Cần tên người dùng / a user name is required")
+    with session_scope(database_url) as session:
+        user = session.scalar(select(UserAccount).where(UserAccount.name == name.strip()))
+        if user is None:
+            user = UserAccount(name=name.strip(), role=role, agency_code=agency)
+            session.add(user)
+            session.flush()
+        elif (user.role, user.agency_code) != (role, agency):
+            raise AuthError(
+                409, "user_exists", "Người dùng đã tồn tại với vai trò khác / user exists with another role"
+            )
+        return _issue(session, user, days)
+
+
+def _issue(session, user: UserAccount, days: int) -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token),
+                         expires_at=datetime.now(UTC) + timedelta(days=days)))  # fmt: skip
+    return token
+
+
+def revoke(name: str, database_url: str | None = None) -> int:
+    """Revoke every live token of the user; returns how many."""
+    with session_scope(database_url) as session:
+        user = session.scalar(select(UserAccount).where(UserAccount.name == name))
+        if user is None:
+            raise AuthError(404, "user_not_found", "Không có người dùng này / no such user")
+        tokens = session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        )
+        count = 0
+        for token in tokens:
+            token.revoked_at = datetime.now(UTC)
+            count += 1
+        return count
+
+
+def list_users(database_url: str | None = None) -> list[dict]:
+    now = datetime.now(UTC)
+    with session_scope(database_url) as session:
+        users = list(session.scalars(select(UserAccount).order_by(UserAccount.name)))
+        result = []
+        for user in users:
+            live = [
+                t for t in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
+                if t.revoked_at is None and _aware(t.expires_at) > now
+            ]  # fmt: skip
+            result.append({"name": user.name, "role": user.role, "agency": user.agency_code,
+                           "live_tokens": len(live),
+                           "expires": max((_aware(t.expires_at) for t in live), default=None)})  # fmt: skip
+        return result
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def authenticate(token: str, database_url: str | None = None) -> Principal:
+    """The principal behind a bearer token (ours, or a JWT from the single sign-on)."""
+    if not token:
+        raise AuthError(401, "unauthenticated", "Cần đăng nhập / authentication required")
+    if not token.startswith(TOKEN_PREFIX) and token.count(".") == 2:
+        return _from_jwt(token)
+    with session_scope(database_url) as session:
+        row = session.execute(
+            select(ApiToken, UserAccount)
+            .join(UserAccount, ApiToken.user_id == UserAccount.id)
+            .where(ApiToken.token_hash == hash_token(token))
+        ).first()
+        if row is None:
+            raise AuthError(401, "invalid_token", "Mã truy cập không hợp lệ / invalid token")
+        api_token, user = row
+        if api_token.revoked_at is not None:
+            raise AuthError(401, "token_revoked", "Mã truy cập đã bị thu hồi / token revoked")
+        if _aware(api_token.expires_at) <= datetime.now(UTC):
+            raise AuthError(401, "token_expired", "Mã truy cập đã hết hạn / token expired")
+        return Principal(user.name, user.role, user.agency_code)
+
+
+def _from_jwt(token: str) -> Principal:
+    import jwt
+
+    secret, jwks = os.environ.get("SOHOA_JWT_SECRET"), os.environ.get("SOHOA_JWT_JWKS_URL")
+    options = {"require": ["exp", "sub"]}
+    audience = os.environ.get("SOHOA_JWT_AUDIENCE")
+    try:
+        if jwks:
+            key = jwt.PyJWKClient(jwks).get_signing_key_from_jwt(token).key
+            claims = jwt.decode(token, key, algorithms=["RS256", "ES256"], audience=audience, options=options)
+        elif secret:
+            claims = jwt.decode(token, secret, algorithms=["HS256"], audience=audience, options=options)
+        else:
+            raise AuthError(401, "invalid_token", "Mã truy cập không hợp lệ / invalid token")
+    except jwt.PyJWTError as exc:
+        raise AuthError(
+            401, "invalid_token", f"JWT không hợp lệ / invalid JWT ({type(exc).__name__})"
+        ) from None
+    role = claims.get("role")
+    if role not in ROLES:
+        raise AuthError(403, "no_role", "JWT không mang vai trò hợp lệ / the JWT carries no known role")
+    return Principal(str(claims["sub"]), role, claims.get("agency"), via="jwt")

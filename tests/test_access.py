@@ -1,0 +1,226 @@
+"""Access and audit: every route x every role x own/other agency x with/without a case; the audit
+chain catches edits, deletions, reordering and a cut tail; tokens, JWT, sessions, CSRF, headers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from repository import audit
+from repository.api import create_app
+from repository.catalog import ApiToken
+from repository.db import get_engine, migrate, session_scope
+from repository.storage import LocalStore
+from tests.conftest import bearer, token_for
+from tests.test_api import CASE, PID, _seed
+
+ROLES = ("records_staff", "officer", "steward", "admin")
+OWN, OTHER = "UBND.TX", "UBND.NL"
+SSO_SECRET = "sso-shared-secret-of-32-bytes-or-more"
+
+
+@pytest.fixture
+def world(catalog_url: str, tmp_path, home):
+    store = LocalStore(tmp_path / "objects")
+    ids = _seed(catalog_url, store)
+    app = create_app(catalog_url, store)
+    tokens = {
+        (role, agency): token_for(role, agency, catalog_url) for role in ROLES for agency in (OWN, OTHER)
+    }
+    return app, ids, tokens, catalog_url
+
+
+def routes(ids: dict, case: str | None) -> list[tuple[str, str, str, dict]]:
+    """(who may: officer|steward|records_staff|admin|steward+admin|any, method, path, request kwargs)."""
+    q = {"case": case} if case else {}
+    owner, doc = ids["owner"], ids["marital"]
+    return [
+        ("officer", "POST", "/api/owners/lookup", {"json": {"owner_kind": "citizen", "owner_id": PID} | q}),
+        ("officer", "GET", f"/api/owners/{owner}/documents", {"params": q}),
+        ("officer", "POST", "/api/reuse-check", {"json": {"owner": owner, "procedure": "HT.KETHON"} | q}),
+        ("officer", "GET", "/api/search", {"params": {"q": "hôn nhân"} | q}),
+        ("officer", "GET", f"/api/documents/{doc}", {"params": q}),
+        ("officer", "GET", f"/api/documents/{doc}/file", {"params": {"rendition": "text"} | q}),
+        ("officer", "POST", f"/api/cases/{case or CASE}/documents", {"json": {"document_id": doc}}),
+        ("steward", "GET", "/api/review-queue", {}),
+        ("steward", "GET", f"/api/documents/{doc}/review-history", {}),
+        ("steward+admin", "GET", "/api/quality/runs", {}),
+        ("steward+admin", "GET", "/reports/", {}),
+        ("steward+admin", "GET", f"/api/owners/{owner}/access-history", {}),
+        ("records_staff", "POST", "/api/uploads", {}),
+        ("records_staff", "GET", "/api/uploads", {}),
+        ("admin", "GET", "/api/users", {}),
+        ("admin", "GET", "/api/audit/verify", {}),
+        ("any", "GET", "/api/procedures", {}),
+        ("any", "GET", "/api/document-types", {}),
+    ]
+
+
+def allowed(who: str, role: str, agency: str, case: str | None, path: str) -> bool:
+    if who == "any":
+        return True
+    if who == "officer":
+        # Attaching names its case in the path; every read names it as a parameter.
+        has_case = case is not None or "/api/cases/" in path
+        return role == "officer" and agency == OWN and has_case
+    return role in who.split("+")
+
+
+@pytest.mark.parametrize("with_case", [True, False])
+def test_route_role_agency_case_matrix(world, with_case: bool) -> None:
+    app, ids, tokens, _ = world
+    client = TestClient(app)
+    case = CASE if with_case else None
+    checked = 0
+    for who, method, path, kwargs in routes(ids, case):
+        assert client.request(method, path, **kwargs).status_code == 401, path  # no token, no entry
+        for role in ROLES:
+            for agency in (OWN, OTHER):
+                response = client.request(method, path, headers=bearer(tokens[(role, agency)]), **kwargs)
+                if allowed(who, role, agency, case, path):
+                    assert response.status_code < 300, (path, role, agency, case, response.text)
+                else:
+                    assert response.status_code == 403, (path, role, agency, case, response.text)
+                    assert response.json()["error"]["code"] in (
+                        "forbidden_role", "case_required", "case_not_handled", "case_owner_mismatch",
+                    )  # fmt: skip
+                checked += 1
+    assert checked == len(routes(ids, case)) * len(ROLES) * 2
+    assert client.get("/health").status_code == 200
+
+
+def test_officer_of_another_owner_case_is_denied_and_reads_are_audited(world) -> None:
+    app, ids, tokens, url = world
+    officer = TestClient(app, headers=bearer(tokens[("officer", OWN)]))
+    foreign = officer.get(f"/api/documents/{ids['foreign']}", params={"case": CASE})
+    assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "case_owner_mismatch"
+    officer.get(f"/api/documents/{ids['marital']}", params={"case": CASE})
+    officer.get(f"/api/documents/{ids['marital']}/file", params={"case": CASE, "rendition": "text"})
+    steward = TestClient(app, headers=bearer(tokens[("steward", OWN)]))
+    history = steward.get(f"/api/owners/{ids['owner']}/access-history").json()["results"]
+    actions = [(h["action"], h["case_code"], h["role"]) for h in history]
+    assert ("read", CASE, "officer") in actions and ("download", CASE, "officer") in actions
+    assert all(PID not in str(h) for h in history)
+
+
+def _tamper(url: str, statement: str) -> None:
+    with get_engine(url).begin() as conn:
+        for part in statement.split(";"):
+            conn.execute(text(part))
+
+
+@pytest.mark.parametrize(
+    ("attack", "statement"),
+    [
+        ("edit", "UPDATE audit_event SET outcome = 'denied' WHERE id = 2"),
+        ("delete", "DELETE FROM audit_event WHERE id = 2"),
+        # Swap two events' positions: each keeps its own hashes, the chain no longer links.
+        ("reorder", "UPDATE audit_event SET id = 1000 WHERE id = 2; UPDATE audit_event SET id = 2 "
+                    "WHERE id = 3; UPDATE audit_event SET id = 3 WHERE id = 1000"),
+        ("cut_tail", "DELETE FROM audit_event WHERE id = (SELECT MAX(id) FROM audit_event)"),
+    ],
+)  # fmt: skip
+def test_audit_tampering_is_detected(catalog_url: str, attack: str, statement: str) -> None:
+    for n in range(4):
+        event = {"role": "officer", "agency": OWN, "action": "read", "outcome": "allowed", "case_code": CASE}
+        audit.record(catalog_url, actor=f"officer-{n % 2}", document_id=f"doc-{n}", owner_id="owner", **event)
+    assert audit.verify(catalog_url).ok
+    _tamper(catalog_url, statement)
+    result = audit.verify(catalog_url)
+    assert not result.ok, attack
+    assert result.problems
+
+
+def test_audit_verify_command(home) -> None:
+    migrate()
+    for n in range(3):
+        audit.record(None, actor="a", role="officer", agency=OWN, action="read", outcome="allowed",
+                     document_id=f"d{n}")  # fmt: skip
+    env = os.environ.copy()
+    command = [sys.executable, "-m", "repository", "audit", "verify"]
+    ok = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert ok.returncode == 0 and "nguyên vẹn" in ok.stdout
+    from repository.settings import load_settings
+
+    _tamper(load_settings().database_url, "UPDATE audit_event SET action = 'nothing' WHERE id = 1")
+    bad = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert bad.returncode == 1 and "#1" in bad.stderr
+
+
+def test_users_command_prints_the_token_once_and_revokes(home) -> None:
+    env = os.environ.copy()
+
+    def sohoa(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "repository", *args], capture_output=True, text=True, env=env
+        )
+
+    added = sohoa("users", "add", "lan", "--role", "steward", "--agency", "SO.TP")
+    token = added.stdout.strip()
+    assert added.returncode == 0 and token.startswith("sohoa_")
+    app = create_app()
+    client = TestClient(app, headers=bearer(token))
+    assert client.get("/api/review-queue").status_code == 200
+    listed = sohoa("users", "list")
+    assert "lan" in listed.stdout and token not in listed.stdout
+    with session_scope() as s:
+        assert token not in str([t.token_hash for t in s.query(ApiToken)])  # stored hashed
+    assert sohoa("users", "revoke", "lan").returncode == 0
+    gone = client.get("/api/review-queue")
+    assert gone.status_code == 401 and gone.json()["error"]["code"] == "token_revoked"
+    assert sohoa("users", "add", "x", "--role", "janitor").returncode == 2
+
+
+def test_expired_tokens_and_sso_jwts(world, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, _ids, tokens, url = world
+    token = tokens[("steward", OWN)]
+    with session_scope(url) as s:
+        for row in s.query(ApiToken):
+            row.expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    expired = TestClient(app, headers=bearer(token)).get("/api/review-queue")
+    assert expired.status_code == 401 and expired.json()["error"]["code"] == "token_expired"
+
+    monkeypatch.setenv("SOHOA_JWT_SECRET", SSO_SECRET)
+    claims = {"sub": "sso-officer", "role": "officer", "agency": OWN, "exp": int(time.time()) + 300}
+    good = jwt.encode(claims, SSO_SECRET, algorithm="HS256")
+    client = TestClient(app)
+    found = client.get("/api/search", params={"q": "hôn nhân", "case": CASE}, headers=bearer(good))
+    assert found.status_code == 200
+    forged = jwt.encode(claims, SSO_SECRET[::-1], algorithm="HS256")
+    assert client.get("/api/procedures", headers=bearer(forged)).status_code == 401
+    stale = jwt.encode(claims | {"exp": int(time.time()) - 10}, SSO_SECRET, algorithm="HS256")
+    assert client.get("/api/procedures", headers=bearer(stale)).status_code == 401
+
+
+def test_pages_sessions_csrf_headers_limits(world) -> None:
+    app, _ids, tokens, _ = world
+    client = TestClient(app)
+    page = client.get("/upload", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    staff = tokens[("records_staff", OWN)]
+    signed_in = client.post("/login", data={"token": staff, "next": "/upload"}, follow_redirects=False)
+    assert signed_in.status_code == 303 and "httponly" in signed_in.headers["set-cookie"].lower()
+    form = client.get("/upload")
+    assert form.status_code == 200 and "csrf-token" in form.text
+    csrf = form.text.split("name='csrf-token' content='")[1].split("'")[0]
+    assert client.post("/api/uploads").json()["error"]["code"] == "csrf_failed"  # cookie alone is not enough
+    assert client.post("/api/uploads", headers={"X-CSRF-Token": csrf}).status_code == 201
+    for header in ("x-content-type-options", "x-frame-options", "content-security-policy", "referrer-policy"):
+        assert header in form.headers, header
+    assert "script-src 'self'" in form.headers["content-security-policy"]
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {staff}"}
+    huge = client.post("/api/reuse-check", content=b"{" + b" " * (2 * 1024 * 1024) + b"}", headers=headers)
+    assert huge.status_code == 413
+    other = TestClient(app)
+    for _ in range(5):
+        assert other.post("/login", data={"token": "wrong"}, follow_redirects=False).status_code == 303
+    limited = other.post("/login", data={"token": staff}, follow_redirects=False)
+    assert limited.status_code == 429 and limited.json()["error"]["code"] == "too_many_attempts"
