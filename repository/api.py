@@ -510,7 +510,7 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
     def start_upload(upload_id: str, who: Caller) -> dict:
         require(who, "records_staff")
         uploads.check_owner(upload_id, who.name)
-        return uploads.start(upload_id)
+        return uploads.start(upload_id, database_url=database_url)
 
     @app.get("/api/uploads/{upload_id}")
     def upload_status(upload_id: str, who: Caller) -> dict:

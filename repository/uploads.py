@@ -197,7 +197,9 @@ def _public(entry: dict[str, Any], item: BatchItem | None = None) -> dict[str, A
     }
 
 
-def start(upload_id: str, runner: BatchRunner | None = None) -> dict[str, Any]:
+def start(
+    upload_id: str, runner: BatchRunner | None = None, database_url: str | None = None
+) -> dict[str, Any]:
     """Write the manifest of the accepted files and start the run."""
     directory = _directory(upload_id)
     with _lock(upload_id):
@@ -215,7 +217,7 @@ def start(upload_id: str, runner: BatchRunner | None = None) -> dict[str, Any]:
         record["run"] = {"state": "queued", "queued_at": _now()}
         _write(directory, record)
     (runner or default_runner()).submit(upload_id, directory / "files")
-    return status(upload_id)
+    return status(upload_id, database_url)
 
 
 def _set_run(directory: Path, **values: Any) -> None:

@@ -26,7 +26,7 @@ from repository.catalog import BatchItem, CaseDocument, Document
 from repository.db import migrate, session_scope
 from repository.digitize import finish_batch, read_pages, store_original, understand_document
 from repository.intake import active_items, register_batch
-from repository.samples import MINH
+from repository.samples import COMPANY, MINH
 from repository.storage import open_store
 from tests.conftest import SCREENSHOTS, bearer, token_for
 
@@ -161,6 +161,45 @@ def test_every_bad_input_gets_its_reason_and_the_rest_goes_on(client, sample_bat
     kept = {p.name for p in (uploads.uploads_root() / upload_id / "files").iterdir()}
     assert {name for name, _ in files.values()} <= kept
     assert not [p for p in uploads.uploads_root().rglob("*") if "etc" in p.parts]
+
+
+COMPANY_META = {"case_code": "SOTC-261123-00042", "procedure_code": "DN.THAYDOI", "agency_code": "SOTC.HN",
+                "owner_kind": "organization", "owner_id": COMPANY[1], "owner_name": COMPANY[0]}  # fmt: skip
+KINDS = {
+    # kind: (file name, bytes or a builder, extra manifest fields, words the reason must hold)
+    "empty": ("rong.pdf", b"", {}, "rỗng"),
+    "truncated_pdf": ("cat_cut.pdf", b"%PDF-1.7\n1 0 obj\n<<", {}, "hỏng"),
+    "encrypted_pdf": ("ma_hoa.pdf", encrypted_pdf, {}, "mã hóa"),
+    "name_lies": ("anh.pdf", b"\x89PNG\r\n\x1a\n" + b"0" * 64, {}, "phần mở rộng"),
+    "unsupported": ("ghi chu.txt", b"khong phai ban quet", {}, "không được hỗ trợ"),
+    "decompression_bomb": ("bom.png", bomb_png, {}, "bom giải nén"),
+    "pdf_without_pages": ("khong_trang.pdf", no_pages_pdf, {}, "không có trang"),
+    "over_size_limit": ("qua_lon.pdf", lambda: b"%PDF-1.4\n" + b"0" * (9 * 2**20), {}, "quá lớn"),
+    "path_traversal": ("../../etc/passwd.pdf", b"%PDF-1.4", {}, "đường dẫn"),
+    "invalid_identifier": ("sai_mst.pdf", None, {"owner_id": "0101234566"}, "mã số thuế"),
+    "unknown_procedure": ("sai_thu_tuc.pdf", None, {"procedure_code": "XX.KHONGCO"}, "thủ tục"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_each_bad_input_kind(client, sample_batch: Path, kind: str) -> None:
+    """One bad file beside a good born-digital one: the bad one is refused with its reason (and kept in
+    quarantine when it was accepted for inspection), the good one is digitized."""
+    name, data, extra, words = KINDS[kind]
+    good = (sample_batch / "hs03_giay_chung_nhan_dkdn.pdf").read_bytes()
+    data = good if data is None else data() if callable(data) else data
+    upload_id = client.post("/api/uploads").json()["upload_id"]
+    send(client, upload_id, "dang_ky_doanh_nghiep.pdf", good, **COMPANY_META)
+    send(client, upload_id, name, data, **(COMPANY_META | extra))
+    uploads.start(upload_id, runner=StagesRunner())
+    status = client.get(f"/api/uploads/{upload_id}").json()
+    good_entry, bad_entry = status["files"]
+    assert status["done"] and good_entry["status"] == "digitized", good_entry
+    assert bad_entry["status"] == "rejected" and words in bad_entry["reason"], bad_entry
+    with session_scope() as s:
+        item = s.scalar(select(BatchItem).where(BatchItem.filename == bad_entry["stored_as"]))
+        if item is not None and kind not in ("invalid_identifier", "unknown_procedure"):
+            assert item.quarantine_key and open_store().exists(item.quarantine_key)  # kept for inspection
 
 
 def test_upload_errors_are_clear(client) -> None:
