@@ -8,9 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from repository.api import create_app
-from repository.catalog import Document, Owner, Page
+from repository.catalog import CaseFile, Document, Owner, Page
 from repository.db import migrate, session_scope
 from repository.search import index_pages, search, snippet
+from tests.conftest import bearer, token_for
 
 PAGES = {
     "a": [(1, "Danh mục hồ sơ kèm theo Quyết định số 1520/QĐ-UBND. Hồ sơ gồm tờ khai và bản sao.")],
@@ -74,10 +75,18 @@ def test_filters_and_api(db) -> None:
     with session_scope(url) as s:
         assert search(s, "ho so", owner=ids["owner1"])[1] == 0
         assert search(s, "ho so", type_code="marital_status_certificate")[0][0].page == 2
-    client = TestClient(create_app(url))
-    body = client.get("/api/search", params={"q": "hồ sơ", "owner": ids["owner0"], "page_size": 1}).json()
+        s.add(
+            CaseFile(
+                case_code="UBTX-1", procedure_code="HT.KETHON", agency_code="UBND.TX", owner_id=ids["owner0"]
+            )
+        )
+    client = TestClient(create_app(url), headers=bearer(token_for("officer", "UBND.TX", url)))
+    # Officers search within the owner of the case they handle.
+    body = client.get("/api/search", params={"q": "hồ sơ", "case": "UBTX-1", "page_size": 1}).json()
     assert body["total"] == 2 and len(body["results"]) == 1 and body["results"][0]["snippet"]
-    assert client.get("/api/search").status_code == 422
+    assert client.get("/api/search", params={"case": "UBTX-1"}).status_code == 422
+    other = client.get("/api/search", params={"q": "hồ sơ", "case": "UBTX-1", "owner": ids["owner1"]})
+    assert other.status_code == 403 and other.json()["error"]["code"] == "case_owner_mismatch"
 
 
 def test_snippet_window() -> None:
