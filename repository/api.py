@@ -159,6 +159,7 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
     limiter = LoginLimiter()
 
     app.state.database_url = database_url
+
     def log_access(who: Principal, action: str, outcome: str = "allowed", **values: Any) -> None:
         audit.record(database_url, actor=who.name, role=who.role, agency=who.agency, action=action,
                      outcome=outcome, **values)  # fmt: skip

@@ -267,3 +267,45 @@ def test_pages_sessions_csrf_headers_limits(world) -> None:
         assert other.post("/login", data={"token": "wrong"}, follow_redirects=False).status_code == 303
     limited = other.post("/login", data={"token": staff}, follow_redirects=False)
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "too_many_attempts"
+
+
+def test_identifiers_stay_out_of_access_logs_urls_and_keys(world, caplog: pytest.LogCaptureFixture) -> None:
+    """An officer's whole flow over real HTTP with the server's access log on: the identifier travels
+    in request bodies only, so no log line or URL carries it (object keys: test_digitize_dag)."""
+    import logging
+    import threading
+
+    import httpx
+    import uvicorn
+
+    from tests.conftest import free_port, wait_for
+
+    app, ids, tokens, _ = world
+    caplog.set_level(logging.INFO)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    assert wait_for(lambda: server.started, 15)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=bearer(tokens[("officer", OWN)])) as c:
+            owner = c.post(
+                "/api/owners/lookup", json={"owner_kind": "citizen", "owner_id": PID, "case": CASE}
+            )
+            key = owner.json()["owner"]
+            c.get(f"/api/owners/{key}/documents", params={"case": CASE}).raise_for_status()
+            check = {"owner_kind": "citizen", "owner_id": PID, "procedure": "HT.KETHON", "case": CASE}
+            c.post("/api/reuse-check", json=check).raise_for_status()
+            c.get("/api/search", params={"q": "hôn nhân", "case": CASE}).raise_for_status()
+            c.get(f"/api/documents/{ids['marital']}/file", params={"case": CASE, "rendition": "text"})
+            c.post(
+                "/api/owners/lookup", json={"owner_kind": "citizen", "owner_id": "001190099999", "case": CASE}
+            )
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    assert len(access) >= 6  # the log really was on
+    assert not [line for line in caplog.text.splitlines() if PID in line or "001190099999" in line]
