@@ -19,21 +19,42 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from repository.catalog import AuditEvent, AuditHead
-from repository.db import session_scope
+from repository.db import get_engine, session_scope
 
 GENESIS = "0" * 64
 
 
+FIELDS = ("actor", "role", "agency", "action", "case_code", "document_id", "owner_id", "outcome", "detail")
+
+
+def _canonical(at: datetime, values: dict[str, Any]) -> str:
+    # SQLite hands timestamps back without their zone: they are UTC either way.
+    body = {"at": (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC).isoformat()}
+    body |= {name: values.get(name) for name in FIELDS}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def _digest(previous: str, event: AuditEvent) -> str:
-    body = {
-        # SQLite hands timestamps back without their zone: they are UTC either way.
-        "at": (event.at if event.at.tzinfo else event.at.replace(tzinfo=UTC)).astimezone(UTC).isoformat(),
-        "actor": event.actor, "role": event.role, "agency": event.agency, "action": event.action,
-        "case_code": event.case_code, "document_id": event.document_id, "owner_id": event.owner_id,
-        "outcome": event.outcome, "detail": event.detail,
-    }  # fmt: skip
-    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    canonical = _canonical(event.at, {name: getattr(event, name) for name in FIELDS})
     return hashlib.sha256((previous + canonical).encode("utf-8")).hexdigest()
+
+
+# PostgreSQL appends in one statement (one round trip): lock the head, chain, insert, move the head.
+# sha256() is built into PostgreSQL 11+; the hash is the same one verify() recomputes in Python.
+_APPEND_PG = text("""
+WITH head AS (SELECT last_hash FROM audit_head WHERE id = 1 FOR UPDATE),
+event AS (
+    INSERT INTO audit_event (at, actor, role, agency, action, case_code, document_id, owner_id, outcome,
+                             detail, prev_hash, hash)
+    SELECT :at, :actor, :role, :agency, :action, :case_code, :document_id, :owner_id, :outcome,
+           CAST(:detail AS json), head.last_hash,
+           encode(sha256(convert_to(head.last_hash || :canonical, 'UTF8')), 'hex')
+    FROM head
+    RETURNING hash
+)
+UPDATE audit_head SET count = count + 1, last_hash = (SELECT hash FROM event) WHERE id = 1
+""")
+_heads_ready: set[str] = set()
 
 
 def append(
@@ -70,8 +91,26 @@ def append(
 
 
 def record(database_url: str | None = None, **values: Any) -> None:
-    with session_scope(database_url) as session:
-        append(session, **values)
+    """Append one event in a transaction of its own (what the API does after each access)."""
+    engine = get_engine(database_url)
+    if engine.dialect.name != "postgresql":
+        with session_scope(database_url) as session:
+            append(session, **values)
+        return
+    at = datetime.now(UTC).replace(microsecond=0)
+    values = {name: values.get(name) for name in FIELDS} | {"detail": values.get("detail") or {}}
+    with engine.begin() as connection:
+        if engine.url.render_as_string() not in _heads_ready:
+            connection.execute(
+                text("INSERT INTO audit_head VALUES (1, 0, :g) ON CONFLICT (id) DO NOTHING"),
+                {"g": GENESIS},
+            )
+            _heads_ready.add(engine.url.render_as_string())
+        connection.execute(
+            _APPEND_PG,
+            values | {"at": at, "detail": json.dumps(values["detail"], ensure_ascii=False),
+                      "canonical": _canonical(at, values)},
+        )  # fmt: skip
 
 
 @dataclass

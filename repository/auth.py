@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from repository.catalog import ApiToken, UserAccount
-from repository.db import session_scope
+from repository.db import get_engine, session_scope
 
 ROLES = ("records_staff", "officer", "steward", "admin")
 TOKEN_PREFIX = "sohoa_"
@@ -111,20 +111,27 @@ def authenticate(token: str, database_url: str | None = None) -> Principal:
         raise AuthError(401, "unauthenticated", "Cần đăng nhập / authentication required")
     if not token.startswith(TOKEN_PREFIX) and token.count(".") == 2:
         return _from_jwt(token)
-    with session_scope(database_url) as session:
-        row = session.execute(
-            select(ApiToken, UserAccount)
-            .join(UserAccount, ApiToken.user_id == UserAccount.id)
-            .where(ApiToken.token_hash == hash_token(token))
-        ).first()
-        if row is None:
-            raise AuthError(401, "invalid_token", "Mã truy cập không hợp lệ / invalid token")
-        api_token, user = row
-        if api_token.revoked_at is not None:
-            raise AuthError(401, "token_revoked", "Mã truy cập đã bị thu hồi / token revoked")
-        if _aware(api_token.expires_at) <= datetime.now(UTC):
-            raise AuthError(401, "token_expired", "Mã truy cập đã hết hạn / token expired")
-        return Principal(user.name, user.role, user.agency_code)
+    # One Core query on a plain connection: this runs before every API call.
+    query = (
+        select(
+            ApiToken.revoked_at,
+            ApiToken.expires_at,
+            UserAccount.name,
+            UserAccount.role,
+            UserAccount.agency_code,
+        )
+        .join(UserAccount, ApiToken.user_id == UserAccount.id)
+        .where(ApiToken.token_hash == hash_token(token))
+    )
+    with get_engine(database_url).connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        raise AuthError(401, "invalid_token", "Mã truy cập không hợp lệ / invalid token")
+    if row.revoked_at is not None:
+        raise AuthError(401, "token_revoked", "Mã truy cập đã bị thu hồi / token revoked")
+    if _aware(row.expires_at) <= datetime.now(UTC):
+        raise AuthError(401, "token_expired", "Mã truy cập đã hết hạn / token expired")
+    return Principal(row.name, row.role, row.agency_code)
 
 
 def _from_jwt(token: str) -> Principal:
