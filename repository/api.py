@@ -160,9 +160,16 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
 
     app.state.database_url = database_url
 
-    def log_access(who: Principal, action: str, outcome: str = "allowed", **values: Any) -> None:
-        audit.record(database_url, actor=who.name, role=who.role, agency=who.agency, action=action,
-                     outcome=outcome, **values)  # fmt: skip
+    def log_access(
+        who: Principal, action: str, session=None, outcome: str = "allowed", **values: Any
+    ) -> None:
+        """The access and its audit record commit together when the route passes its session."""
+        if session is None:
+            audit.record(database_url, actor=who.name, role=who.role, agency=who.agency, action=action,
+                         outcome=outcome, **values)  # fmt: skip
+        else:
+            audit.append(session, actor=who.name, role=who.role, agency=who.agency, action=action,
+                         outcome=outcome, **values)  # fmt: skip
 
     def get_store() -> ObjectStore:
         if objects["store"] is None:
@@ -212,7 +219,7 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             open_case(session, who, body.case, owner.id if owner else None, None)
             if owner is None:
                 raise ApiError(404, "owner_not_found", "Chưa có chủ sở hữu này trong kho / no such owner")
-            log_access(who, "lookup", case_code=body.case, owner_id=owner.id)
+            log_access(who, "lookup", session=session, case_code=body.case, owner_id=owner.id)
             return {"owner": owner.id, "kind": owner.kind, "name": owner.name}
 
     @app.get("/api/owners/{owner}/documents")
@@ -243,7 +250,14 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 .limit(page_size)
             ).all()
             origins = _origins(session, rows)
-            log_access(who, "list_documents", case_code=case, owner_id=owner, detail={"count": len(rows)})
+            log_access(
+                who,
+                "list_documents",
+                session=session,
+                case_code=case,
+                owner_id=owner,
+                detail={"count": len(rows)},
+            )
             return {
                 "results": [_document_json(d, origins.get(d.origin_case_id)) for d in rows],
                 "page": page,
@@ -273,7 +287,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             open_case(session, who, body.case, owner.id if owner else None, body.procedure)
             report = check_owner(session, owner, requirements, body.on or date.today(), body.procedure)
             summary = {"procedure": body.procedure, "need_not_bring": report.need_not_bring}
-            log_access(who, "reuse_check", case_code=body.case, owner_id=owner.id if owner else None,
+            owner_key = owner.id if owner else None
+            log_access(who, "reuse_check", session=session, case_code=body.case, owner_id=owner_key,
                        detail=summary)  # fmt: skip
             return report.as_json() | {"owner": owner.id if owner else None}
 
@@ -337,7 +352,14 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 limit=page_size,
                 offset=(page - 1) * page_size,
             )
-            log_access(who, "search", case_code=case, owner_id=bound.owner_id, detail={"hits": total})
+            log_access(
+                who,
+                "search",
+                session=session,
+                case_code=case,
+                owner_id=bound.owner_id,
+                detail={"hits": total},
+            )
             return {
                 "results": [hit.__dict__ for hit in hits],
                 "page": page,
@@ -352,7 +374,9 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             if doc is None:
                 raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
             _may_read(session, who, doc, case)
-            log_access(who, "read", case_code=case, document_id=doc.id, owner_id=doc.owner_id)
+            log_access(
+                who, "read", session=session, case_code=case, document_id=doc.id, owner_id=doc.owner_id
+            )
             cases = session.scalars(
                 select(CaseFile.case_code).join(CaseDocument).where(CaseDocument.document_id == doc.id)
             ).all()
@@ -372,7 +396,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             if doc is None:
                 raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
             _may_read(session, who, doc, case)  # before any URL is signed
-            log_access(who, "download", case_code=case, document_id=doc.id, owner_id=doc.owner_id,
+            where = {"case_code": case, "document_id": doc.id, "owner_id": doc.owner_id}
+            log_access(who, "download", session=session, **where,
                        detail={"rendition": rendition})  # fmt: skip
             key = {"original": doc.original_key, "searchable": doc.searchable_key, "text": doc.text_key}[
                 rendition

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from repository.catalog import AuditEvent, AuditHead
-from repository.db import get_engine, session_scope
+from repository.db import session_scope
 
 GENESIS = "0" * 64
 
@@ -69,48 +69,41 @@ def append(
     document_id: str | None = None,
     owner_id: str | None = None,
     detail: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append in the caller's transaction; the head row is locked so two writers never fork the chain."""
+) -> None:
+    """Append in the caller's transaction, so an access and its record commit together; the head row
+    is locked so two writers never fork the chain."""
+    values = {"actor": actor, "role": role, "agency": agency, "action": action, "outcome": outcome,
+              "case_code": case_code, "document_id": document_id, "owner_id": owner_id,
+              "detail": detail or {}}  # fmt: skip
+    at = datetime.now(UTC).replace(microsecond=0)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))  # one appender at a time
+        connection = session.connection()
+        key = connection.engine.url.render_as_string()
+        if key not in _heads_ready:
+            connection.execute(text("INSERT INTO audit_head VALUES (1, 0, :g) ON CONFLICT (id) DO NOTHING"),
+                               {"g": GENESIS})  # fmt: skip
+            _heads_ready.add(key)
+        stored = json.dumps(values["detail"], ensure_ascii=False)
+        connection.execute(
+            _APPEND_PG, values | {"at": at, "detail": stored, "canonical": _canonical(at, values)}
+        )
+        return
     head = session.get(AuditHead, 1)
     if head is None:
         head = AuditHead(id=1, count=0, last_hash=GENESIS)
         session.add(head)
         session.flush()
-    event = AuditEvent(
-        at=datetime.now(UTC).replace(microsecond=0), actor=actor, role=role, agency=agency, action=action,
-        case_code=case_code, document_id=document_id, owner_id=owner_id, outcome=outcome, detail=detail or {},
-        prev_hash=head.last_hash,
-    )  # fmt: skip
+    event = AuditEvent(at=at, prev_hash=head.last_hash, **values)
     event.hash = _digest(head.last_hash, event)
     session.add(event)
     head.count += 1
     head.last_hash = event.hash
-    return event
 
 
 def record(database_url: str | None = None, **values: Any) -> None:
-    """Append one event in a transaction of its own (what the API does after each access)."""
-    engine = get_engine(database_url)
-    if engine.dialect.name != "postgresql":
-        with session_scope(database_url) as session:
-            append(session, **values)
-        return
-    at = datetime.now(UTC).replace(microsecond=0)
-    values = {name: values.get(name) for name in FIELDS} | {"detail": values.get("detail") or {}}
-    with engine.begin() as connection:
-        if engine.url.render_as_string() not in _heads_ready:
-            connection.execute(
-                text("INSERT INTO audit_head VALUES (1, 0, :g) ON CONFLICT (id) DO NOTHING"),
-                {"g": GENESIS},
-            )
-            _heads_ready.add(engine.url.render_as_string())
-        connection.execute(
-            _APPEND_PG,
-            values | {"at": at, "detail": json.dumps(values["detail"], ensure_ascii=False),
-                      "canonical": _canonical(at, values)},
-        )  # fmt: skip
+    """Append one event in a transaction of its own."""
+    with session_scope(database_url) as session:
+        append(session, **values)
 
 
 @dataclass
