@@ -5,7 +5,7 @@ ARG AIRFLOW_VERSION
 USER root
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      tesseract-ocr tesseract-ocr-vie fonts-liberation2 \
+      tesseract-ocr tesseract-ocr-vie fonts-liberation2 qpdf \
  && rm -rf /var/lib/apt/lists/*
 USER airflow
 COPY --chown=airflow:0 pyproject.toml README.md /opt/sohoa/

@@ -9,8 +9,9 @@ PY := $(VENV)/bin/python
 SOHOA_HOME ?= $(CURDIR)/var
 export SOHOA_HOME
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# OCR engine + Vietnamese model, and a Times-metric serif with Vietnamese glyphs for the sample pages.
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2
+# OCR engine + Vietnamese model, a Times-metric serif with Vietnamese glyphs for the sample pages, and
+# qpdf, which assembles searchable PDFs page by page from disk (flat memory on 500-page scans).
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2 qpdf
 # The PostgreSQL tests use a running server when one answers, else start a throwaway one of their own.
 TEST_APT_PACKAGES := postgresql
 # Browser tests drive Debian's headless Chromium with Playwright (Playwright's own browser download is

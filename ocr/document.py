@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import subprocess
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -223,30 +224,26 @@ def _ocr_in_worker(path: str, number: int, workdir: Path | None) -> PageReading:
 
 
 def _assemble_pdf(source, pages: list[PageReading], workdir: Path) -> Path:
-    """The original text-layer pages as they are, OCRed pages as image + invisible text."""
-    import pypdfium2 as pdfium
+    """The original text-layer pages as they are, OCRed pages as image + invisible text.
 
-    out = pdfium.PdfDocument.new()
-    original = pdfium.PdfDocument(str(source.path)) if isinstance(source, PdfSource) else None
-    try:
-        for page in pages:
-            if page.method == "text":
-                out.import_pages(original, [page.number - 1])
-            else:
-                # Import copies the page's objects: close each source at once so they never pile up.
-                single = pdfium.PdfDocument(str(workdir / f"page-{page.number:05d}.pdf"))
-                try:
-                    out.import_pages(single, [0])
-                finally:
-                    single.close()
-        target = workdir / "searchable.pdf"
-        with open(target, "wb") as f:
-            out.save(f)
-        return target
-    finally:
-        if original is not None:
-            original.close()
-        out.close()
+    Assembled by qpdf (Debian's ``qpdf``), which copies each page's streams from its file while
+    writing: measured here, 300 pages of 1.5 MB took 38 MB of memory, where PDFium's import and
+    pikepdf held every page in memory (about 1.6 MB per page).
+    """
+    target = workdir / "searchable.pdf"
+    spec: list[str] = []
+    for page in pages:
+        if page.method == "text":
+            spec += [str(Path(source.path).resolve()), str(page.number)]
+        else:
+            spec += [str((workdir / f"page-{page.number:05d}.pdf").resolve()), "1"]
+    done = subprocess.run(
+        ["qpdf", "--warning-exit-0", "--empty", "--pages", *spec, "--", str(target)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"qpdf could not assemble the searchable PDF: {done.stderr.strip()[-500:]}")
+    return target
 
 
 __all__ = ["BadInput", "DocumentReading", "PageReading", "read_document", "ocr_page"]
