@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
@@ -184,9 +185,26 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
     @app.exception_handler(uploads.UploadError)
     @app.exception_handler(AuthError)
     async def review_error(
-        _request: Request, exc: review.ReviewError | uploads.UploadError | AuthError
+        request: Request, exc: review.ReviewError | uploads.UploadError | AuthError
     ) -> JSONResponse:
+        if isinstance(exc, AuthError) and exc.status == 403:
+            await run_in_threadpool(_log_denial, request, exc.code)
         return JSONResponse({"error": {"code": exc.code, "message": exc.message}}, status_code=exc.status)
+
+    def _log_denial(request: Request, code: str) -> None:
+        """A refused attempt on someone's data is on record too (outcome 'denied', with the reason)."""
+        try:
+            who = principal_from(request, database_url)
+        except AuthError:
+            return
+        params = request.path_params
+        route = request.url.path.split("/")[2] if request.url.path.startswith("/api/") else "page"
+        audit.record(
+            database_url, actor=who.name, role=who.role, agency=who.agency, action=route, outcome="denied",
+            case_code=request.query_params.get("case") or params.get("case"),
+            document_id=params.get("document_id"), owner_id=params.get("owner"),
+            detail={"reason": code, "method": request.method},
+        )  # fmt: skip
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

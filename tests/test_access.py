@@ -152,6 +152,15 @@ def test_officer_of_another_owner_case_is_denied_and_reads_are_audited(world) ->
     actions = [(h["action"], h["case_code"], h["role"]) for h in history]
     assert ("read", CASE, "officer") in actions and ("download", CASE, "officer") in actions
     assert all(PID not in str(h) for h in history)
+    # Refused attempts are on record as well, with who tried and through which case.
+    other = TestClient(app, headers=bearer(tokens[("officer", OTHER)]))
+    assert other.get(f"/api/owners/{ids['owner']}/documents", params={"case": CASE}).status_code == 403
+    history = steward.get(f"/api/owners/{ids['owner']}/access-history").json()["results"]
+    assert (
+        history[0]["outcome"] == "denied"
+        and history[0]["agency"] == OTHER
+        and history[0]["case_code"] == CASE
+    )
 
 
 def _tamper(url: str, statement: str) -> None:
