@@ -90,12 +90,16 @@ def main() -> None:
     )
     parser.add_argument("--pages", type=int, default=12)
     parser.add_argument("--workers", default=f"1,{os.cpu_count()}")
+    parser.add_argument(
+        "--pdf", type=Path, help="reuse a PDF an earlier run built (its pages are not checked)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="sohoa-throughput-"))
-    pdf = work / "batch.pdf"
-    # Built in a child process, so what this process holds afterwards is the reading alone.
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        pool.apply(build_pdf, (pdf, args.pages))
+    pdf = args.pdf or work / "batch.pdf"
+    if args.pdf is None:
+        # Built in a child process, so what this process holds afterwards is the reading alone.
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            pool.apply(build_pdf, (pdf, args.pages))
     print(f"{args.pages}-page scanned PDF ({pdf.stat().st_size / 2**20:.1f} MiB) on {os.cpu_count()} cores")
     baseline = None
     for workers in (int(w) for w in args.workers.split(",")):

@@ -131,6 +131,11 @@ class PdfSource:
                 height_pt=height,
             )
             plumber_page.close()  # pdfplumber caches parsed objects per page; free them as we go
+            # pdfminer also keeps every object it resolved - each scanned page's image stream among
+            # them (1.6 MB a page on a 500-page scan) - in a document-wide cache it never empties.
+            cache = getattr(self._plumber.doc, "_cached_objs", None)
+            if isinstance(cache, dict):
+                cache.clear()
 
     def render(self, number: int, dpi: int = RENDER_DPI) -> Image.Image:
         page = self._pdfium[number - 1]
