@@ -211,15 +211,25 @@ def _page_pool(workers: int) -> ProcessPoolExecutor:
 
 
 _WORKER_SOURCES: dict[str, PdfSource | ImageSource] = {}
+_WORKER_RENDERS: dict[str, int] = {}
+# PDFium keeps the objects a rendered page loaded (its image stream among them) for the life of the
+# document: a worker reopens the file after this many pages, so its memory stays flat on long scans.
+REOPEN_EVERY = 16
 
 
 def _ocr_in_worker(path: str, number: int, workdir: Path | None) -> PageReading:
     source = _WORKER_SOURCES.get(path)
+    if source is not None and _WORKER_RENDERS.get(path, 0) >= REOPEN_EVERY:
+        source.close()
+        del _WORKER_SOURCES[path]
+        source = None
     if source is None:
         for stale in _WORKER_SOURCES.values():  # one document at a time per worker
             stale.close()
         _WORKER_SOURCES.clear()
         source = _WORKER_SOURCES[path] = open_source(Path(path))
+        _WORKER_RENDERS[path] = 0
+    _WORKER_RENDERS[path] += 1
     return ocr_page(source.render(number), number, workdir)
 
 
