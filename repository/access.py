@@ -152,7 +152,15 @@ class Hygiene(BaseHTTPMiddleware):
         if length is not None and length.isdigit() and int(length) > limit:
             body = {"error": {"code": "too_large", "message": "Yêu cầu quá lớn / request too large"}}
             return _secure(JSONResponse(body, status_code=413))
-        return _secure(await call_next(request))
+        response = await call_next(request)
+        if request.url.path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
+            # FastAPI's API explorer loads its scripts from a CDN and starts them inline.
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+                "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+                "https://fastapi.tiangolo.com; frame-ancestors 'none'"
+            )
+        return _secure(response)
 
 
 def _secure(response: Response) -> Response:
