@@ -222,7 +222,10 @@ def run_suite(scope: str, tables: Tables, project_dir: Path | None) -> SuiteResu
             expectation.description = check.description
             expectation.meta = {"check": check.name}
             suite.add_expectation(expectation)
-        suite = context.suites.add_or_update(suite)
+        context.suites.add_or_update(suite)
+        # Work on the stored copy: GX checks a suite is 'fresh' by comparing it with the store, and the
+        # in-memory object can order same-type expectations differently (a flaky 'changed since saved').
+        suite = context.suites.get(name=suite_name)
         definitions.append(
             (table, context.validation_definitions.add_or_update(
                 gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
