@@ -132,6 +132,7 @@ def test_report_renders_in_chromium(tmp_path, home, local_store, browser, live_s
     page.goto(f"{base}/login")  # stewards sign in once; the session cookie carries them to the report
     page.fill("input[name=token]", token_for("steward", "SO.TP", url))
     page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")  # signed in: let the home page finish before leaving it
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
