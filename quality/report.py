@@ -85,24 +85,8 @@ def gather(database_url: str | None = None, now: datetime | None = None, days: i
                 .group_by(CaseFile.agency_code)
             ).all()
         )
-        day = _day(session, Document.digitized_at)
-        recent = Document.digitized_at >= since
-        by_day_type = {
-            (d, t or "unknown"): n
-            for d, t, n in session.execute(
-                select(day, Document.doc_type_code, func.count())
-                .where(recent)
-                .group_by(day, Document.doc_type_code)
-            )
-        }
-        by_day_procedure = {
-            (d, p or "—"): n
-            for d, p, n in session.execute(
-                select(day, Document.procedure_code, func.count())
-                .where(recent)
-                .group_by(day, Document.procedure_code)
-            )
-        }
+        by_day_type = _per_day(session, Document.doc_type_code, since, "unknown")
+        by_day_procedure = _per_day(session, Document.procedure_code, since, "—")
         waiting = session.execute(
             select(Document.id, Document.doc_type_code, Document.review_reasons, Document.updated_at)
             .where(Document.status == DocumentStatus.NEEDS_REVIEW)
@@ -138,6 +122,15 @@ def gather(database_url: str | None = None, now: datetime | None = None, days: i
         queue=queue,
         quality_runs=runs,
     )
+
+
+def _per_day(session: Session, column, since: datetime, missing: str) -> dict[tuple[str, str], int]:
+    """Documents digitized per day since ``since``, split by ``column`` (type or procedure)."""
+    day = _day(session, Document.digitized_at)
+    rows = session.execute(
+        select(day, column, func.count()).where(Document.digitized_at >= since).group_by(day, column)
+    )
+    return {(d, value or missing): n for d, value, n in rows}
 
 
 def _day(session: Session, column):

@@ -576,10 +576,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         return review.review_queue(reason=reason, limit=limit, offset=offset, database_url=database_url)
 
     def _reviewed(who: Principal, action: str, document_id: str, result: dict) -> dict:
-        with session_scope(database_url) as session:
-            owner_id = session.scalar(select(Document.owner_id).where(Document.id == document_id))
-            audit.append(session, actor=who.name, role=who.role, agency=who.agency, action=action,
-                         outcome="allowed", document_id=document_id, owner_id=owner_id)  # fmt: skip
+        audit.record_document_action(database_url, actor=who.name, role=who.role, agency=who.agency,
+                                     action=action, document_id=document_id)  # fmt: skip
         return result
 
     @app.post("/api/documents/{document_id}/approve")

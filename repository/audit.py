@@ -106,6 +106,19 @@ def record(database_url: str | None = None, **values: Any) -> None:
         append(session, **values)
 
 
+def record_document_action(
+    database_url: str | None, *, actor: str, role: str, agency: str | None, action: str, document_id: str,
+    detail: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """A steward's action on a document (API or CLI), on record under the document's owner."""
+    from repository.catalog import Document
+
+    with session_scope(database_url) as session:
+        owner_id = session.scalar(select(Document.owner_id).where(Document.id == document_id))
+        append(session, actor=actor, role=role, agency=agency, action=action, outcome="allowed",
+               document_id=document_id, owner_id=owner_id, detail=detail)  # fmt: skip
+
+
 @dataclass
 class Verification:
     events: int

@@ -514,21 +514,11 @@ def _review_call(action, *args, **kwargs):
         err.print(f"[red]{exc.message}[/red] ({exc.code})")
         raise typer.Exit(1 if exc.status == 404 else 2) from None
     if action.__name__ != "review_queue":  # a steward's action on a citizen's record goes on the audit log
-        _audit_review(action.__name__, document_id=args[0], actor=args[1])
+        from repository.audit import record_document_action
+
+        record_document_action(None, actor=args[1], role="steward", agency=None, action=action.__name__,
+                               document_id=args[0], detail={"via": "cli"})  # fmt: skip
     return result
-
-
-def _audit_review(action: str, document_id: str, actor: str) -> None:
-    from sqlalchemy import select
-
-    from repository import audit
-    from repository.catalog import Document
-    from repository.db import session_scope
-
-    with session_scope() as session:
-        owner_id = session.scalar(select(Document.owner_id).where(Document.id == document_id))
-        audit.append(session, actor=actor, role="steward", agency=None, action=action, outcome="allowed",
-                     document_id=document_id, owner_id=owner_id, detail={"via": "cli"})  # fmt: skip
 
 
 @review_app.command("list")
