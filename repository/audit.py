@@ -54,7 +54,6 @@ event AS (
 )
 UPDATE audit_head SET count = count + 1, last_hash = (SELECT hash FROM event) WHERE id = 1
 """)
-_heads_ready: set[str] = set()
 
 
 def append(
@@ -78,15 +77,14 @@ def append(
     at = datetime.now(UTC).replace(microsecond=0)
     if session.get_bind().dialect.name == "postgresql":
         connection = session.connection()
-        key = connection.engine.url.render_as_string()
-        if key not in _heads_ready:
+        params = values | {"at": at, "detail": json.dumps(values["detail"], ensure_ascii=False),
+                           "canonical": _canonical(at, values)}  # fmt: skip
+        if connection.execute(_APPEND_PG, params).rowcount == 0:
+            # A new catalog has no head yet: the statement found none, so it wrote nothing. Start the
+            # chain (a concurrent first writer may win; then we chain after its event) and append.
             connection.execute(text("INSERT INTO audit_head VALUES (1, 0, :g) ON CONFLICT (id) DO NOTHING"),
                                {"g": GENESIS})  # fmt: skip
-            _heads_ready.add(key)
-        stored = json.dumps(values["detail"], ensure_ascii=False)
-        connection.execute(
-            _APPEND_PG, values | {"at": at, "detail": stored, "canonical": _canonical(at, values)}
-        )
+            connection.execute(_APPEND_PG, params)
         return
     head = session.get(AuditHead, 1)
     if head is None:

@@ -13,11 +13,13 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from sqlalchemy import select
 
 from repository.catalog import ApiToken, UserAccount
-from repository.db import get_engine, session_scope
+from repository.db import fetch_one, session_scope
+from repository.settings import load_settings
 
 ROLES = ("records_staff", "officer", "steward", "admin")
 TOKEN_PREFIX = "sohoa_"
@@ -109,29 +111,35 @@ def authenticate(token: str, database_url: str | None = None) -> Principal:
     """The principal behind a bearer token (ours, or a JWT from the single sign-on)."""
     if not token:
         raise AuthError(401, "unauthenticated", "Cần đăng nhập / authentication required")
-    if not token.startswith(TOKEN_PREFIX) and token.count(".") == 2:
+    if is_jwt(token):
         return _from_jwt(token)
-    # One Core query on a plain connection: this runs before every API call.
-    query = (
-        select(
-            ApiToken.revoked_at,
-            ApiToken.expires_at,
-            UserAccount.name,
-            UserAccount.role,
-            UserAccount.agency_code,
-        )
-        .join(UserAccount, ApiToken.user_id == UserAccount.id)
-        .where(ApiToken.token_hash == hash_token(token))
+    row = fetch_one(
+        database_url or load_settings().database_url,
+        "SELECT t.revoked_at, t.expires_at, u.name, u.role, u.agency_code FROM api_token t"
+        " JOIN user_account u ON u.id = t.user_id WHERE t.token_hash = :hash",
+        {"hash": hash_token(token)},
     )
-    with get_engine(database_url).connect() as connection:
-        row = connection.execute(query).first()
     if row is None:
         raise AuthError(401, "invalid_token", "Mã truy cập không hợp lệ / invalid token")
-    if row.revoked_at is not None:
+    revoked_at, expires_at, name, role, agency = row
+    if revoked_at is not None:
         raise AuthError(401, "token_revoked", "Mã truy cập đã bị thu hồi / token revoked")
-    if _aware(row.expires_at) <= datetime.now(UTC):
+    if isinstance(expires_at, str):  # SQLite keeps timestamps as ISO text
+        expires_at = datetime.fromisoformat(expires_at)
+    if _aware(expires_at) <= datetime.now(UTC):
         raise AuthError(401, "token_expired", "Mã truy cập đã hết hạn / token expired")
-    return Principal(row.name, row.role, row.agency_code)
+    return Principal(name, role, agency)
+
+
+def is_jwt(token: str) -> bool:
+    return not token.startswith(TOKEN_PREFIX) and token.count(".") == 2
+
+
+@cache
+def _jwks_client(url: str):
+    import jwt
+
+    return jwt.PyJWKClient(url)  # keeps the fetched keys: one JWKS download, not one per request
 
 
 def _from_jwt(token: str) -> Principal:
@@ -142,7 +150,7 @@ def _from_jwt(token: str) -> Principal:
     audience = os.environ.get("SOHOA_JWT_AUDIENCE")
     try:
         if jwks:
-            key = jwt.PyJWKClient(jwks).get_signing_key_from_jwt(token).key
+            key = _jwks_client(jwks).get_signing_key_from_jwt(token).key
             claims = jwt.decode(token, key, algorithms=["RS256", "ES256"], audience=audience, options=options)
         elif secret:
             claims = jwt.decode(token, secret, algorithms=["HS256"], audience=audience, options=options)

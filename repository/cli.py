@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -664,7 +665,12 @@ def serve(
     from repository.db import migrate
 
     migrate()
-    uvicorn.run(create_app(), host=host, port=port)
+    app = create_app()
+    # What was loaded at startup lives as long as the server: keep it out of the collector's full
+    # passes (each took ~40 ms here, landing on whichever request was running).
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port)
 
 
 def main() -> None:

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from repository.settings import load_settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# A pooled connection idle longer than this is pinged before use (a restarted server or a dropped
+# link is then noticed before the request needs it); busier ones are not, which saves the API a
+# round trip per request.
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -29,8 +37,12 @@ def get_engine(url: str | None = None) -> Engine:
     return _engine(url or load_settings().database_url)
 
 
+def _engine(url: str, autocommit: bool = False) -> Engine:
+    return _make_engine(url, autocommit)  # one cache key per (url, autocommit), however it is called
+
+
 @cache
-def _engine(url: str) -> Engine:
+def _make_engine(url: str, autocommit: bool) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -40,7 +52,26 @@ def _engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    # Autocommit engines (their own pool) serve single-statement reads: no BEGIN/COMMIT round trips.
+    engine = create_engine(url, isolation_level="AUTOCOMMIT") if autocommit else create_engine(url)
+    event.listen(engine, "checkin", _note_idle)
+    event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+def _note_idle(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect, dbapi_connection, record, _proxy) -> None:
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        dialect.do_ping(dbapi_connection)
+    except Exception as exc:
+        # The pool discards this connection and checks out (or opens) another.
+        raise DisconnectionError(f"stale pooled connection: {exc}") from exc
 
 
 def migrate(url: str | None = None) -> None:
@@ -59,6 +90,61 @@ def migrate(url: str | None = None) -> None:
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
     """A transaction: committed when the block ends, rolled back if it raises."""
-    factory = sessionmaker(get_engine(url), expire_on_commit=False)
-    with factory() as session, session.begin():
+    with _sessions(url or load_settings().database_url)() as session, session.begin():
         yield session
+
+
+@contextmanager
+def read_scope(url: str | None = None) -> Iterator[Session]:
+    """For officers' reads on PostgreSQL: every statement is its own transaction (autocommit), so a
+    read and its one-statement audit append cost no BEGIN/COMMIT round trips; the audit event is
+    durable before the response leaves. SQLite (whose audit append takes several statements) gets
+    an ordinary transaction."""
+    url = url or load_settings().database_url
+    if not url.startswith("postgresql"):
+        with session_scope(url) as session:
+            yield session
+        return
+    with _sessions(url, autocommit=True)() as session:
+        yield session
+
+
+def _sessions(url: str, autocommit: bool = False) -> sessionmaker:
+    return _make_sessions(url, autocommit)
+
+
+@cache
+def _make_sessions(url: str, autocommit: bool) -> sessionmaker:
+    return sessionmaker(_engine(url, autocommit), expire_on_commit=False)
+
+
+def fetch_one(url: str, sql: str, params: dict[str, Any]) -> tuple | None:
+    """One row of one read-only statement on a pooled connection, outside any transaction.
+
+    For the per-request checks (tokens): SQLAlchemy's execution layer and the BEGIN/ROLLBACK round
+    trips around a lone SELECT cost several times the query itself on a small machine. ``sql`` uses
+    ``:name`` parameters, portable across both catalogs; values come back as the driver returns them
+    (SQLite: timestamps as text).
+    """
+    if not url.startswith("postgresql"):
+        connection = _engine(url).raw_connection()
+        try:
+            cursor = connection.driver_connection.cursor()  # sqlite3 opens no transaction for a SELECT
+            try:
+                return cursor.execute(sql, params).fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+    connection = _engine(url, autocommit=True).raw_connection()
+    try:
+        with connection.driver_connection.cursor() as cursor:
+            cursor.execute(_pyformat(sql), params)
+            return cursor.fetchone()
+    finally:
+        connection.close()  # back to the pool
+
+
+@cache
+def _pyformat(sql: str) -> str:
+    return re.sub(r"(?<!:):([A-Za-z_]\w*)", r"%(\1)s", sql.replace("%", "%%"))

@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
 
 from ocr.understand import add_months, document_types
@@ -102,7 +102,7 @@ class ReuseReport:
         }
 
 
-def _why_not(doc: Document, requirement: Requirement, on: date, superseded: set[str]) -> str | None:
+def _why_not(doc: Document | Row, requirement: Requirement, on: date, superseded: set[str]) -> str | None:
     """None when the document satisfies the requirement on ``on``, else the reason code."""
     kind = document_types().get(requirement.type)
     if doc.status == DocumentStatus.REJECTED:
@@ -127,7 +127,7 @@ def _why_not(doc: Document, requirement: Requirement, on: date, superseded: set[
 
 def check_owner(
     session: Session,
-    owner: Owner | None,
+    owner: Owner | Row | None,
     requirements: list[Requirement],
     on: date,
     procedure: str | None = None,
@@ -138,11 +138,10 @@ def check_owner(
         report.outcomes = [Outcome(r, False, reason="none_on_file") for r in requirements]
         return report
     wanted = {r.type for r in requirements}
-    documents = list(
-        session.scalars(
-            select(Document).where(Document.owner_id == owner.id, Document.doc_type_code.in_(wanted))
-        )
-    )
+    table = Document.__table__  # Core rows: read-only here, and this runs on every reuse check
+    documents = session.execute(
+        select(table).where(table.c.owner_id == owner.id, table.c.doc_type_code.in_(wanted))
+    ).all()
     superseded = {d.supersedes_id for d in documents if d.supersedes_id}
     for requirement in requirements:
         kind = document_types().get(requirement.type)
