@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ocr.engine import Recognition, recognize
+from ocr.engine import Recognition, recognize, reread_uncertain
 from ocr.pages import BadInput, ImageSource, PdfSource, open_source
 from ocr.preprocess import prepare
 
@@ -93,6 +93,11 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         if flipped is not None and _score(flipped) > _score(result):
             result, turned = flipped, 180
             notes.append("rotate 180 (retry)")
+    result, reread = reread_uncertain(
+        recognition.rotate(180) if turned else recognition, result, dpi=prepared.recognition_dpi
+    )
+    if reread:
+        notes.append(f"re-read {reread} word(s)")
     if want_pdf and result.pdf is not None:
         display = prepared.display.rotate(180) if turned else prepared.display
         page_pdf = overlay_pdf(display, prepared.display_dpi, result.pdf)

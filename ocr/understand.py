@@ -75,6 +75,11 @@ def _fold_char(ch: str) -> str:
     return base.lower() if base.isascii() else ch.lower()
 
 
+# Words of a phrase, allowing a stray mark OCR puts between two letters ("kết.hôn" for "kết hôn").
+_WORDS = r"(?:[a-z ]|(?<=[a-z])[.,'`](?=[a-z]))"
+_INNER_MARK = re.compile(r"(?<=\w)[.,'`](?=\w)")
+
+
 def fold(text: str) -> str:
     """Lowercase ASCII-ish text of the same length: 'Hồ sơ' -> 'ho so'."""
     return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFC", text))
@@ -384,15 +389,15 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
             put("number", line.text[book.start(1) :].strip(), 0.85, line)
         if re.match(r"^(?:ve viec|v/v)\b", line.folded):
             put("summary", _summary(lines, line), 0.9, line)
-        scope = re.search(r"(?:de|dung de) lam thu tuc ([a-z ]+)", line.folded)
+        scope = re.search(rf"(?:de|dung de) lam thu tuc ({_WORDS}+)", line.folded)
         if scope:
             start, end = scope.span(1)
             purpose = line.text[start:end].strip()
             if end == len(line.folded) and index + 1 < len(lines):  # the purpose wraps onto the next line
                 following = lines[index + 1]
-                cut = re.match(r"[a-z ]*", following.folded).end()
+                cut = re.match(rf"{_WORDS}*", following.folded).end()
                 purpose = f"{purpose} {following.text[:cut].strip()}".strip()
-            put("scope", "Làm thủ tục " + purpose, 0.85, line)
+            put("scope", "Làm thủ tục " + _INNER_MARK.sub(" ", purpose), 0.85, line)
 
     _issue_date(lines, put)
     _issuer(lines, put)
