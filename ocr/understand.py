@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import functools
 import json
 import re
 import unicodedata
@@ -230,10 +231,17 @@ def find_date(text: str) -> date | None:
 
 def _after_label(line: Line, labels: tuple[str, ...]) -> int | None:
     for label in labels:
-        index = line.folded.find(label)
-        if index >= 0:
-            return index + len(label)
+        match = _label_pattern(label).search(line.folded)
+        if match:
+            return match.end()
     return None
+
+
+@functools.cache
+def _label_pattern(label: str) -> re.Pattern[str]:
+    """A label at a word start; its closing colon may come out of OCR as '.', ';' or '-'."""
+    body = re.escape(label[:-1]) + r"\s?[:.;\-]" if label.endswith(":") else re.escape(label)
+    return re.compile(r"(?<![a-z0-9])" + body)
 
 
 # Common Vietnamese surnames: the first word of a name is one of a short, closed list, so an OCR slip
@@ -305,6 +313,9 @@ def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
         return None
     rest = line.text[at:]
     folded_rest = fold(rest)
+    gloss = _ENGLISH_GLOSS.match(folded_rest)
+    if gloss:  # "Họ và tên / Full name:", the English half garbled by OCR ("/ Full Nme-")
+        rest, folded_rest = rest[gloss.end() :], folded_rest[gloss.end() :]
     colon = folded_rest.find(":")
     if 0 <= colon <= 18:  # a longer label than the one matched ("Họ và tên chủ hộ:"): skip past it
         if re.search(r"\b(?:me|cha|vo|chong|ket hon|nguoi)\b", folded_rest[:colon]):
@@ -318,6 +329,7 @@ def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
     return _clean_name(rest.strip(" :"))
 
 
+_ENGLISH_GLOSS = re.compile(r"\s*/\s*[a-z]+(?:\s[a-z]+)?\s?[:.;\-]\s*")
 NAME_LABELS = (
     "ho, chu dem, ten:", "ho, chu dem, ten", "ho, chu dem va ten", "ho va ten / full name:",
     "ho va ten chu ho:", "ho va ten:", "ho va ten", "ho ten:", "full name:", "cap cho: ong/ba",
@@ -412,12 +424,17 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     return found
 
 
+# What follows a decision's "Về việc ..." line: its legal bases, articles, recipients.
+_BODY_STARTS = ("can cu", "xet ", "dieu ", "theo de nghi", "noi nhan", "quyet dinh")
+
+
 def _summary(lines: list[Line], first: Line) -> str:
     """'Về việc ...' and its wrapped continuation, up to the next heading or 'Căn cứ'."""
     parts = [first.text.strip()]
     index = lines.index(first)
     for line in lines[index + 1 : index + 4]:
-        if line.page != first.page or line.text.upper() == line.text or line.folded.startswith("can cu"):
+        opening = line.folded.lstrip(" '\"`.,;:-_")  # OCR dust before the first word
+        if line.page != first.page or line.text.upper() == line.text or opening.startswith(_BODY_STARTS):
             break
         parts.append(line.text.strip())
     return " ".join(parts)

@@ -158,3 +158,25 @@ def test_searchable_pdf_has_page_image_and_placed_text(tmp_path: Path) -> None:
         assert 150 < title[0]["x0"] < 450 and title[0]["top"] < 200
     rendered = pdfium.PdfDocument(str(reading.searchable_pdf))[0].render(scale=0.5).to_pil().convert("L")
     assert rendered.getextrema()[0] < 100  # the page image shows ink, not an empty page
+
+
+def test_doubtful_numbers_are_read_again_alone() -> None:
+    """A digit word tesseract was unsure of is re-read from its own box; sure words are left alone."""
+    from ocr.engine import recognize, reread_uncertain
+
+    page = render_page([Line("Số: 647/1983", "center"), Line("Ngày cấp: 04/06/1983")])
+    first = recognize(page, dpi=300, want_pdf=False)
+    number = next(w for w in first.words if "1983" in w.text and "/" in w.text and len(w.text) == 8)
+    # As if the page-mode reading had garbled it, unsure (the case seen on a clean certificate).
+    words = [
+        type(w)("6417/1983", 5.7, w.line, w.left, w.top, w.width, w.height) if w is number else w
+        for w in first.words
+    ]
+    garbled = type(first)(first.text.replace(number.text, "6417/1983"), first.confidence, words)
+    fixed, changed = reread_uncertain(page, garbled, dpi=300)
+    assert changed == 1
+    assert "Số: 647/1983" in fixed.text and "6417" not in fixed.text
+    assert next(w for w in fixed.words if w.text == "647/1983").confidence > 60
+    assert "04/06/1983" in fixed.text  # the other line is untouched
+    same, none = reread_uncertain(page, first, dpi=300)
+    assert none == 0 and same is first

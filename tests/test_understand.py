@@ -167,3 +167,19 @@ def test_poor_scan_labels_and_surnames() -> None:
     assert (
         understand([(1, MARITAL.replace("Số: 215", "Số- 215"), 80.0)]).fields["number"].value == "215/XNTTHN"
     )
+
+
+def test_labels_survive_ocr_noise() -> None:
+    """A colon read as '.', a garbled English gloss, dust before 'Căn cứ', a mark inside a phrase."""
+    land = understand([(1, "Ông/Bà. Ngô Minh Tuấn Năm sinh. 1958", 90.0)], "land_use_certificate")
+    assert land.fields["full_name"].value == "Ngô Minh Tuấn"
+    card = understand([(1, "Họ và tên / Full Nme- NGÔ NGỌC THẢO", 90.0)], "cccd")
+    assert card.fields["full_name"].value == "Ngô Ngọc Thảo"
+    assert "full_name" not in understand([(1, "Không: Trần Văn An", 90.0)], "land_use_certificate").fields
+    decision = understand(
+        [(1, "QUYẾT ĐỊNH\nVề việc phê duyệt danh mục hồ sơ\n'Căn cứ Luật Tổ chức chính quyền;", 90.0)],
+        "decision",
+    )
+    assert decision.fields["summary"].value == "Về việc phê duyệt danh mục hồ sơ"
+    marital = understand([(1, MARITAL.replace("kết hôn,", "kết.hôn,"), 90.0)], "marital_status_certificate")
+    assert marital.fields["scope"].value == "Làm thủ tục đăng ký kết hôn"
