@@ -17,6 +17,7 @@ import secrets
 import threading
 import time
 from collections import deque
+from dataclasses import replace
 from functools import cache
 
 from fastapi import Request
@@ -28,11 +29,12 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from quality.config import threshold
-from repository.auth import AuthError, Principal, authenticate, is_jwt
+from repository.auth import AuthError, CaseRef, Principal, authenticate, is_jwt
 from repository.catalog import CaseFile
 
 CASES = CaseFile.__table__  # Core rows for the per-request checks: no ORM identity map to fill
 SESSION_COOKIE = "sohoa_session"
+CASE_IN_BODY = {"/api/reuse-check", "/api/owners/lookup"}  # POSTs naming their case in the JSON body
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 API_BODY_LIMIT = 1024 * 1024  # JSON bodies; uploads have their own limit
 
@@ -74,7 +76,7 @@ def principal_from(request: Request, database_url: str | None) -> Principal:
 
 
 async def principal_from_async(request: Request, database_url: str) -> Principal:
-    """As ``principal_from``, for the API's per-request dependency.
+    """As ``principal_from``, for the API's per-request dependency, with the case the request names.
 
     Our own tokens are checked right on the event loop: one indexed read on a pooled connection
     (~0.3 ms) costs less than handing the request to a worker thread and back, which FastAPI would do
@@ -82,11 +84,22 @@ async def principal_from_async(request: Request, database_url: str) -> Principal
     token, via = credentials(request)
     if is_jwt(token):
         return _via(await run_in_threadpool(authenticate, token, database_url), via)
-    return _via(authenticate(token, database_url), via)
+    return _via(authenticate(token, database_url, await _named_case(request)), via)
+
+
+async def _named_case(request: Request) -> str | None:
+    case = request.query_params.get("case") or request.path_params.get("case")
+    if case is None and request.method == "POST" and request.url.path in CASE_IN_BODY:
+        try:
+            body = await request.json()  # FastAPI has read the body already: this parses cached bytes
+        except ValueError:
+            return None  # FastAPI answers the malformed body itself
+        case = body.get("case") if isinstance(body, dict) else None
+    return case if isinstance(case, str) else None
 
 
 def _via(principal: Principal, via: str) -> Principal:
-    return principal if via == "token" else Principal(principal.name, principal.role, principal.agency, via)
+    return principal if via == "token" else replace(principal, via=via)
 
 
 def require(principal: Principal, *roles: str) -> None:
@@ -96,7 +109,9 @@ def require(principal: Principal, *roles: str) -> None:
         )
 
 
-def bind_case(session: Session, principal: Principal, case_code: str | None, owner_id: str | None) -> Row:
+def bind_case(
+    session: Session, principal: Principal, case_code: str | None, owner_id: str | None
+) -> Row | CaseRef:
     """The case that gives an officer the right to read this owner's data, or a 403 saying why not.
 
     A plain row (case_code, agency_code, owner_id...): this runs on every officer read."""
@@ -104,7 +119,7 @@ def bind_case(session: Session, principal: Principal, case_code: str | None, own
         raise AuthError(
             403, "case_required", "Cần mã hồ sơ đang xử lý (case) để xem dữ liệu / a case is required"
         )
-    return _admit(_find_case(session, case_code), principal, owner_id)
+    return _admit(_find_case(session, case_code, principal), principal, owner_id)
 
 
 def open_case(
@@ -116,7 +131,7 @@ def open_case(
         raise AuthError(403, "case_required", "Cần mã hồ sơ đang xử lý (case) / a case is required")
     if owner_id is None:  # nothing on file for this person: no case to bind, nothing to reveal
         return None
-    case = _find_case(session, case_code)
+    case = _find_case(session, case_code, principal)
     if case is None:
         created = CaseFile(case_code=case_code, procedure_code=procedure or "", agency_code=principal.agency,
                            owner_id=owner_id)  # fmt: skip
@@ -126,11 +141,13 @@ def open_case(
     return _admit(case, principal, owner_id)
 
 
-def _find_case(session: Session, case_code: str) -> Row | None:
+def _find_case(session: Session, case_code: str, principal: Principal) -> Row | CaseRef | None:
+    if principal.case is not None and principal.case.case_code == case_code:
+        return principal.case  # read with the caller's token
     return session.execute(select(CASES).where(CASES.c.case_code == case_code)).first()
 
 
-def _admit(case: Row | None, principal: Principal, owner_id: str | None) -> Row:
+def _admit(case: Row | CaseRef | None, principal: Principal, owner_id: str | None) -> Row | CaseRef:
     if case is None or case.agency_code != principal.agency:
         raise AuthError(
             403, "case_not_handled", "Hồ sơ không do cơ quan của bạn xử lý / not your agency's case"
