@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
+from typing import Protocol
 
 from sqlalchemy import Row, select, update
 from sqlalchemy.orm import Session
@@ -125,9 +126,16 @@ def _why_not(doc: Document | Row, requirement: Requirement, on: date, superseded
     return None
 
 
+class OwnerLike(Protocol):
+    """An owner as far as reuse is concerned: its key (an ORM object, a row, or the key alone)."""
+
+    @property
+    def id(self) -> str: ...
+
+
 def check_owner(
     session: Session,
-    owner: Owner | Row | None,
+    owner: OwnerLike | None,
     requirements: list[Requirement],
     on: date,
     procedure: str | None = None,
