@@ -28,7 +28,10 @@ MAX_SKEW = 6.0  # degrees searched either way
 DESKEW_MIN = 2.0
 TARGET_LINE_PITCH = 70  # px between text lines at recognition size (13 pt at 300 DPI is ~73)
 MIN_LINE_PITCH = 56  # upsample below this: tesseract loses diacritics on small glyphs
-RECOGNITION_DPI = 300  # scans below this are upsampled before recognition
+RECOGNITION_DPI = 300  # scans below this are upsampled before recognition...
+# ...to this: at 300 a 200-DPI scan still lost hooks above (ổ read as ố) and the dot of ';'
+# (heavy pages, CER: 300 -> 0.39%, 360 -> 0.29%, 400 -> 0.28% at 11% more time than 360).
+LOW_DPI_TARGET = 360
 # Noise removal only pays on noisy pages: binarizing a clean page costs tesseract accuracy.
 SPECK_GATE = 600  # isolated specks on a page before it is cleaned (a phone photo has ~400 marks)
 SPECK_ALWAYS = 12  # px at 300 DPI: smaller than any mark of 13 pt text, wherever it is
@@ -231,7 +234,7 @@ def prepare(image: Image.Image, dpi: int) -> Prepared:
     recognition = ImageOps.autocontrast(recognition, cutoff=(0.5, 0.5))
     scale = 1.0
     if dpi < RECOGNITION_DPI:
-        scale = RECOGNITION_DPI / dpi
+        scale = LOW_DPI_TARGET / dpi
     if analysis.line_pitch and analysis.line_pitch * scale < MIN_LINE_PITCH:
         scale = TARGET_LINE_PITCH / analysis.line_pitch
     scale = min(scale, 3.0)
@@ -268,7 +271,7 @@ def _whiten_border(gray: Image.Image, border: dict[str, int], rotation: int, pap
 
 
 def remove_specks(gray: Image.Image, dpi: int) -> tuple[Image.Image, int]:
-    """A binarized page without dust and toner specks, and how many specks it had.
+    """The page without dust, toner specks and paper noise, and how many specks it had.
 
     Tiny components go; small ones go only when no letter is within reach, so tone marks, dots
     below and periods stay.
@@ -293,4 +296,9 @@ def remove_specks(gray: Image.Image, dpi: int) -> tuple[Image.Image, int]:
     touching[np.unique(labels[(near > 0) & small[labels]])] = True
     speck = tiny | (small & ~touching)
     ink[speck[labels]] = 0
-    return Image.fromarray(255 - ink), int(speck.sum())
+    # Ink and a 1-px rim keep their grey levels; paper, its noise and the specks turn white.
+    # Tesseract binarizes better than one global threshold here: the anti-aliased edges of tone
+    # marks and punctuation survive (heavy pages: CER 0.29% at 360 DPI; binarized at 400, 0.40%).
+    rim = cv2.dilate(ink, np.ones((3, 3), np.uint8)) > 0
+    page = np.where(rim, np.asarray(gray), 255).astype(np.uint8)
+    return Image.fromarray(page), int(speck.sum())
