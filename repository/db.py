@@ -53,7 +53,12 @@ def _make_engine(url: str, autocommit: bool) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # Autocommit engines (their own pool) serve single-statement reads: no BEGIN/COMMIT round trips.
-    engine = create_engine(url, isolation_level="AUTOCOMMIT") if autocommit else create_engine(url)
+    # A database that does not answer fails the request within seconds instead of holding it (the
+    # API's token check runs on the event loop).
+    options: dict[str, Any] = {"connect_args": {"connect_timeout": 5}}
+    if autocommit:
+        options["isolation_level"] = "AUTOCOMMIT"
+    engine = create_engine(url, **options)
     event.listen(engine, "checkin", _note_idle)
     event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
     return engine
