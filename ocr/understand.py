@@ -398,7 +398,7 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
         # OCR often loses the colon after a label on poor scans: take it or leave it.
         book = re.match(r"^so vao so(?: cap)?(?: gcn)?\s*[:.\-]?\s*(\S.*)$", line.folded)
         if book:
-            put("number", line.text[book.start(1) :].strip(), 0.85, line)
+            put("number", _book_number(line.text[book.start(1) :].strip()), 0.85, line)
         if re.match(r"^(?:ve viec|v/v)\b", line.folded):
             put("summary", _summary(lines, line), 0.9, line)
         scope = re.search(rf"(?:de|dung de) lam thu tuc ({_WORDS}+)", line.folded)
@@ -424,6 +424,18 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     return found
 
 
+_DIGIT_TO_LETTER = str.maketrans({"5": "S", "0": "O", "1": "I", "8": "B", "2": "Z"})
+
+
+def _book_number(value: str) -> str:
+    """A certificate book number is a series of letters and a number ('CS 22869'): digits OCR put
+    into the series ('C5') are letters."""
+    series, _, rest = value.partition(" ")
+    if 1 <= len(series) <= 3 and series[0].isalpha() and rest.replace(" ", "").isdigit():
+        series = series.upper().translate(_DIGIT_TO_LETTER)
+    return f"{series} {rest}".strip()
+
+
 # What follows a decision's "Về việc ..." line: its legal bases, articles, recipients.
 _BODY_STARTS = ("can cu", "xet ", "dieu ", "theo de nghi", "noi nhan", "quyet dinh")
 
@@ -443,7 +455,8 @@ def _summary(lines: list[Line], first: Line) -> str:
 def _issue_date(lines: list[Line], put) -> None:
     # The place-and-date line ("Hà Nội, ngày 25 tháng 6 năm 2025") dates most documents.
     for line in lines:
-        if re.match(r"^[a-z .\-]{2,40},\s*ngay\s*\d", line.folded) and (parsed := _date(line.folded)):
+        # The comma after the place comes out of heavy scans as ';' or '.' too.
+        if re.match(r"^[a-z .\-]{2,40}[,;.]\s*ngay\s*\d", line.folded) and (parsed := _date(line.folded)):
             put("issue_date", parsed[0].isoformat(), 0.95, line)
             return
     labelled = ("dang ky thay doi", "ngay cap", "ngay, thang, nam dang ky", "ngay dang ky", "ngay ban hanh",

@@ -183,3 +183,8 @@ def test_labels_survive_ocr_noise() -> None:
     assert decision.fields["summary"].value == "Về việc phê duyệt danh mục hồ sơ"
     marital = understand([(1, MARITAL.replace("kết hôn,", "kết.hôn,"), 90.0)], "marital_status_certificate")
     assert marital.fields["scope"].value == "Làm thủ tục đăng ký kết hôn"
+    book = understand([(1, "Số vào sổ cấp GCN C5 22869", 90.0)], "land_use_certificate")
+    assert book.fields["number"].value == "CS 22869"  # a digit in the letter series
+    permit_text = "GIẤY PHÉP XÂY DỰNG\nHải Châu; ngày 24 tháng 09 năm 2018"
+    permit = understand([(1, permit_text, 90.0)], "construction_permit")
+    assert permit.fields["issue_date"].value == "2018-09-24"  # the place's comma read as ';'
