@@ -131,21 +131,16 @@ def fetch_one(url: str, sql: str, params: dict[str, Any]) -> tuple | None:
     ``:name`` parameters, portable across both catalogs; values come back as the driver returns them
     (SQLite: timestamps as text).
     """
-    if not url.startswith("postgresql"):
-        connection = _engine(url).raw_connection()
-        try:
-            cursor = connection.driver_connection.cursor()  # sqlite3 opens no transaction for a SELECT
-            try:
-                return cursor.execute(sql, params).fetchone()
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
-    connection = _engine(url, autocommit=True).raw_connection()
+    postgres = url.startswith("postgresql")
+    # PostgreSQL: the autocommit pool, a lone SELECT is its own transaction; sqlite3 opens none for it.
+    connection = _engine(url, autocommit=postgres).raw_connection()
     try:
-        with connection.driver_connection.cursor() as cursor:
-            cursor.execute(_pyformat(sql), params)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(_pyformat(sql) if postgres else sql, params)
             return cursor.fetchone()
+        finally:
+            cursor.close()
     finally:
         connection.close()  # back to the pool
 
