@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from ocr.understand import document_types
 from quality import review
@@ -38,7 +39,7 @@ from repository.access import (
 )
 from repository.auth import AuthError, Principal
 from repository.catalog import CaseDocument, CaseFile, Document, DocumentKind, Owner, QualityRun, utcnow
-from repository.db import read_scope, session_scope
+from repository.db import in_read_scope, read_scope, session_scope
 from repository.identifiers import InvalidIdentifier, normalize_owner
 from repository.reuse import UnknownProcedure, check_owner, procedures, requirements_for
 from repository.search import search
@@ -230,14 +231,18 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
     async def health() -> dict:
         return {"status": "ok"}
 
+    # The officers' frequent reads are async routes whose database work runs through in_read_scope:
+    # on PostgreSQL the whole request stays on the event loop (no worker-thread round trip).
+
     @app.post("/api/owners/lookup")
-    def lookup_owner(body: OwnerRef, who: Caller) -> dict:
+    async def lookup_owner(body: OwnerRef, who: Caller) -> dict:
         """Đổi định danh lấy khóa chủ sở hữu / exchange an identifier for the opaque owner key.
 
         Officers only, through a case of that owner handled by their agency."""
         require(who, "officer")
         kind, identifier = _owner_identity(body.owner_kind, body.owner_id)
-        with read_scope(database_url) as session:
+
+        def read(session: Session) -> dict:
             owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
             open_case(session, who, body.case, owner.id if owner else None, None)
             if owner is None:
@@ -245,8 +250,10 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             log_access(who, "lookup", session=session, case_code=body.case, owner_id=owner.id)
             return {"owner": owner.id, "kind": owner.kind, "name": owner.name}
 
+        return await in_read_scope(database_url, read)
+
     @app.get("/api/owners/{owner}/documents")
-    def owner_documents(
+    async def owner_documents(
         owner: str,
         who: Caller,
         case: str | None = Query(None, description="Mã hồ sơ đang xử lý / the case (required)"),
@@ -257,7 +264,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         page_size: int = Query(50, ge=1, le=200),
     ) -> dict:
         require(who, "officer")
-        with read_scope(database_url) as session:
+
+        def read(session: Session) -> dict:
             bind_case(session, who, case, owner)
             # Core rows, not ORM objects: this is the officer's most frequent read.
             query = select(DOCUMENTS).where(DOCUMENTS.c.owner_id == owner)
@@ -293,8 +301,10 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 "total": total,
             }
 
+        return await in_read_scope(database_url, read)
+
     @app.post("/api/reuse-check")
-    def reuse_check(body: ReuseCheckRequest, who: Caller) -> dict:
+    async def reuse_check(body: ReuseCheckRequest, who: Caller) -> dict:
         require(who, "officer")
         if not body.procedure and not body.types:
             raise ApiError(422, "no_requirements", "Cần mã thủ tục hoặc danh sách loại giấy tờ")
@@ -302,7 +312,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             requirements = requirements_for(body.procedure, body.types)
         except UnknownProcedure as exc:
             raise ApiError(404, "unknown_procedure", str(exc)) from None
-        with read_scope(database_url) as session:
+
+        def read(session: Session) -> dict:
             owners = Owner.__table__
             named = who.case  # the case the request names, read with the token
             if body.owner and named and (named.case_code, named.owner_id) == (body.case, body.owner):
@@ -323,6 +334,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             log_access(who, "reuse_check", session=session, case_code=body.case, owner_id=owner_key,
                        detail=summary)  # fmt: skip
             return report.as_json() | {"owner": owner.id if owner else None}
+
+        return await in_read_scope(database_url, read)
 
     @app.post("/api/cases/{case}/documents", status_code=201)
     def attach(case: str, body: AttachRequest, who: Caller) -> dict:
@@ -364,7 +377,7 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             }
 
     @app.get("/api/search")
-    def search_pages(
+    async def search_pages(
         who: Caller,
         q: str = Query(..., min_length=1, description="Từ khóa, không cần dấu / words, accents optional"),
         case: str | None = Query(None, description="Mã hồ sơ: tìm trong giấy tờ của chủ hồ sơ / the case"),
@@ -374,7 +387,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         page_size: int = Query(20, ge=1, le=100),
     ) -> dict:
         require(who, "officer")
-        with read_scope(database_url) as session:
+
+        def read(session: Session) -> dict:
             bound = bind_case(session, who, case, owner)  # within the case's owner only
             hits, total = search(
                 session,
@@ -399,9 +413,11 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 "total": total,
             }
 
+        return await in_read_scope(database_url, read)
+
     @app.get("/api/documents/{document_id}")
-    def document(document_id: str, who: Caller, case: str | None = None) -> dict:
-        with read_scope(database_url) as session:
+    async def document(document_id: str, who: Caller, case: str | None = None) -> dict:
+        def read(session: Session) -> dict:
             doc = session.get(Document, document_id)
             if doc is None:
                 raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
@@ -415,6 +431,8 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
             return _document_json(doc, _origins(session, [doc]).get(doc.origin_case_id)) | {
                 "cases": sorted(cases)
             }
+
+        return await in_read_scope(database_url, read)
 
     @app.get("/api/documents/{document_id}/file", response_model=None)
     def document_file(
