@@ -73,7 +73,7 @@ def default_workers() -> int:
 
 def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReading:
     """Prepare and recognize one page; write its searchable PDF page under ``workdir`` when given."""
-    dpi = int(image.info.get("dpi", (300, 300))[0])
+    dpi = round(float(image.info.get("dpi", (300, 300))[0]))  # PNG stores 300 DPI as 299.9994
     prepared = prepare(image, dpi)
     want_pdf = workdir is not None
     recognition = prepared.recognition
