@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 import tempfile
 import unicodedata
@@ -136,14 +137,18 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
 
     Numbers, dates and identifiers are what the repository reuses, and tesseract's page-mode reading
     now and then garbles one in context (``647/1983`` read as ``6417/1983`` at confidence 6 on a clean
-    page) while the same word read alone comes out right and sure. All doubtful words of a page go
-    into one tesseract run: their boxes stacked on a white sheet, one per line. The searchable PDF's
-    invisible layer keeps the page-mode words; the text, the words and their confidences are updated.
+    page) while the same word read alone comes out right and sure. Doubtful are digit words read
+    unsure, and words whose years nearly agree with another year on the page (see ``_near_years``).
+    All doubtful words of a page go into one tesseract run: their boxes stacked on a white sheet, one
+    per line. The searchable PDF's invisible layer keeps the page-mode words; the text, the words and
+    their confidences are updated.
     """
-    doubtful = sorted(
+    unsure = sorted(
         (i for i, w in enumerate(result.words) if w.confidence < REREAD_BELOW and _has_digit(w.text)),
         key=lambda i: result.words[i].confidence,
     )[:REREAD_MAX]
+    pairs = _near_years(result.words)[:REREAD_MAX]
+    doubtful = sorted(set(unsure) | {i for pair in pairs for i in pair})
     if not doubtful:
         return result, 0
     gray = image.convert("L")
@@ -164,14 +169,27 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
         bands.append((y - gap // 2, y + crop.height + gap // 2))
         y += crop.height + gap
     second = recognize(sheet, dpi=dpi, psm=6, want_pdf=False)
-    words = list(result.words)
-    changed = 0
+    again: dict[int, Word] = {}  # word index -> its reading alone
     for i, (top, bottom) in zip(doubtful, bands, strict=True):
         found = [w for w in second.words if top <= w.top + w.height / 2 < bottom and _has_alnum(w.text)]
-        if len(found) != 1 or not _has_digit(found[0].text):
-            continue  # split, merged or lost: the first reading stands
-        old, new = words[i], found[0]
-        if new.text == old.text or new.confidence < max(REREAD_AT_LEAST, old.confidence + REREAD_GAIN):
+        if len(found) == 1 and _has_digit(found[0].text):
+            again[i] = found[0]  # else split, merged or lost: the first reading stands
+    words = list(result.words)
+    adopt = {i for i in unsure if i in again and again[i].confidence >= max(
+        REREAD_AT_LEAST, words[i].confidence + REREAD_GAIN)}  # fmt: skip
+    for i, j in pairs:
+        # Read alone, both words surely give one year: that year was misread in one of them.
+        if i not in again or j not in again:
+            continue
+        if min(again[i].confidence, again[j].confidence) < REREAD_AT_LEAST:
+            continue
+        year = _years(again[i].text)[0]
+        if year and year == _years(again[j].text)[0]:
+            adopt.update(k for k in (i, j) if _years(words[k].text)[0] != year)
+    changed = 0
+    for i in sorted(adopt):
+        old, new = words[i], again[i]
+        if new.text == old.text:
             continue
         words[i] = Word(new.text, new.confidence, old.line, old.left, old.top, old.width, old.height)
         changed += 1
@@ -196,6 +214,32 @@ def _replace_words(text: str, before: list[Word], after: list[Word]) -> str:
         else:
             lines = "\n".join(lines).replace(old.text, new.text, 1).split("\n")
     return "\n".join(lines)
+
+
+YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _years(text: str) -> tuple[str | None, int]:
+    """The year a word holds, when it holds exactly one (``683/2023`` -> 2023), and how many it holds."""
+    found = YEAR.findall(text)
+    return (found[0] if len(found) == 1 else None), len(found)
+
+
+def _near_years(words: list[Word]) -> list[tuple[int, int]]:
+    """Pairs of words whose years differ in one digit, each word holding one year.
+
+    A civil-status book number carries its year (``Số: 683/2023``) and the signing line repeats it
+    (``năm 2023``); a confident page-mode reading can still turn one of them into ``2025``. Years
+    that differ by one digit may also both be right (issued 2023, valid until 2024): the pair is
+    only re-read, and changed only when both words, read alone, surely give the same year.
+    """
+    held = [(i, y) for i, w in enumerate(words) for y, n in [_years(w.text)] if y and n == 1]
+    return [
+        (i, j)
+        for k, (i, a) in enumerate(held)
+        for j, b in held[k + 1 :]
+        if sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    ]
 
 
 def _has_digit(text: str) -> bool:

@@ -180,3 +180,27 @@ def test_doubtful_numbers_are_read_again_alone() -> None:
     assert "04/06/1983" in fixed.text  # the other line is untouched
     same, none = reread_uncertain(page, first, dpi=300)
     assert none == 0 and same is first
+
+
+def test_a_year_misread_surely_is_settled_by_reading_both_years_alone() -> None:
+    """Two years one digit apart are read again alone; only when both then agree does one change."""
+    from ocr.engine import recognize, reread_uncertain
+
+    page = render_page([Line("Số: 683/2023", "center"), Line("Hoàn Kiếm, ngày 25 tháng 09 năm 2023")])
+    first = recognize(page, dpi=300, want_pdf=False)
+    year = next(w for w in first.words if w.text == "2023")
+    # As seen on a scanned marriage certificate: the signing line's year misread, confidently.
+    words = [type(w)("2025", 96.0, w.line, w.left, w.top, w.width, w.height) if w is year else w
+             for w in first.words]  # fmt: skip
+    garbled = type(first)(first.text.replace("năm 2023", "năm 2025"), first.confidence, words)
+    fixed, changed = reread_uncertain(page, garbled, dpi=300)
+    assert changed == 1
+    assert "năm 2023" in fixed.text and "2025" not in fixed.text
+    assert "683/2023" in fixed.text
+
+    # Years that really differ by one digit (issued 2023, valid until 2024) stay as they are.
+    other = render_page([Line("Ngày cấp: 04/06/2023"), Line("Có giá trị đến: 04/12/2024")])
+    reading = recognize(other, dpi=300, want_pdf=False)
+    assert "2023" in reading.text and "2024" in reading.text
+    same, none = reread_uncertain(other, reading, dpi=300)
+    assert none == 0 and same is reading
