@@ -299,12 +299,20 @@ for _surname in (
 def _clean_name(raw: str) -> str | None:
     # A name ends where the next label starts ("Năm sinh:", "Giới tính:") or at punctuation.
     raw = re.split(r"\s{2,}|[:;,(]|\s(?:nam sinh|sinh nam|gioi tinh|ngay sinh|chuc danh)\b", raw)[0]
-    words = [w for w in re.split(r"\s+", raw.strip(" .-")) if w]
+    words = _name_words(raw)
     if not 2 <= len(words) <= 6 or any(ch.isdigit() for ch in raw):
         return None
     words = [w[:1].upper() + w[1:].lower() for w in words]
     words[0] = _SURNAMES.get(fold(words[0]), words[0])
     return " ".join(words)
+
+
+# OCR dust at a name word's edges ("Phạm 'Thanh Hương", "Đỗ Quang Minh _"): never part of a name.
+_NAME_DUST = "'`´‘’\"_.,~|*^-"
+
+
+def _name_words(text: str) -> list[str]:
+    return [w for w in (w.strip(_NAME_DUST) for w in text.split()) if w]
 
 
 def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
@@ -523,9 +531,9 @@ def _signer(lines: list[Line], put) -> None:
             for line in lines[index + 1 : index + 4]:
                 if SIGNER_TITLES.match(line.folded):
                     continue
-                words = line.text.split()
+                words = _name_words(line.text)
                 if 2 <= len(words) <= 5 and all(_NAME_WORD.match(w) for w in words):
-                    put("signer", _clean_name(line.text) or line.text, 0.9, line)
+                    put("signer", _clean_name(line.text) or " ".join(words), 0.9, line)
                     return
             return
 

@@ -188,3 +188,13 @@ def test_labels_survive_ocr_noise() -> None:
     permit_text = "GIẤY PHÉP XÂY DỰNG\nHải Châu; ngày 24 tháng 09 năm 2018"
     permit = understand([(1, permit_text, 90.0)], "construction_permit")
     assert permit.fields["issue_date"].value == "2018-09-24"  # the place's comma read as ';'
+
+
+def test_ocr_dust_at_the_edges_of_names() -> None:
+    """A stray quote or underscore beside a name word is dust, not a reason to lose the name."""
+    land = understand([(1, "Ông/Bà: Đỗ Quang Minh _ Năm sinh: 1972", 90.0)], "land_use_certificate")
+    assert land.fields["full_name"].value == "Đỗ Quang Minh"
+    diploma = understand([(1, "BẰNG TỐT NGHIỆP\nHIỆU TRƯỞNG\n\nPhạm 'Thanh Hương", 90.0)], "diploma")
+    assert diploma.fields["signer"].value == "Phạm Thanh Hương"
+    # Dust alone does not make a name: one real word is not enough.
+    assert "signer" not in understand([(1, "HIỆU TRƯỞNG\n\nHương _ '", 90.0)], "diploma").fields
