@@ -8,7 +8,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from PIL import Image
@@ -130,36 +130,46 @@ REREAD_BELOW = 50.0
 REREAD_GAIN = 20.0  # the second reading must be this much surer to replace the first
 REREAD_AT_LEAST = 60.0
 REREAD_MAX = 12  # per page: a page of noise should not turn into a page of re-reads
+ENLARGED = 1.5  # key numbers are also read alone at this scale: a second, independent opinion
 
 
 def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tuple[Recognition, int]:
-    """Second, line-mode reading of doubtful numbers; returns the reading and how many words changed.
+    """Second reading of doubtful numbers and of key numbers; returns the reading and how many words
+    changed.
 
     Numbers, dates and identifiers are what the repository reuses, and tesseract's page-mode reading
-    now and then garbles one in context (``647/1983`` read as ``6417/1983`` at confidence 6 on a clean
-    page) while the same word read alone comes out right and sure. Doubtful are digit words read
-    unsure, and words whose years nearly agree with another year on the page (see ``_near_years``).
-    All doubtful words of a page go into one tesseract run: their boxes stacked on a white sheet, one
-    per line. The searchable PDF's invisible layer keeps the page-mode words; the text, the words and
-    their confidences are updated.
+    now and then garbles one in context while the same word read alone comes out right:
+    - a digit word read unsure (``647/1983`` read as ``6417/1983`` at confidence 6 on a clean page)
+      is replaced by its reading alone when that is clearly surer;
+    - key numbers (a date's year, an identifier) can be misread confidently: ``năm 2023`` read as
+      ``năm 2025`` at 96 on a scanned certificate made its validity wrong. Each is read alone twice,
+      at the page's scale and enlarged; when both readings agree on other digits, they outvote the
+      page-mode reading (``_outvoted``).
+    All these words go into one tesseract run: their boxes stacked on a white sheet, one per line.
+    The searchable PDF's invisible layer keeps the page-mode words; the text, the words and their
+    confidences are updated.
     """
     unsure = sorted(
         (i for i, w in enumerate(result.words) if w.confidence < REREAD_BELOW and _has_digit(w.text)),
         key=lambda i: result.words[i].confidence,
     )[:REREAD_MAX]
-    pairs = _near_years(result.words)[:REREAD_MAX]
-    doubtful = sorted(set(unsure) | {i for pair in pairs for i in pair})
-    if not doubtful:
+    keys = _key_numbers(result.words)[:REREAD_MAX]
+    # (word, scale) per line of the sheet
+    wanted = [(i, 1.0) for i in sorted(set(unsure) | set(keys))] + [(i, ENLARGED) for i in keys]
+    if not wanted:
         return result, 0
     gray = image.convert("L")
     crops = []
-    for i in doubtful:
+    for i, scale in wanted:
         word = result.words[i]
         pad = max(4, word.height // 3)
         left, top = max(0, word.left - pad), max(0, word.top - pad)
         right = min(gray.width, word.left + word.width + pad)
         bottom = min(gray.height, word.top + word.height + pad)
-        crops.append(gray.crop((left, top, right, bottom)))
+        crop = gray.crop((left, top, right, bottom))
+        if scale != 1.0:
+            crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.LANCZOS)
+        crops.append(crop)
     gap = max(c.height for c in crops)
     width, height = max(c.width for c in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap
     sheet = Image.new("L", (width, height), 255)
@@ -169,26 +179,26 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
         bands.append((y - gap // 2, y + crop.height + gap // 2))
         y += crop.height + gap
     second = recognize(sheet, dpi=dpi, psm=6, want_pdf=False)
-    again: dict[int, Word] = {}  # word index -> its reading alone
-    for i, (top, bottom) in zip(doubtful, bands, strict=True):
+    alone: dict[tuple[int, float], Word] = {}  # (word, scale) -> its reading alone
+    for key, (top, bottom) in zip(wanted, bands, strict=True):
         found = [w for w in second.words if top <= w.top + w.height / 2 < bottom and _has_alnum(w.text)]
         if len(found) == 1 and _has_digit(found[0].text):
-            again[i] = found[0]  # else split, merged or lost: the first reading stands
+            alone[key] = found[0]  # else split, merged or lost: the first reading stands
     words = list(result.words)
-    adopt = {i for i in unsure if i in again and again[i].confidence >= max(
+    adopt = {i: alone[i, 1.0] for i in unsure if (i, 1.0) in alone and alone[i, 1.0].confidence >= max(
         REREAD_AT_LEAST, words[i].confidence + REREAD_GAIN)}  # fmt: skip
-    for i, j in pairs:
-        # Read alone, both words surely give one year: that year was misread in one of them.
-        if i not in again or j not in again:
+    for i in keys:
+        plain, enlarged = alone.get((i, 1.0)), alone.get((i, ENLARGED))
+        if plain is None or enlarged is None or plain.text != enlarged.text:
+            continue  # the two readings alone disagree: no majority against the page-mode one
+        if min(plain.confidence, enlarged.confidence) < REREAD_AT_LEAST:
             continue
-        if min(again[i].confidence, again[j].confidence) < REREAD_AT_LEAST:
-            continue
-        year = _years(again[i].text)[0]
-        if year and year == _years(again[j].text)[0]:
-            adopt.update(k for k in (i, j) if _years(words[k].text)[0] != year)
+        text = _outvoted(words[i].text, plain.text)
+        if text is not None:
+            adopt[i] = replace(plain, text=text)
     changed = 0
-    for i in sorted(adopt):
-        old, new = words[i], again[i]
+    for i, new in sorted(adopt.items()):
+        old = words[i]
         if new.text == old.text:
             continue
         words[i] = Word(new.text, new.confidence, old.line, old.left, old.top, old.width, old.height)
@@ -225,21 +235,45 @@ def _years(text: str) -> tuple[str | None, int]:
     return (found[0] if len(found) == 1 else None), len(found)
 
 
-def _near_years(words: list[Word]) -> list[tuple[int, int]]:
-    """Pairs of words whose years differ in one digit, each word holding one year.
+_NUMERIC_DATE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d\d(?!\d)")
+IDENTIFIER_DIGITS = 9  # old ID cards have 9 digits, personal IDs 12, tax codes 10 or 13
 
-    A civil-status book number carries its year (``Số: 683/2023``) and the signing line repeats it
-    (``năm 2023``); a confident page-mode reading can still turn one of them into ``2025``. Years
-    that differ by one digit may also both be right (issued 2023, valid until 2024): the pair is
-    only re-read, and changed only when both words, read alone, surely give the same year.
-    """
-    held = [(i, y) for i, w in enumerate(words) for y, n in [_years(w.text)] if y and n == 1]
-    return [
-        (i, j)
-        for k, (i, a) in enumerate(held)
-        for j, b in held[k + 1 :]
-        if sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    ]
+
+def _key_numbers(words: list[Word]) -> list[int]:
+    """Words whose digits the repository relies on: a date's year (``04/06/2023``, or ``2023`` after
+    ``năm`` on the same line) and identifiers (a word of 9 or more digits)."""
+    found = []
+    for i, word in enumerate(words):
+        if _digits(word.text) >= IDENTIFIER_DIGITS:
+            found.append(i)
+        elif _years(word.text)[1] == 1:
+            before = words[i - 1] if i else None
+            after_nam = before is not None and before.line == word.line and _bare(before.text) == "nam"
+            if after_nam or _NUMERIC_DATE.search(word.text):
+                found.append(i)
+    return found
+
+
+def _outvoted(page_text: str, alone_text: str) -> str | None:
+    """The word as the two agreeing readings alone have it, when they outvote the page-mode reading:
+    a year replaced within the word (its other characters keep their page-mode reading), or an
+    identifier with as many digits. None when nothing changes or the readings do not compare."""
+    was, year = _years(page_text)[0], _years(alone_text)[0]
+    if _digits(page_text) < IDENTIFIER_DIGITS:
+        return page_text.replace(was, year) if was and year and was != year else None
+    if _digits(alone_text) == _digits(page_text) and alone_text != page_text:
+        return alone_text
+    return None
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+def _bare(text: str) -> str:
+    """Lower case without tone marks ('Năm' -> 'nam'), to recognize a label word whatever OCR did."""
+    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _has_digit(text: str) -> bool:

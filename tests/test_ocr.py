@@ -182,23 +182,25 @@ def test_doubtful_numbers_are_read_again_alone() -> None:
     assert none == 0 and same is first
 
 
-def test_a_year_misread_surely_is_settled_by_reading_both_years_alone() -> None:
-    """Two years one digit apart are read again alone; only when both then agree does one change."""
+def test_key_numbers_misread_surely_are_outvoted_by_two_readings_alone() -> None:
+    """A date's year and an identifier are read alone twice; both agreeing on other digits win."""
     from ocr.engine import recognize, reread_uncertain
 
-    page = render_page([Line("Số: 683/2023", "center"), Line("Hoàn Kiếm, ngày 25 tháng 09 năm 2023")])
+    page = render_page([Line("Số: 683/2023", "center"), Line("Số định danh cá nhân: 019168868429"),
+                        Line("Hoàn Kiếm, ngày 25 tháng 09 năm 2023")])  # fmt: skip
     first = recognize(page, dpi=300, want_pdf=False)
-    year = next(w for w in first.words if w.text == "2023")
-    # As seen on a scanned marriage certificate: the signing line's year misread, confidently.
-    words = [type(w)("2025", 96.0, w.line, w.left, w.top, w.width, w.height) if w is year else w
-             for w in first.words]  # fmt: skip
-    garbled = type(first)(first.text.replace("năm 2023", "năm 2025"), first.confidence, words)
-    fixed, changed = reread_uncertain(page, garbled, dpi=300)
-    assert changed == 1
+    assert "019168868429" in first.text and "năm 2023" in first.text
+    # As seen on scanned certificates: a year and an ID's last digit misread, confidently.
+    misread = {"2023": "2025", "019168868429": "019168868423"}
+    words = [type(w)(misread[w.text], 96.0, w.line, w.left, w.top, w.width, w.height) if w.text in misread
+             else w for w in first.words]  # fmt: skip
+    text = first.text.replace("năm 2023", "năm 2025").replace("019168868429", "019168868423")
+    fixed, changed = reread_uncertain(page, type(first)(text, first.confidence, words), dpi=300)
+    assert changed == 2
     assert "năm 2023" in fixed.text and "2025" not in fixed.text
-    assert "683/2023" in fixed.text
+    assert "019168868429" in fixed.text and "683/2023" in fixed.text
 
-    # Years that really differ by one digit (issued 2023, valid until 2024) stay as they are.
+    # Years one digit apart that really differ (issued 2023, valid until 2024) stay as they are.
     other = render_page([Line("Ngày cấp: 04/06/2023"), Line("Có giá trị đến: 04/12/2024")])
     reading = recognize(other, dpi=300, want_pdf=False)
     assert "2023" in reading.text and "2024" in reading.text
