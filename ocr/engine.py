@@ -13,6 +13,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from ocr.text import fold
+
 LANG = os.environ.get("SOHOA_OCR_LANG", "vie")
 
 
@@ -185,8 +187,11 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
         if len(found) == 1 and _has_digit(found[0].text):
             alone[key] = found[0]  # else split, merged or lost: the first reading stands
     words = list(result.words)
-    adopt = {i: alone[i, 1.0] for i in unsure if (i, 1.0) in alone and alone[i, 1.0].confidence >= max(
-        REREAD_AT_LEAST, words[i].confidence + REREAD_GAIN)}  # fmt: skip
+    adopt: dict[int, Word] = {}  # word index -> the reading that replaces it
+    for i in unsure:
+        new = alone.get((i, 1.0))
+        if new is not None and new.confidence >= max(REREAD_AT_LEAST, words[i].confidence + REREAD_GAIN):
+            adopt[i] = new
     for i in keys:
         plain, enlarged = alone.get((i, 1.0)), alone.get((i, ENLARGED))
         if plain is None or enlarged is None or plain.text != enlarged.text:
@@ -229,10 +234,10 @@ def _replace_words(text: str, before: list[Word], after: list[Word]) -> str:
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
-def _years(text: str) -> tuple[str | None, int]:
-    """The year a word holds, when it holds exactly one (``683/2023`` -> 2023), and how many it holds."""
+def _year(text: str) -> str | None:
+    """The year a word holds, when it holds exactly one (``683/2023`` -> 2023)."""
     found = YEAR.findall(text)
-    return (found[0] if len(found) == 1 else None), len(found)
+    return found[0] if len(found) == 1 else None
 
 
 _NUMERIC_DATE = re.compile(r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:19|20)\d\d(?!\d)")
@@ -246,9 +251,9 @@ def _key_numbers(words: list[Word]) -> list[int]:
     for i, word in enumerate(words):
         if _digits(word.text) >= IDENTIFIER_DIGITS:
             found.append(i)
-        elif _years(word.text)[1] == 1:
+        elif _year(word.text):
             before = words[i - 1] if i else None
-            after_nam = before is not None and before.line == word.line and _bare(before.text) == "nam"
+            after_nam = before is not None and before.line == word.line and fold(before.text) == "nam"
             if after_nam or _NUMERIC_DATE.search(word.text):
                 found.append(i)
     return found
@@ -258,7 +263,7 @@ def _outvoted(page_text: str, alone_text: str) -> str | None:
     """The word as the two agreeing readings alone have it, when they outvote the page-mode reading:
     a year replaced within the word (its other characters keep their page-mode reading), or an
     identifier with as many digits. None when nothing changes or the readings do not compare."""
-    was, year = _years(page_text)[0], _years(alone_text)[0]
+    was, year = _year(page_text), _year(alone_text)
     if _digits(page_text) < IDENTIFIER_DIGITS:
         return page_text.replace(was, year) if was and year and was != year else None
     if _digits(alone_text) == _digits(page_text) and alone_text != page_text:
@@ -268,12 +273,6 @@ def _outvoted(page_text: str, alone_text: str) -> str | None:
 
 def _digits(text: str) -> int:
     return sum(c.isdigit() for c in text)
-
-
-def _bare(text: str) -> str:
-    """Lower case without tone marks ('Năm' -> 'nam'), to recognize a label word whatever OCR did."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _has_digit(text: str) -> bool:

@@ -21,6 +21,7 @@ from functools import cache
 from importlib import resources
 
 from ocr.identifiers import InvalidIdentifier, normalize_tax_code, parse_personal_id
+from ocr.text import fold
 
 FIELD_NAMES = (
     "personal_id", "tax_code", "full_name", "date_of_birth", "number", "issue_date", "issuer",
@@ -65,25 +66,9 @@ def document_types() -> dict[str, DocumentType]:
     }
 
 
-# --- text folding: one output character per input character, so positions carry over -------------
-
-
-@cache
-def _fold_char(ch: str) -> str:
-    if ch in "đĐ":
-        return "d"
-    base = unicodedata.normalize("NFD", ch)[0]
-    return base.lower() if base.isascii() else ch.lower()
-
-
 # Words of a phrase, allowing a stray mark OCR puts between two letters ("kết.hôn" for "kết hôn").
 _WORDS = r"(?:[a-z ]|(?<=[a-z])[.,'`](?=[a-z]))"
 _INNER_MARK = re.compile(r"(?<=\w)[.,'`](?=\w)")
-
-
-def fold(text: str) -> str:
-    """Lowercase ASCII-ish text of the same length: 'Hồ sơ' -> 'ho so'."""
-    return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFC", text))
 
 
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "Q": "0", "D": "0", "l": "1", "I": "1", "|": "1",
