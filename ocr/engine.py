@@ -73,7 +73,9 @@ def recognize(
     # One thread per tesseract: the page-level pool already keeps every core busy.
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
-        source = Path(tmp, "page.pgm")  # uncompressed: encoding a PNG would cost more than reading it
+        # Uncompressed TIFF: encoding a PNG costs more than it saves, and Leptonica reads a PGM byte by
+        # byte (0.15 s of tesseract's 1.7 s on a 360-DPI page, against 0.01 s for a TIFF).
+        source = Path(tmp, "page.tif")
         image.convert("L").save(source)
         base = str(Path(tmp, "out"))
         config = f"--psm {psm} --dpi {dpi} -c tessedit_create_tsv=1"
