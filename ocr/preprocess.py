@@ -26,14 +26,15 @@ MAX_SKEW = 6.0  # degrees searched either way
 # Tesseract reads slightly skewed lines well, and resampling costs it more than the skew does:
 # only straighten what it would misread (measured on the OCR benchmark's scanned/heavy pages).
 DESKEW_MIN = 2.0
-# Resolution normalization goes by the size of the text in pixels, not by the scan's DPI: a page
-# whose full lines (ink rows, tone marks included) are lower than MIN_TEXT_HEIGHT is upsampled to
-# TEXT_HEIGHT. Measured on heavy pages (CER, 12 pages each): 13 pt at 200 DPI (34 px) reads as well
-# unscaled (0.13-0.15%) as upsampled to 360 DPI (0.15%), at 0.5-0.8 s less per page; 12 pt (31 px)
-# 0.25% unscaled, 0.21% at x1.35; 13 pt at 150 DPI (26 px) 0.68% at x1.33, 0.57-0.63% at x1.65,
-# 0.60% at x2.4. Larger factors cost time and gain nothing measurable.
-MIN_TEXT_HEIGHT = 30
-TEXT_HEIGHT = 42
+# Resolution normalization goes by the size of the letters in pixels, not by the scan's DPI: a page
+# whose x-height is below MIN_X_HEIGHT is upsampled to X_HEIGHT. 13 pt Times is ~26 px at 300 DPI,
+# ~17 at 200. Measured on heavy 13 pt pages at 200 DPI (OCR benchmark CER, 12 pages; extraction
+# benchmark fields, seeds 11-13): unscaled 0.12-0.15% and 1.4 s a page, but tesseract merged the
+# two header columns and misread tone marks on names and issuers (issuer precision 0.86-0.91);
+# x1.5 0.13% and 1.8 s, fields as at x1.8; x1.8 0.21% and 2.1 s. 13 pt at 150 DPI (13 px): 0.68%
+# at x1.33, 0.57-0.63% at x1.65, 0.60% at x2.4.
+MIN_X_HEIGHT = 20
+X_HEIGHT = 26
 RECOGNITION_DPI = 300  # a page whose lines cannot be measured is upsampled to this when below it
 # Noise removal only pays on noisy pages: binarizing a clean page costs tesseract accuracy.
 SPECK_GATE = 600  # isolated specks on a page before it is cleaned (a phone photo has ~400 marks)
@@ -50,7 +51,7 @@ class Analysis:
     rotation: int = 0  # degrees counter-clockwise that make the text upright (0/90/180/270)
     orientation_confidence: float = 0.0  # |log| of the evidence ratio; 0 means undecided
     skew: float = 0.0  # degrees counter-clockwise that make the lines horizontal (after rotation)
-    text_height: float | None = None  # px, height of a full line's ink at full resolution
+    x_height: float | None = None  # px at full resolution: the height of lowercase letters
     ink_pixels: int = 0
     dark_border: dict[str, int] = field(default_factory=dict)  # side -> px at full resolution
 
@@ -116,8 +117,9 @@ def _line_bands(profile: np.ndarray) -> list[tuple[int, int]]:
     return [(a, b) for a, b in bands if b - a >= 6]
 
 
-def _upright_evidence(ys: np.ndarray) -> tuple[float, list[tuple[int, int]]]:
-    """log(ink above the x-height band / ink below it) over all lines: > 0 for upright Latin text.
+def _upright_evidence(ys: np.ndarray) -> tuple[float, list[int]]:
+    """log(ink above the x-height band / ink below it) over all lines, > 0 for upright Latin text;
+    and the height of each line's x-height band.
 
     Capitals, ascenders and Vietnamese tone marks sit above the x-height; only descenders and the
     dot below sit under it, so upright lines are top-heavy and upside-down ones bottom-heavy.
@@ -125,20 +127,22 @@ def _upright_evidence(ys: np.ndarray) -> tuple[float, list[tuple[int, int]]]:
     profile = np.bincount(ys - ys.min()).astype(np.float64)
     bands = _line_bands(profile)
     if not bands:
-        return 0.0, bands
+        return 0.0, []
     heights = np.array([b - a for a, b in bands])
     typical = float(np.median(heights))
     above = below = 0.0
+    cores = []
     for a, b in bands:
-        if b - a > 2.2 * typical:  # merged lines: the core band would be wrong
+        if not 0.5 * typical <= b - a <= 2.2 * typical:  # a rule or a speck; merged lines
             continue
         row = profile[a:b]
         core = np.nonzero(row >= 0.5 * row.max())[0]
         above += row[: core[0]].sum()
         below += row[core[-1] + 1 :].sum()
+        cores.append(int(core[-1] - core[0] + 1))
     if above + below < 20:
-        return 0.0, bands
-    return math.log((above + 1) / (below + 1)), bands
+        return 0.0, cores
+    return math.log((above + 1) / (below + 1)), cores
 
 
 def analyse(gray: Image.Image, dpi: int) -> Analysis:
@@ -175,16 +179,16 @@ def analyse(gray: Image.Image, dpi: int) -> Analysis:
     skew, _ = _best_angle(xs, ys, fine)
     theta = math.radians(skew)
     straight_y = np.round(ys * math.cos(theta) - xs * math.sin(theta)).astype(np.int64)
-    evidence, bands = _upright_evidence(straight_y)
+    evidence, cores = _upright_evidence(straight_y)
     if evidence < 0:
         rotation = (rotation + 180) % 360
     result.rotation = rotation
     result.orientation_confidence = abs(evidence)
     result.skew = round(skew, 2)
-    if bands:
-        # The upper quartile: lines without capitals, descenders or stacked tone marks are a third
-        # lower, and a page can hold many of them.
-        result.text_height = float(np.percentile([b - a for a, b in bands], 75)) * factor
+    if cores:
+        # The lower quartile: a line in capitals has a core as high as its capitals. Line heights
+        # would not do: a line without capitals, descenders or stacked tone marks is a third lower.
+        result.x_height = float(np.percentile(cores, 25)) * factor
     return result
 
 
@@ -244,9 +248,9 @@ def prepare(image: Image.Image, dpi: int) -> Prepared:
         steps.append("border cleanup")
     recognition = ImageOps.autocontrast(recognition, cutoff=(0.5, 0.5))
     scale = 1.0
-    if analysis.text_height:
-        if analysis.text_height < MIN_TEXT_HEIGHT:
-            scale = TEXT_HEIGHT / analysis.text_height
+    if analysis.x_height:
+        if analysis.x_height < MIN_X_HEIGHT:
+            scale = X_HEIGHT / analysis.x_height
     elif dpi < RECOGNITION_DPI:
         scale = RECOGNITION_DPI / dpi
     scale = min(scale, 3.0)

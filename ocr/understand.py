@@ -452,7 +452,8 @@ def _issue_date(lines: list[Line], put) -> None:
         if re.match(r"^[a-z .\-]{2,40}[,;.]\s*ngay\s*\d", line.folded) and (parsed := _date(line.folded)):
             put("issue_date", parsed[0].isoformat(), 0.95, line)
             return
-    labelled = ("dang ky thay doi", "ngay cap", "ngay, thang, nam dang ky", "ngay dang ky", "ngay ban hanh",
+    # "Ngày, tháng, năm đăng ký" is known by its tail: heavy scans garble its first word (Ngùy).
+    labelled = ("dang ky thay doi", "ngay cap", "thang, nam dang ky", "ngay dang ky", "ngay ban hanh",
                 "dang ky lan dau")  # fmt: skip
     for label in labelled:
         for line in lines:
