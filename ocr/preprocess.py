@@ -31,7 +31,7 @@ DESKEW_MIN = 2.0
 # ~17 at 200. Measured on heavy 13 pt pages at 200 DPI (OCR benchmark CER, 12 pages; extraction
 # benchmark fields, seeds 11-13): unscaled 0.12-0.15% and 1.4 s a page, but tesseract merged the
 # two header columns and misread tone marks on names and issuers (issuer precision 0.86-0.91);
-# x1.5 0.13% and 1.8 s, fields as at x1.8; x1.8 0.21% and 2.1 s. 13 pt at 150 DPI (13 px): 0.68%
+# x1.5 0.13-0.21% and 1.8 s, fields as at x1.8; x1.8 0.21% and 2.1 s. 13 pt at 150 DPI (13 px): 0.68%
 # at x1.33, 0.57-0.63% at x1.65, 0.60% at x2.4.
 MIN_X_HEIGHT = 20
 X_HEIGHT = 26
