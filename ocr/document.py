@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from ocr.engine import Recognition, recognize, reread_uncertain
-from ocr.pages import BadInput, ImageSource, PdfSource, open_source
+from ocr.pages import BadInput, ImageSource, PdfSource, image_dpi, open_source
 from ocr.preprocess import prepare
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
@@ -73,7 +73,7 @@ def default_workers() -> int:
 
 def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReading:
     """Prepare and recognize one page; write its searchable PDF page under ``workdir`` when given."""
-    dpi = round(float(image.info.get("dpi", (300, 300))[0]))  # PNG stores 300 DPI as 299.9994
+    dpi = image_dpi(image)
     prepared = prepare(image, dpi)
     want_pdf = workdir is not None
     recognition = prepared.recognition

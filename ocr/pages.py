@@ -172,7 +172,7 @@ class ImageSource:
     def pages(self) -> Iterator[SourcePage]:
         for number in range(1, self._frames + 1):
             self._image.seek(number - 1)
-            dpi = _image_dpi(self._image)
+            dpi = image_dpi(self._image)
             w, h = self._image.size
             yield SourcePage(number, None, None, w / dpi * 72, h / dpi * 72)
 
@@ -184,15 +184,16 @@ class ImageSource:
             raise BadInput(f"Ảnh hỏng ở trang {number} / corrupt image frame ({exc})") from None
         if image.mode not in {"L", "RGB"}:
             image = image.convert("RGB")
-        image.info["dpi"] = (_image_dpi(self._image),) * 2
+        image.info["dpi"] = (image_dpi(self._image),) * 2
         return image
 
     def close(self) -> None:
         self._image.close()
 
 
-def _image_dpi(image: Image.Image) -> int:
-    """The scan resolution; phone photos often claim 72 dpi, which says nothing, so assume 300."""
+def image_dpi(image: Image.Image) -> int:
+    """The scan resolution, rounded (a PNG stores 300 DPI as 299.9994); phone photos often claim
+    72 dpi, which says nothing, so assume 300."""
     dpi = image.info.get("dpi", (0, 0))[0]
     try:
         dpi = round(float(dpi))

@@ -53,6 +53,7 @@ class Analysis:
     skew: float = 0.0  # degrees counter-clockwise that make the lines horizontal (after rotation)
     x_height: float | None = None  # px at full resolution: the height of lowercase letters
     ink_pixels: int = 0
+    paper: int = 255  # the page's median grey level
     dark_border: dict[str, int] = field(default_factory=dict)  # side -> px at full resolution
 
 
@@ -149,10 +150,10 @@ def analyse(gray: Image.Image, dpi: int) -> Analysis:
     factor = max(1, round(dpi / ANALYSIS_DPI))
     small = gray.reduce(factor) if factor > 1 else gray
     pixels = np.asarray(small)
-    paper = float(_median(pixels))
+    paper = _median(pixels)
     # Scanner borders are dark against the whole page; text is dark against its own surroundings
     # (a card on a desk, uneven light), by a clear margin so paper noise is never taken for text.
-    result = Analysis(dark_border=_dark_border(pixels < min(_otsu(pixels), paper - 40), factor))
+    result = Analysis(paper=paper, dark_border=_dark_border(pixels < min(_otsu(pixels), paper - 40), factor))
     block = 2 * round(0.15 * ANALYSIS_DPI) + 1
     ink = cv2.adaptiveThreshold(pixels, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 20) > 0
     result.ink_pixels = int(ink.sum())
@@ -233,7 +234,7 @@ def prepare(image: Image.Image, dpi: int) -> Prepared:
         if colour:
             display = display.rotate(analysis.rotation, expand=True)
         steps.append(f"rotate {analysis.rotation}")
-    paper = _median(np.asarray(gray.reduce(4) if min(gray.size) > 400 else gray))
+    paper = analysis.paper
     if abs(analysis.skew) >= DESKEW_MIN:
         # A bicubic rotation of the full page is the costliest step: grey pages get it once.
         gray = gray.rotate(analysis.skew, resample=Image.BICUBIC, fillcolor=paper)
