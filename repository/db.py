@@ -26,12 +26,24 @@ T = TypeVar("T")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite's own transaction handling begins a transaction only at the first INSERT/UPDATE, so a
+    # read-then-write (the audit head, then the event chained to it) saw a head another writer was
+    # about to move, and its SAVEPOINT before any write started and committed a transaction of its
+    # own (rows survived the outer rollback). We take over: SQLAlchemy's "begin" emits the BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets the API read while the pipeline writes; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    # IMMEDIATE takes the write lock at BEGIN: transactions that write serialize from their first
+    # read, so no writer decides on a state another is changing (WAL readers outside a transaction
+    # are not held up). A deferred BEGIN would fail such a transaction with SQLITE_BUSY_SNAPSHOT.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def get_engine(url: str | None = None) -> Engine:
@@ -51,6 +63,7 @@ def _make_engine(url: str, autocommit: bool) -> Engine:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     url = _driver_url(url, "psycopg")
     # Autocommit engines (their own pool) serve single-statement reads: no BEGIN/COMMIT round trips.
