@@ -21,7 +21,7 @@ from pathlib import Path
 from PIL import Image
 
 from ocr.engine import Recognition, recognize, reread_uncertain
-from ocr.pages import BadInput, ImageSource, PdfSource, image_dpi, open_source
+from ocr.pages import DEFAULT_LIMITS, BadInput, ImageSource, PageLimits, PdfSource, image_dpi, open_source
 from ocr.preprocess import prepare
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
@@ -166,7 +166,13 @@ def overlay_pdf(display: Image.Image, dpi: int, text_pdf: bytes) -> bytes:
         out.close()
 
 
-def read_document(path: Path, workdir: Path | None = None, *, workers: int | None = None) -> DocumentReading:
+def read_document(
+    path: Path,
+    workdir: Path | None = None,
+    *,
+    workers: int | None = None,
+    limits: PageLimits = DEFAULT_LIMITS,
+) -> DocumentReading:
     """Pages, text and (when ``workdir`` is given) a searchable PDF for one PDF or image file.
 
     Raises BadInput when the file cannot be read as a document.
@@ -174,7 +180,7 @@ def read_document(path: Path, workdir: Path | None = None, *, workers: int | Non
     path = Path(path)
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
-    source = open_source(path)
+    source = open_source(path, limits)
     fmt = "pdf" if isinstance(source, PdfSource) else "image"
     workers = max(1, min(workers or default_workers(), len(source)))
     readings: dict[int, PageReading] = {}
@@ -190,7 +196,9 @@ def read_document(path: Path, workdir: Path | None = None, *, workers: int | Non
             elif pool is None:
                 readings[page.number] = ocr_page(source.render(page.number), page.number, workdir)
             else:
-                in_flight.append((page.number, pool.submit(_ocr_in_worker, str(path), page.number, workdir)))
+                in_flight.append(
+                    (page.number, pool.submit(_ocr_in_worker, str(path), page.number, workdir, limits))
+                )
                 while len(in_flight) >= 2 * workers:
                     number, future = in_flight.popleft()
                     readings[number] = future.result()
@@ -222,7 +230,7 @@ _WORKER_RENDERS: dict[str, int] = {}
 REOPEN_EVERY = 16
 
 
-def _ocr_in_worker(path: str, number: int, workdir: Path | None) -> PageReading:
+def _ocr_in_worker(path: str, number: int, workdir: Path | None, limits: PageLimits) -> PageReading:
     source = _WORKER_SOURCES.get(path)
     if source is not None and _WORKER_RENDERS.get(path, 0) >= REOPEN_EVERY:
         source.close()
@@ -232,7 +240,7 @@ def _ocr_in_worker(path: str, number: int, workdir: Path | None) -> PageReading:
         for stale in _WORKER_SOURCES.values():  # one document at a time per worker
             stale.close()
         _WORKER_SOURCES.clear()
-        source = _WORKER_SOURCES[path] = open_source(Path(path))
+        source = _WORKER_SOURCES[path] = open_source(Path(path), limits)
         _WORKER_RENDERS[path] = 0
     _WORKER_RENDERS[path] += 1
     return ocr_page(source.render(number), number, workdir)

@@ -38,6 +38,42 @@ class BadInput(Exception):
     """The file cannot be digitized as given; the message says why, in Vietnamese first."""
 
 
+@dataclass(frozen=True)
+class PageLimits:
+    """How large a page may be in pixels before it is read: a 634-byte PDF can declare a page 200
+    inches square, and a 51 KB PNG can unpack to 16000x16000 pixels; either would take gigabytes.
+    The repository passes the values of its thresholds file; these defaults are the same."""
+
+    max_megapixels: float = 90.0  # an A3 page at 600 DPI is 70 MP; a 48 MP phone photo passes
+    min_render_dpi: int = 150  # a PDF page too large at 300 DPI is rendered coarser, down to this
+
+    @property
+    def max_pixels(self) -> int:
+        return int(self.max_megapixels * 1_000_000)
+
+    def pdf_dpi(self, number: int, width_pt: float, height_pt: float, dpi: int = RENDER_DPI) -> int:
+        """The DPI a PDF page is rendered at, or BadInput when even ``min_render_dpi`` is too many."""
+        fits = int((self.max_pixels / max(width_pt * height_pt / 72 / 72, 1e-6)) ** 0.5)
+        if fits < self.min_render_dpi:
+            w_cm, h_cm = width_pt / 72 * 2.54, height_pt / 72 * 2.54
+            raise BadInput(
+                f"Trang {number} có khổ {w_cm:.0f} × {h_cm:.0f} cm, quá lớn để đọc"
+                f" (tối đa {self.max_megapixels:.0f} megapixel ở {self.min_render_dpi} DPI)"
+                " / page too large to render"
+            )
+        return min(dpi, fits)
+
+    def check_image(self, number: int, width: int, height: int) -> None:
+        if width * height > self.max_pixels:
+            raise BadInput(
+                f"Ảnh trang {number} có {width} × {height} điểm ảnh ({width * height / 1e6:.0f} megapixel),"
+                f" vượt giới hạn {self.max_megapixels:.0f} megapixel / image too large in pixels"
+            )
+
+
+DEFAULT_LIMITS = PageLimits()
+
+
 @dataclass
 class SourcePage:
     number: int  # 1-based
@@ -91,11 +127,12 @@ def assess_text_layer(text: str) -> tuple[bool, str | None]:
 class PdfSource:
     """Pages of a PDF: text layers via pdfplumber, images via pypdfium2 (the renderer under it)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: PageLimits = DEFAULT_LIMITS) -> None:
         import pdfplumber
         import pypdfium2 as pdfium
 
         self.path = path
+        self.limits = limits
         try:
             self._pdfium = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError as exc:
@@ -103,6 +140,11 @@ class PdfSource:
         if len(self._pdfium) == 0:
             self._pdfium.close()
             raise BadInput("PDF không có trang nào / PDF has no pages")
+        try:  # every page's size is known before any is rendered (a cheap read of its box)
+            self._dpi = [limits.pdf_dpi(i + 1, *self._pdfium.get_page_size(i)) for i in range(len(self))]
+        except BadInput:
+            self._pdfium.close()
+            raise
         try:
             self._plumber = pdfplumber.open(str(path))
         except Exception as exc:  # pdfminer raises many kinds for broken files
@@ -138,6 +180,7 @@ class PdfSource:
                 cache.clear()
 
     def render(self, number: int, dpi: int = RENDER_DPI) -> Image.Image:
+        dpi = min(dpi, self._dpi[number - 1])
         page = self._pdfium[number - 1]
         try:
             bitmap = page.render(scale=dpi / 72, grayscale=True)
@@ -155,14 +198,21 @@ class PdfSource:
 class ImageSource:
     """Pages of a PNG, JPEG (EXIF orientation applied) or multi-page TIFF."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: PageLimits = DEFAULT_LIMITS) -> None:
         self.path = path
         try:
-            self._image = Image.open(path)
+            self._image = Image.open(path)  # reads the header only
             self._frames = getattr(self._image, "n_frames", 1)
+            for frame in range(self._frames):  # each frame's size, before any pixel is decoded
+                self._image.seek(frame)
+                limits.check_image(frame + 1, *self._image.size)
+            self._image.seek(0)
             self._image.load()
         except Image.DecompressionBombError:
             raise BadInput("Ảnh quá lớn, nghi là bom giải nén / image decompression bomb") from None
+        except BadInput:
+            self._image.close()
+            raise
         except (OSError, SyntaxError, ValueError) as exc:
             raise BadInput(f"Ảnh hỏng hoặc bị cắt cụt / corrupt or truncated image ({exc})") from None
 
@@ -219,6 +269,6 @@ def _why_unreadable(path: Path, exc: Exception) -> BadInput:
     return BadInput(f"PDF hỏng hoặc bị cắt cụt / corrupt or truncated PDF ({exc})")
 
 
-def open_source(path: Path) -> PdfSource | ImageSource:
+def open_source(path: Path, limits: PageLimits = DEFAULT_LIMITS) -> PdfSource | ImageSource:
     fmt = detect_format(path)
-    return PdfSource(path) if fmt == "pdf" else ImageSource(path)
+    return PdfSource(path, limits) if fmt == "pdf" else ImageSource(path, limits)

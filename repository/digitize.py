@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ocr.document import read_document
-from ocr.pages import CONTENT_TYPES, BadInput, detect_format, open_source
+from ocr.pages import CONTENT_TYPES, BadInput, PageLimits, detect_format, open_source
 from ocr.understand import document_types, fold, owner_conflicts, understand
 from quality.config import threshold
 from repository import keys
@@ -61,6 +61,10 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def page_limits() -> PageLimits:
+    return PageLimits(threshold("intake", "max_page_megapixels"), threshold("intake", "min_render_dpi"))
+
+
 def check_input(path: Path) -> tuple[str, int]:
     """Bad input is refused before anything is stored: returns the real format and the page count,
     or raises BadInput."""
@@ -69,7 +73,9 @@ def check_input(path: Path) -> tuple[str, int]:
     if size > limit:
         raise BadInput(f"Tệp quá lớn ({size / 2**20:.0f} MiB > {limit / 2**20:.0f} MiB) / file too large")
     fmt = detect_format(path)
-    source = open_source(path)  # parses headers: corrupt, encrypted and page-less files fail here
+    source = open_source(
+        path, page_limits()
+    )  # parses headers: corrupt, encrypted and page-less files fail here
     try:
         return fmt, len(source)
     finally:
@@ -121,6 +127,7 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
         batch = session.get(Batch, item.batch_id)
         path = Path(batch.inbox) / item.filename
     store = store or open_store()
+    store.sweep_partial_writes()  # what a killed run left half-written is never an object
     try:
         fmt, page_count = check_input(path)
     except BadInput as exc:
@@ -201,7 +208,7 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
         with tempfile.TemporaryDirectory(prefix="sohoa-doc-") as tmp:
             local = Path(tmp, "original" + Path(original_key).suffix)
             store.download(original_key, local)  # the stored original is the source of truth
-            reading = read_document(local, Path(tmp, "work"))
+            reading = read_document(local, Path(tmp, "work"), limits=page_limits())
             store.put_file(keys.searchable_key(document_id), reading.searchable_pdf, "application/pdf")
             store.put_bytes(
                 keys.text_key(document_id), reading.text.encode("utf-8"), "text/plain; charset=utf-8"
