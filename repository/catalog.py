@@ -210,6 +210,8 @@ class Batch(Base):
     run_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the batch as a whole was refused (its manifest unreadable): the reason staff see.
+    reason: Mapped[str | None] = mapped_column(Text)
 
     items: Mapped[list[BatchItem]] = relationship(back_populates="batch", order_by="BatchItem.row_number")
 

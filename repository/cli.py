@@ -60,7 +60,7 @@ def run(
         print(json.dumps(summary.as_json() | {"run_state": outcome.state}, ensure_ascii=False, indent=2))
     else:
         print_summary(summary, outcome.state)
-    if outcome.state != "success":
+    if outcome.state != "success" or summary.refused:
         raise typer.Exit(1)
 
 
@@ -90,7 +90,14 @@ def print_summary(summary, state: str) -> None:
         owners.add_row(line.name or line.owner_key[:8], kind, line.masked_identifier, str(line.documents))
     console.print(owners)
 
-    if summary.problems:
+    if summary.refused:
+        err.print(f"[red]Lô bị từ chối / batch refused: {summary.refused}[/red]")
+    if summary.problems and not console.is_terminal:
+        # A log or a pipe: one plain line per file, never cut to a table's width.
+        print("Tệp cần chú ý / files needing attention:")
+        for file, status, reason in summary.problems:
+            print(f"- {file} [{status}]: {reason}")
+    elif summary.problems:
         problems = Table(title="Tệp cần chú ý / files needing attention")
         for column in ("Tệp / file", "Trạng thái / status", "Lý do / reason"):
             problems.add_column(column)
@@ -147,11 +154,12 @@ class ReadFiles:
     def __iter__(self):
         from ocr.document import read_document
         from ocr.pages import BadInput
+        from repository.digitize import page_limits
 
         for path in self.files:
             started = time.perf_counter()
             try:
-                reading = read_document(path, workers=self.workers)
+                reading = read_document(path, workers=self.workers, limits=page_limits())
             except (BadInput, FileNotFoundError, IsADirectoryError) as exc:
                 self.failed = True
                 reason = str(exc) if isinstance(exc, BadInput) else "không đọc được tệp / cannot read file"
@@ -485,9 +493,10 @@ def audit_verify() -> None:
     """Kiểm tra chuỗi băm của nhật ký / verify the audit log's hash chain (exit 1 if tampered)."""
     from repository.audit import verify
     from repository.db import migrate
+    from repository.storage import open_store
 
     migrate()
-    result = verify()
+    result = verify(store=open_store())  # against the signed checkpoints too
     if result.ok:
         console.print(f"[green]Nhật ký nguyên vẹn / intact[/green]: {result.events} sự kiện / events")
         return
@@ -495,6 +504,18 @@ def audit_verify() -> None:
         err.print(f"[red]{problem}[/red]")
     err.print(f"Nhật ký đã bị can thiệp / the audit log was tampered with ({len(result.problems)} problems)")
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Neo đầu chuỗi ra kho đối tượng (có ký) / anchor the chain's head, signed, in the object store."""
+    from repository.audit import checkpoint
+    from repository.db import migrate
+    from repository.storage import open_store
+
+    migrate()
+    anchor = checkpoint(open_store())
+    console.print(f"Đã neo / anchored: {anchor['count']} sự kiện, đến #{anchor['last_id']}")
 
 
 review_app = typer.Typer(
@@ -661,8 +682,10 @@ def serve(
     """Chạy API kho dữ liệu / serve the repository API (OpenAPI at /openapi.json)."""
     import uvicorn
 
+    from repository.access import access_log_config
     from repository.api import create_app
     from repository.db import migrate
+    from repository.settings import load_settings
 
     migrate()
     app = create_app()
@@ -674,7 +697,11 @@ def serve(
     gc.collect()
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
-    uvicorn.run(app, host=host, port=port)
+    trusted = load_settings().trusted_proxies
+    # X-Forwarded-For is believed only from the proxies named in SOHOA_TRUSTED_PROXIES: from anyone
+    # else it would let a client pick its own address (and dodge the login limiter).
+    uvicorn.run(app, host=host, port=port, proxy_headers=bool(trusted),
+                forwarded_allow_ips=",".join(trusted) or None, log_config=access_log_config())  # fmt: skip
 
 
 def main() -> None:

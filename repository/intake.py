@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from repository.db import migrate, session_scope
 from repository.identifiers import InvalidIdentifier, normalize_owner
 from repository.reuse import procedures
 
+log = logging.getLogger(__name__)
 MANIFEST_NAMES = ("manifest.csv", "manifest.json")
 REQUIRED = ("file", "case_code", "procedure_code", "owner_kind", "owner_id")
 KIND_ALIASES = {
@@ -51,12 +54,51 @@ def find_manifest(inbox: Path) -> Path:
     raise ManifestError(f"{inbox}: không tìm thấy manifest.csv hoặc manifest.json / no manifest in the inbox")
 
 
-def read_manifest(path: Path) -> list[ManifestRow]:
+# How a manifest's bytes are read: UTF-8 (with or without the BOM Excel writes), UTF-16 when it says so,
+# else Windows-1258 - what Excel on a Vietnamese Windows saves as "CSV" (a superset of Latin-1's
+# letters). Every decoding is told apart by what it can decode, so none is a guess.
+ENCODINGS = (("utf-8-sig", None), ("utf-16", (b"\xff\xfe", b"\xfe\xff")), ("cp1258", None))
+DELIMITERS = ",;\t|"
+
+
+def decode_manifest(path: Path, data: bytes) -> str:
+    for encoding, boms in ENCODINGS:
+        if boms is not None and not data.startswith(boms):
+            continue
+        try:
+            return unicodedata.normalize("NFC", data.decode(encoding))
+        except UnicodeDecodeError:
+            continue
+    raise ManifestError(
+        f"{path.name}: không đọc được bảng mã của manifest (cần UTF-8, UTF-16 hoặc Windows-1258)"
+        " / unreadable manifest encoding"
+    )
+
+
+def _csv_rows(path: Path, raw: str) -> list[dict]:
+    lines = raw.splitlines()
+    header = next((line for line in lines if line.strip()), "")
+    # The header names the columns: the delimiter is whichever of , ; TAB | splits it into the most.
+    delimiter = max(DELIMITERS, key=lambda d: (len(header.split(d)), d == ","))
+    reader = csv.DictReader(lines, delimiter=delimiter)
+    fieldnames = [(name or "").strip().lstrip("\ufeff") for name in (reader.fieldnames or [])]
+    reader.fieldnames = fieldnames
+    missing = [c for c in REQUIRED if c not in fieldnames]
+    if missing:
+        raise ManifestError(
+            f"{path.name}: thiếu cột {', '.join(missing)} (dòng tiêu đề phải có {', '.join(REQUIRED)})"
+            " / missing columns"
+        )
     try:
-        raw = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ManifestError(f"{path.name}: manifest phải mã hóa UTF-8 / manifest must be UTF-8") from None
-    raw = unicodedata.normalize("NFC", raw)
+        return list(reader)
+    except csv.Error as exc:
+        raise ManifestError(
+            f"{path.name}: CSV không hợp lệ ở dòng {reader.line_num} / invalid CSV ({exc})"
+        ) from None
+
+
+def read_manifest(path: Path) -> list[ManifestRow]:
+    raw = decode_manifest(path, path.read_bytes())
     if path.suffix == ".json":
         try:
             data = json.loads(raw)
@@ -66,15 +108,30 @@ def read_manifest(path: Path) -> list[ManifestRow]:
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise ManifestError(f"{path.name}: cần một danh sách đối tượng / expected a list of objects")
     else:
-        reader = csv.DictReader(raw.splitlines())
-        missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ManifestError(f"{path.name}: thiếu cột / missing columns: {', '.join(missing)}")
-        rows = list(reader)
+        rows = _csv_rows(path, raw)
     return [
         ManifestRow(i, {str(k).strip(): "" if v is None else str(v).strip() for k, v in row.items() if k})
         for i, row in enumerate(rows, start=1)
     ]
+
+
+def inbox_files(inbox: Path) -> tuple[dict[str, str], list[str]]:
+    """The inbox's files by their NFC name (macOS and some scanners write names in NFD, manifests are
+    typed in NFC), each mapped to its name on disk; and the names that are not UTF-8 at all, shown
+    with their undecodable bytes replaced (such a file is turned away, the rest go on)."""
+    files: dict[str, str] = {}
+    undecodable: list[str] = []
+    for path in sorted(inbox.rglob("*")):
+        if not path.is_file() or path.name in MANIFEST_NAMES:
+            continue
+        relative = path.relative_to(inbox).as_posix()
+        try:
+            relative.encode("utf-8")
+        except UnicodeEncodeError:
+            undecodable.append(os.fsencode(relative).decode("utf-8", "replace"))
+            continue
+        files[unicodedata.normalize("NFC", relative)] = relative
+    return files, undecodable
 
 
 def safe_member(inbox: Path, name: str) -> Path:
@@ -87,11 +144,16 @@ def safe_member(inbox: Path, name: str) -> Path:
     return candidate
 
 
-def validate_row(inbox: Path, row: ManifestRow) -> tuple[dict[str, str | None], str | None]:
-    """Normalized item fields and the reason the row is turned away (None when it is fine)."""
+def validate_row(
+    inbox: Path, row: ManifestRow, files: dict[str, str] | None = None
+) -> tuple[dict[str, str | None], str | None]:
+    """Normalized item fields and the reason the row is turned away (None when it is fine).
+
+    ``files`` (from ``inbox_files``) maps NFC names to names on disk; the item keeps the name on disk."""
     v = row.values
+    named = unicodedata.normalize("NFC", v.get("file", ""))
     fields: dict[str, str | None] = {
-        "filename": v.get("file", ""),
+        "filename": (files or {}).get(named.replace("\\", "/").removeprefix("./"), named),
         "case_code": v.get("case_code") or None,
         "procedure_code": v.get("procedure_code") or None,
         "agency_code": v.get("agency_code") or None,
@@ -132,15 +194,17 @@ def register_batch(inbox: Path, run_id: str | None = None, database_url: str | N
     inbox = Path(inbox).resolve()
     if not inbox.is_dir():
         raise ManifestError(f"{inbox}: thư mục nhận không tồn tại / inbox does not exist")
-    manifest = find_manifest(inbox)
-    rows = read_manifest(manifest)
+    try:
+        manifest = find_manifest(inbox)
+        rows = read_manifest(manifest)
+    except ManifestError as exc:
+        return _refuse_batch(inbox, str(exc), run_id, database_url)
     fingerprint = hashlib.sha256(str(inbox).encode() + b"\0" + manifest.read_bytes()).hexdigest()
-    listed = {(inbox / r.values.get("file", "")).resolve() for r in rows}
-    unlisted = sorted(
-        p
-        for p in inbox.rglob("*")
-        if p.is_file() and p.name not in MANIFEST_NAMES and p.resolve() not in listed
-    )
+    files, undecodable = inbox_files(inbox)
+    validated = [(row, *validate_row(inbox, row, files)) for row in rows]
+    listed = {fields["filename"] for _row, fields, _reason in validated}
+    unlisted = [(name, None) for name in files.values() if name not in listed]
+    unlisted += [(name, UNDECODABLE_NAME) for name in undecodable]
     with session_scope(database_url) as session:
         batch = session.scalar(select(Batch).where(Batch.fingerprint == fingerprint))
         if batch is None:
@@ -150,9 +214,9 @@ def register_batch(inbox: Path, run_id: str | None = None, database_url: str | N
         batch.last_run_id = run_id
         batch.run_count += 1
         batch.finished_at = None
+        batch.reason = None
         existing = {item.row_number: item for item in batch.items}
-        for row in rows:
-            fields, reason = validate_row(inbox, row)
+        for row, fields, reason in validated:
             item = existing.get(row.number)
             if item is None:
                 item = BatchItem(batch_id=batch.id, row_number=row.number, **fields)
@@ -165,13 +229,37 @@ def register_batch(inbox: Path, run_id: str | None = None, database_url: str | N
             item.status = ItemStatus.REJECTED if reason else ItemStatus.PENDING
             item.reason = reason
         # Unlisted files get negative row numbers so they never collide with manifest rows.
-        for offset, path in enumerate(unlisted, start=1):
+        for offset, (name, why) in enumerate(unlisted, start=1):
             number = -offset
             item = existing.get(number) or BatchItem(batch_id=batch.id, row_number=number)
-            item.filename = path.relative_to(inbox).as_posix()
+            item.filename = name
             item.status = ItemStatus.REJECTED
-            item.reason = "tệp không có trong manifest / file not listed in the manifest"
+            item.reason = why or "tệp không có trong manifest / file not listed in the manifest"
             session.add(item)
+        return batch.id
+
+
+UNDECODABLE_NAME = (
+    "tên tệp không phải UTF-8, hãy đổi tên tệp rồi gửi lại / file name is not UTF-8: rename and resend"
+)
+
+
+def _refuse_batch(inbox: Path, reason: str, run_id: str | None, database_url: str | None) -> str:
+    """A batch whose manifest cannot be read is recorded as refused, with the reason staff see;
+    nothing in it is read. Handing in a corrected manifest makes a new batch."""
+    manifest = next((inbox / n for n in MANIFEST_NAMES if (inbox / n).is_file()), None)
+    content = manifest.read_bytes() if manifest else b""
+    fingerprint = hashlib.sha256(str(inbox).encode() + b"\0" + content).hexdigest()
+    with session_scope(database_url) as session:
+        batch = session.scalar(select(Batch).where(Batch.fingerprint == fingerprint))
+        if batch is None:
+            batch = Batch(fingerprint=fingerprint, inbox=str(inbox), run_count=0,
+                          manifest_name=manifest.name if manifest else "")  # fmt: skip
+            session.add(batch)
+        batch.last_run_id, batch.reason, batch.finished_at = run_id, reason, None
+        batch.run_count += 1
+        session.flush()
+        log.warning("batch %s refused: %s", batch.id, reason)
         return batch.id
 
 

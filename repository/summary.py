@@ -34,6 +34,7 @@ class BatchSummary:
     lowest_confidence: float | None
     owners: list[OwnerLine] = field(default_factory=list)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # file, status, reason
+    refused: str | None = None  # why the whole batch was refused (its manifest unreadable)
 
     def as_json(self) -> dict:
         return {
@@ -47,6 +48,7 @@ class BatchSummary:
             "lowest_confidence": self.lowest_confidence,
             "owners": [o.__dict__ for o in self.owners],
             "problems": [{"file": f, "status": s, "reason": r} for f, s, r in self.problems],
+            "refused": self.refused,
         }
 
 
@@ -77,6 +79,8 @@ def batch_summary(batch_id: str, database_url: str | None = None) -> BatchSummar
             for i in sorted(items, key=lambda i: (i.row_number < 0, abs(i.row_number)))
             if i.reason
         ]
+        if batch.reason:
+            problems.insert(0, (batch.manifest_name or "manifest", "refused", batch.reason))
         return BatchSummary(
             batch_id=batch.id,
             inbox=batch.inbox,
@@ -89,6 +93,7 @@ def batch_summary(batch_id: str, database_url: str | None = None) -> BatchSummar
             lowest_confidence=round(lowest, 1) if lowest is not None else None,
             owners=[OwnerLine(o.id, o.kind, o.name, mask(o.identifier), n) for o, n in per_owner],
             problems=problems,
+            refused=batch.reason,
         )
 
 
