@@ -73,6 +73,7 @@ def collect(
         # Everything under the prefixes the catalog writes: what no row points to is an orphan.
         stored = {k for prefix in ("originals/", "documents/") for k in store.list(prefix)}
         stored = {k for k in stored if not k.endswith("/ocr.json")}  # detail beside the text, not a record
+        stored |= set(store.partial_writes())  # a write a killed process left unfinished is an orphan too
         object_rows = [(k, k in expected, k in stored) for k in sorted(expected | stored)]
     else:
         object_rows = [(k, True, store.exists(k)) for k in sorted(expected)]

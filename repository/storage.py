@@ -10,7 +10,9 @@ import io
 import os
 import re
 import shutil
+import socket
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import timedelta
@@ -22,6 +24,17 @@ from repository.settings import Settings, load_settings
 # Keys we write are ASCII; drop-zone keys carry the names records staff gave (unicode, spaces).
 _KEY_RE = re.compile(r"^\w[\w .()\-/]*$")
 CHUNK = 1024 * 1024
+PARTIAL_DIR = ".partial"  # unfinished local writes; no key can start with a dot
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class StorageError(Exception):
@@ -75,6 +88,14 @@ class ObjectStore(ABC):
     def presigned_url(self, key: str, expires: timedelta = timedelta(minutes=5)) -> str | None:
         """A short-lived download URL, or None when the backend streams instead (local directory)."""
 
+    def partial_writes(self) -> list[str]:
+        """Writes a killed process left unfinished (never visible as objects). S3 puts are atomic."""
+        return []
+
+    def sweep_partial_writes(self) -> int:
+        """Remove unfinished writes whose writer is gone; returns how many."""
+        return 0
+
     def exists(self, key: str) -> bool:
         return self.size(key) is not None
 
@@ -96,7 +117,11 @@ class LocalStore(ObjectStore):
     def _write(self, key: str, writer) -> None:
         target = self._path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        # Written beside the objects (same filesystem: the rename is atomic), never under a key, and
+        # named after the writing process, so what a killed writer left is known for what it is.
+        partial = self.root / PARTIAL_DIR
+        partial.mkdir(exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=partial, prefix=f"{os.getpid()}@{socket.gethostname()}~")
         try:
             with os.fdopen(fd, "wb") as out:
                 writer(out)
@@ -106,6 +131,25 @@ class LocalStore(ObjectStore):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def partial_writes(self) -> list[str]:
+        folder = self.root / PARTIAL_DIR
+        return sorted(f"{PARTIAL_DIR}/{p.name}" for p in folder.iterdir()) if folder.is_dir() else []
+
+    def sweep_partial_writes(self) -> int:
+        swept = 0
+        for name in self.partial_writes():
+            path = self.root / name
+            pid, _, host = path.name.partition("~")[0].partition("@")
+            mine = host == socket.gethostname() and pid.isdigit()
+            try:
+                stale = not _alive(int(pid)) if mine else time.time() - path.stat().st_mtime > 86400
+                if stale:
+                    path.unlink()
+                    swept += 1
+            except FileNotFoundError:
+                continue  # finished (renamed) or swept meanwhile
+        return swept
 
     def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         self._write(key, lambda out: out.write(data))
@@ -140,10 +184,10 @@ class LocalStore(ObjectStore):
         self._path(key).unlink(missing_ok=True)
 
     def list(self, prefix: str = "") -> Iterator[str]:
-        for dirpath, _dirs, files in os.walk(self.root):
+        for dirpath, dirs, files in os.walk(self.root):
+            if dirpath == str(self.root) and PARTIAL_DIR in dirs:
+                dirs.remove(PARTIAL_DIR)
             for name in files:
-                if name.startswith(".tmp-"):
-                    continue
                 key = Path(dirpath, name).relative_to(self.root).as_posix()
                 if key.startswith(prefix):
                     yield key
