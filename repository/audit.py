@@ -10,16 +10,21 @@ owners appear by their opaque key.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from repository.catalog import AuditEvent, AuditHead
 from repository.db import session_scope
+from repository.settings import load_settings
+from repository.storage import ObjectStore
 
 GENESIS = "0" * 64
 
@@ -127,8 +132,76 @@ class Verification:
         return not self.problems
 
 
-def verify(database_url: str | None = None) -> Verification:
-    """Walk the chain in order; name every event whose content, link or position does not hold."""
+CHECKPOINTS = "audit/checkpoints/"
+
+
+def audit_key() -> bytes:
+    """The key that signs checkpoints: SOHOA_AUDIT_KEY, else a key file under SOHOA_HOME made on first
+    use. Either way it lives outside the catalog, so whoever can rewrite the catalog cannot re-sign."""
+    configured = os.environ.get("SOHOA_AUDIT_KEY")
+    if configured:
+        return configured.encode()
+    path = load_settings().home / "audit.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def _signature(payload: dict[str, Any]) -> str:
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(audit_key(), body, hashlib.sha256).hexdigest()
+
+
+def checkpoint(store: ObjectStore, database_url: str | None = None) -> dict[str, Any]:
+    """Anchor the chain outside the database: the head (count, last event, its hash), signed, in the
+    object store. A later ``verify`` against these catches a cut tail or a rewritten chain, which the
+    chain alone cannot (whoever deletes the tail can move the head too)."""
+    with session_scope(database_url) as session:
+        head = session.get(AuditHead, 1)
+        last_id = session.scalar(select(func.max(AuditEvent.id))) or 0
+        payload = {"count": head.count if head else 0, "last_id": last_id,
+                   "last_hash": head.last_hash if head else GENESIS,
+                   "at": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+    document = payload | {"signature": _signature(payload)}
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    store.put_bytes(f"{CHECKPOINTS}{stamp}.json", json.dumps(document).encode(), "application/json")
+    return document
+
+
+def _check_anchors(session: Session, store: ObjectStore, count: int) -> list[str]:
+    problems: list[str] = []
+    for key in sorted(store.list(CHECKPOINTS)):
+        try:
+            anchor = json.loads(store.get_bytes(key))
+            payload = {k: anchor[k] for k in ("count", "last_id", "last_hash", "at")}
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"mốc {key}: không đọc được / unreadable checkpoint")
+            continue
+        if not hmac.compare_digest(str(anchor.get("signature", "")), _signature(payload)):
+            problems.append(f"mốc {key}: chữ ký sai / checkpoint signature does not hold")
+            continue
+        if not payload["last_id"]:
+            continue
+        anchored = session.get(AuditEvent, payload["last_id"])
+        if count < payload["count"]:
+            problems.append(
+                f"mốc {payload['at']}: đã có {payload['count']} sự kiện (đến #{payload['last_id']}), nay còn"
+                f" {count} / the log was cut after this checkpoint"
+            )
+        elif anchored is None or anchored.hash != payload["last_hash"]:
+            problems.append(
+                f"mốc {payload['at']}: sự kiện #{payload['last_id']} không còn như đã neo"
+                " / the chain was rewritten since this checkpoint"
+            )
+    return problems
+
+
+def verify(database_url: str | None = None, store: ObjectStore | None = None) -> Verification:
+    """Walk the chain in order; name every event whose content, link or position does not hold; and,
+    given the object store, check the chain against every signed checkpoint in it."""
     problems: list[str] = []
     previous, count, last_id = GENESIS, 0, 0
     with session_scope(database_url) as session:
@@ -150,6 +223,8 @@ def verify(database_url: str | None = None) -> Verification:
             problems.append(
                 f"đầu chuỗi ghi {head.count} sự kiện, còn {count} / the log's tail was cut or the head edited"
             )
+        if store is not None:
+            problems += _check_anchors(session, store, count)
     return Verification(events=count, problems=problems)
 
 
