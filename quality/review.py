@@ -25,7 +25,7 @@ from repository.catalog import (
     ReviewReason,
 )
 from repository.db import session_scope
-from repository.identifiers import mask
+from repository.identifiers import mask, masked_fields
 from repository.reuse import link_versions
 from repository.storage import ObjectStore
 
@@ -112,7 +112,7 @@ def _entry(doc: Document, owner: Owner, case_code: str | None) -> dict[str, Any]
         "case_code": case_code,
         "pages": doc.page_count,
         "confidence": {"mean": doc.mean_confidence, "lowest": doc.min_confidence},
-        "fields": {k: v for k, v in (doc.fields or {}).items() if not k.startswith("_")},
+        "fields": masked_fields(doc.fields),  # the queue is a list: no identifier in it whole
         "waiting_since": doc.updated_at.isoformat() if doc.updated_at else None,
     }
 

@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -183,34 +185,54 @@ class LoginLimiter:
             self._failures.setdefault(client, deque()).append(time.monotonic())
 
 
+class BodyTooLarge(Exception):
+    """A request body grew past its limit while it was being read (chunked bodies name no length)."""
+
+
 class Hygiene:
-    """Security headers on every response; oversized bodies refused before they are read.
+    """Security headers on every response; oversized bodies refused, anonymous bodies never read.
 
-    Plain ASGI rather than Starlette's BaseHTTPMiddleware: it only edits the response's start message,
-    so it adds no task or stream per request (this sits in front of every call)."""
+    Plain ASGI rather than Starlette's BaseHTTPMiddleware: it only edits the response's start message
+    and counts body bytes as they arrive, so it adds no task or stream per request (this sits in front
+    of every call). The limit is enforced on the bytes received, not on Content-Length alone: a body
+    sent chunked, without a length, is cut off at the limit too."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, database_url: str | None = None) -> None:
         self.app = app
+        self.database_url = database_url
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        limit = body_limit(path)
         length = Headers(scope=scope).get("content-length")
-        limit = API_BODY_LIMIT
-        if path.startswith("/api/uploads/") and path.endswith("/files"):
-            # Up to twice the file limit reaches the upload code, which records the file as refused
-            # (so staff see it in the batch); beyond that the request itself is refused.
-            limit = int(2 * threshold("intake", "max_file_mb") * 1024 * 1024) + API_BODY_LIMIT
         if length is not None and length.isdigit() and int(length) > limit:
-            body = {"error": {"code": "too_large", "message": "Yêu cầu quá lớn / request too large"}}
-            await JSONResponse(body, status_code=413, headers=dict(SECURITY_HEADERS))(scope, receive, send)
+            await _refuse(scope, receive, send, 413, "too_large", "Yêu cầu quá lớn / request too large")
             return
+        if scope["method"] not in SAFE_METHODS and path.startswith("/api/"):
+            refusal = await self._caller_refusal(scope, path)
+            if refusal is not None:  # before a single byte of the body is read
+                await _refuse(scope, receive, send, refusal.status, refusal.code, refusal.message)
+                return
         explorer = path in ("/docs", "/redoc", "/docs/oauth2-redirect")
+        state = {"received": 0, "over": False, "started": False}
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                state["received"] += len(message.get("body", b""))
+                if state["received"] > limit:
+                    state["over"] = True
+                    raise BodyTooLarge()
+            return message
 
         async def secured(message: Message) -> None:
+            if state["over"]:
+                return  # whatever the app made of the cut-off body, the answer is 413
             if message["type"] == "http.response.start":
+                state["started"] = True
                 headers = MutableHeaders(scope=message)
                 if explorer:
                     headers["Content-Security-Policy"] = EXPLORER_CSP
@@ -219,7 +241,44 @@ class Hygiene:
                         headers[name] = value
             await send(message)
 
-        await self.app(scope, receive, secured)
+        with contextlib.suppress(BodyTooLarge):  # answered below
+            await self.app(scope, counted, secured)
+        if state["over"] and not state["started"]:
+            await _refuse(scope, receive, send, 413, "too_large", "Yêu cầu quá lớn / request too large")
+
+    async def _caller_refusal(self, scope: Scope, path: str) -> AuthError | None:
+        """No body is read for a caller who has no credentials; an upload's (large) body is read only
+        for a caller whose token holds."""
+        request = Request(scope)
+        try:
+            if _is_upload(path):
+                await run_in_threadpool(principal_from, request, self.database_url)
+            else:
+                credentials(request)
+        except AuthError as exc:
+            # 401s here; a refusal of a known caller (403) is left to the route, which records it.
+            return exc if exc.status == 401 else None
+        return None
+
+
+def _is_upload(path: str) -> bool:
+    return path.startswith("/api/uploads/") and path.endswith("/files")
+
+
+def body_limit(path: str) -> int:
+    if _is_upload(path):
+        # Up to twice the file limit reaches the upload code, which records the file as refused
+        # (so staff see it in the batch); beyond that the request itself is refused.
+        return int(2 * threshold("intake", "max_file_mb") * 1024 * 1024) + API_BODY_LIMIT
+    return API_BODY_LIMIT
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str) -> None:
+    body = {"error": {"code": code, "message": message}}
+    response = JSONResponse(
+        body, status_code=status, headers=dict(SECURITY_HEADERS) | {"Connection": "close"}
+    )
+    await response(scope, receive, send)
 
 
 # FastAPI's API explorer loads its scripts from a CDN and starts them inline.
@@ -239,3 +298,26 @@ SECURITY_HEADERS = (
         "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
     ),
 )
+
+
+class DropQueryString(logging.Filter):
+    """The server's access log names the path, never the query: a search for someone's identifier
+    or name must not land in a log file."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def access_log_config() -> dict:
+    """uvicorn's logging, with the query string dropped from every access-log line."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["no_query"] = {"()": DropQueryString}
+    config["handlers"]["access"]["filters"] = ["no_query"]
+    return config

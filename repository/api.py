@@ -9,6 +9,7 @@ code and a Vietnamese message.
 
 from __future__ import annotations
 
+import hmac
 import html
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -18,6 +19,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
@@ -84,8 +86,6 @@ class AttachRequest(BaseModel):
     document_id: str
     role: Literal["component", "result"] = DocumentKind.COMPONENT
     attached_by: str | None = Field(None, description="Mặc định: người gọi / defaults to the caller")
-    procedure_code: str | None = Field(None, description="Mã thủ tục, khi hồ sơ mới chưa có trong kho")
-    agency_code: str | None = None
 
 
 class ReviewRequest(BaseModel):
@@ -100,7 +100,7 @@ class NewUser(BaseModel):
     name: str
     role: Literal["records_staff", "officer", "steward", "admin"]
     agency: str | None = None
-    days: int = Field(90, ge=1, le=366)
+    days: int = Field(90, description="Thời hạn mã (ngày) / token lifetime in days, 1-366")
 
 
 class CorrectionRequest(BaseModel):
@@ -159,12 +159,14 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         title="sohoa - Kho dữ liệu số hóa / digitized records repository",
         version="0.1.0",
         description="Tra cứu, tái sử dụng và tải giấy tờ đã số hóa của tổ chức, cá nhân.",
+        docs_url=None,  # served below, behind sign-in
+        redoc_url=None,
+        openapi_url=None,
     )
     objects = {"store": store}
-    app.add_middleware(Hygiene)
-    limiter = LoginLimiter()
-
     database_url = database_url or load_settings().database_url  # once, not per request
+    app.add_middleware(Hygiene, database_url=database_url)
+    limiter = LoginLimiter()
     app.state.database_url = database_url
 
     def log_access(
@@ -327,7 +329,10 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
                 ).first()
             else:
                 raise ApiError(422, "no_owner", "Cần khóa chủ sở hữu hoặc loại + định danh / owner required")
-            open_case(session, who, body.case, owner.id if owner else None, body.procedure)
+            if body.owner_kind and body.owner_id:  # the applicant identified: a new case may open
+                open_case(session, who, body.case, owner.id if owner else None, body.procedure)
+            else:  # an owner key alone proves nothing: only a case already bound to that owner
+                bind_case(session, who, body.case, owner.id if owner else body.owner)
             report = check_owner(session, owner, requirements, body.on or date.today(), body.procedure)
             summary = {"procedure": body.procedure, "need_not_bring": report.need_not_bring}
             owner_key = owner.id if owner else None
@@ -342,20 +347,15 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         """Đính kèm giấy tờ có sẵn vào hồ sơ mới: một liên kết, không sao chép / a link, not a copy."""
         require(who, "officer")
         with session_scope(database_url) as session:
+            # Purpose binding rests on the applicant having been identified when the case was opened
+            # (lookup or reuse check with their identifier), never on knowing a document id: the case
+            # must exist, be this agency's, and be the document owner's.
+            bound = bind_case(session, who, case, None)
             document = session.get(Document, body.document_id)
             if document is None:
                 raise ApiError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
-            case_file = session.scalar(select(CaseFile).where(CaseFile.case_code == case))
-            if case_file is None:
-                if not body.procedure_code:
-                    raise ApiError(404, "case_not_found", "Chưa có hồ sơ này; cần procedure_code để tạo")
-                case_file = CaseFile(case_code=case, procedure_code=body.procedure_code,
-                                     agency_code=who.agency, owner_id=document.owner_id)  # fmt: skip
-                session.add(case_file)
-                session.flush()
-            bind_case(session, who, case, None)
-            if case_file.owner_id != document.owner_id:
-                raise ApiError(409, "owner_mismatch", "Giấy tờ thuộc chủ sở hữu khác hồ sơ / another owner's")
+            bind_case(session, who, case, document.owner_id)
+            case_file = session.get(CaseFile, bound.id)
             link = session.get(CaseDocument, (case_file.id, document.id))
             created = link is None
             if created:
@@ -496,10 +496,34 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         return response
 
     @app.post("/logout", include_in_schema=False)
-    def logout() -> Response:
+    def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+        # Signing out is a state change like any other: a page of ours sends the CSRF token with it,
+        # so another site cannot sign a user out behind their back.
+        session = request.cookies.get(SESSION_COOKIE)
+        sent = csrf or request.headers.get("x-csrf-token", "")
+        if session and not hmac.compare_digest(sent, csrf_token(session)):
+            raise AuthError(403, "csrf_failed", "Thiếu hoặc sai mã CSRF / CSRF token missing or wrong")
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
+
+    # -- the API explorer: for signed-in users only (the schema maps every route) ------------------
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_schema(who: Caller) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> Response:
+        if page_caller(request) is None:
+            return RedirectResponse("/login?next=/docs", status_code=303)
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title + " - API")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> Response:
+        if page_caller(request) is None:
+            return RedirectResponse("/login?next=/redoc", status_code=303)
+        return get_redoc_html(openapi_url="/openapi.json", title=app.title + " - API")
 
     def page_caller(request: Request) -> Principal | None:
         try:
@@ -742,7 +766,7 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
     @app.get("/api/audit/verify")
     def audit_verify(who: Caller) -> dict:
         require(who, "admin")
-        result = audit.verify(database_url)
+        result = audit.verify(database_url, store=get_store())
         return {"ok": result.ok, "events": result.events, "problems": result.problems}
 
     def _may_read(session, who: Principal, doc: Document, case: str | None) -> None:

@@ -56,6 +56,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+MIN_TOKEN_DAYS, MAX_TOKEN_DAYS = 1, 366
+
+
 def add_user(
     name: str, role: str, agency: str | None, days: int = 90, database_url: str | None = None
 ) -> str:
@@ -64,6 +67,11 @@ def add_user(
         raise AuthError(422, "unknown_role", f"vai trò phải là một trong {', '.join(ROLES)} / unknown role")
     if not name.strip():
         raise AuthError(422, "name_required", "Cần tên người dùng / a user name is required")
+    if not MIN_TOKEN_DAYS <= days <= MAX_TOKEN_DAYS:  # the one rule, for the CLI and the API alike
+        raise AuthError(
+            422, "invalid_days",
+            f"Thời hạn mã phải từ {MIN_TOKEN_DAYS} đến {MAX_TOKEN_DAYS} ngày / token lifetime out of range",
+        )  # fmt: skip
     with session_scope(database_url) as session:
         user = session.scalar(select(UserAccount).where(UserAccount.name == name.strip()))
         if user is None:

@@ -8,7 +8,10 @@ from __future__ import annotations
 from ocr.identifiers import InvalidIdentifier, normalize_tax_code, parse_personal_id
 from repository.catalog import OwnerKind
 
-__all__ = ["InvalidIdentifier", "mask", "normalize_owner", "parse_personal_id"]
+__all__ = ["InvalidIdentifier", "mask", "masked_fields", "normalize_owner", "parse_personal_id"]
+
+# Extracted fields that hold a personal identifier: shown masked wherever the owner's is.
+IDENTIFIER_FIELDS = frozenset({"personal_id", "tax_code"})
 
 
 def normalize_owner(kind: str, identifier: str) -> tuple[str, str]:
@@ -39,3 +42,15 @@ def mask(identifier: str | None) -> str:
     if not identifier:
         return ""
     return identifier[:3] + "*" * max(len(identifier) - 5, 0) + identifier[-2:]
+
+
+def masked_fields(fields: dict | None) -> dict:
+    """A document's public fields (no ``_``-prefixed internals) with identifiers masked."""
+    shown = {}
+    for name, field in (fields or {}).items():
+        if name.startswith("_"):
+            continue
+        if name in IDENTIFIER_FIELDS and isinstance(field, dict) and field.get("value"):
+            field = field | {"value": mask(str(field["value"]))}
+        shown[name] = field
+    return shown

@@ -18,6 +18,7 @@ class Settings:
     s3_secure: bool
     s3_region: str | None
     digitized_by: str
+    trusted_proxies: tuple[str, ...] = ()  # addresses whose X-Forwarded-For is believed
 
     @property
     def inbox(self) -> Path:
@@ -42,4 +43,7 @@ def load_settings() -> Settings:
         s3_secure=os.environ.get("SOHOA_S3_SECURE", "false").lower() in {"1", "true", "yes"},
         s3_region=os.environ.get("SOHOA_S3_REGION"),
         digitized_by=os.environ.get("SOHOA_OPERATOR", "sohoa-pipeline"),
+        trusted_proxies=tuple(
+            p.strip() for p in os.environ.get("SOHOA_TRUSTED_PROXIES", "").split(",") if p.strip()
+        ),
     )
