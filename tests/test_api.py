@@ -139,7 +139,18 @@ def test_reuse_check_endpoint(api) -> None:
 
 def test_attach_is_a_link_recorded_with_who_and_when(api, db_url: str) -> None:
     client, ids = api
-    body = {"document_id": ids["marital"], "attached_by": "cán bộ B", "procedure_code": "HT.KETHON"}
+    # The new application's case opens once the applicant is identified (their number, in the body).
+    opened = client.post(
+        "/api/reuse-check",
+        json={
+            "owner_kind": "citizen",
+            "owner_id": PID,
+            "procedure": "HT.KETHON",
+            "case": "UBTX-261201-00001",
+        },
+    )
+    assert opened.status_code == 200
+    body = {"document_id": ids["marital"], "attached_by": "cán bộ B"}
     first = client.post("/api/cases/UBTX-261201-00001/documents", json=body)
     assert first.status_code == 201 and first.json()["created"] and first.json()["attached_by"] == "cán bộ B"
     again = client.post("/api/cases/UBTX-261201-00001/documents", json=body).json()
@@ -152,7 +163,7 @@ def test_attach_is_a_link_recorded_with_who_and_when(api, db_url: str) -> None:
         "/api/cases/UBTX-261201-00001/documents",
         json={"document_id": ids["foreign"], "attached_by": "cán bộ B"},
     )
-    assert foreign.status_code == 409 and foreign.json()["error"]["code"] == "owner_mismatch"
+    assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "case_owner_mismatch"
 
 
 def test_files_stream_on_local_backend(api) -> None:
