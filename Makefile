@@ -29,6 +29,7 @@ run: setup
 
 test: setup test-services
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: system-packages $(VENV)/.installed

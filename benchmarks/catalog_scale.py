@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
 
-from repository.auth import add_user  # noqa: E402
-from repository.db import migrate  # noqa: E402
+from repository.catalog.db import migrate  # noqa: E402
+from repository.security.auth import add_user  # noqa: E402
 
 CORPUS = [line for line in Path(__file__).with_name("corpus_vi.txt").read_text("utf-8").splitlines() if line]
 AGENCY = "UBND.BENCH"
@@ -221,8 +221,8 @@ def main() -> None:
             miss = timed(client, args.requests, search_miss)
         # Officers search within the owner of a case they handle (#8's purpose binding), so the API has
         # no whole-catalog search any more; the engine's figure is kept for reference, in-process.
-        from repository.db import session_scope
-        from repository.search import search
+        from repository.catalog.db import session_scope
+        from repository.catalog.search import search
 
         anywhere = []
         with session_scope(url) as session:

@@ -34,7 +34,7 @@ def build_pdf(path: Path, pages: int, seed: int = 3) -> None:
     """Append pages one by one so building a 500-page file needs no more memory than a few pages."""
     import pypdfium2 as pdfium
 
-    from repository.samples import image_pdf
+    from repository.intake.samples import image_pdf
 
     rng = random.Random(seed)
     corpus = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -21,7 +21,7 @@ from airflow.sdk import dag, task
 def audit_checkpoint():
     @task
     def anchor() -> int:
-        from repository.audit import checkpoint
+        from repository.security.audit import checkpoint
         from repository.storage import open_store
 
         return checkpoint(open_store())["count"]

@@ -6,7 +6,6 @@ is imported or computed at parse time beyond Airflow itself (Airflow best practi
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pendulum
@@ -15,7 +14,6 @@ from airflow.sdk import Asset, Param, dag, task
 # Records staff (or the upload page) update this asset when a batch lands in the inbox; the event's
 # extra may carry {"inbox": "<path>"} to name another inbox than the default.
 INBOX = Asset(name="sohoa_inbox", uri="sohoa://inbox")
-RETRIES = int(os.environ.get("SOHOA_TASK_RETRIES", "2"))
 
 
 @dag(
@@ -26,13 +24,14 @@ RETRIES = int(os.environ.get("SOHOA_TASK_RETRIES", "2"))
     catchup=False,
     max_active_runs=4,
     params={"inbox": Param("", type="string", description="Thư mục nhận (mặc định $SOHOA_HOME/inbox)")},
-    default_args={"retries": RETRIES, "retry_delay": timedelta(seconds=30)},
+    # Retries come from Airflow's core.default_task_retries (2 in docker-compose.yml, 0 in-process).
+    default_args={"retry_delay": timedelta(seconds=30)},
     tags=["sohoa"],
 )
 def digitize_case_files():
     @task
     def register_batch(params=None, triggering_asset_events=None, run_id=None) -> str:
-        from repository.intake import register_batch
+        from repository.intake.batches import register_batch
         from repository.settings import load_settings
 
         inbox = (params or {}).get("inbox") or ""
@@ -43,32 +42,32 @@ def digitize_case_files():
 
     @task
     def list_items(batch_id: str) -> list[str]:
-        from repository.intake import active_items
+        from repository.intake.batches import active_items
 
         return active_items(batch_id)
 
     @task(map_index_template="{{ item_id }}")
     def store_original(item_id: str) -> str:
-        from repository.digitize import store_original
+        from repository.pipeline.stages import store_original
 
         return store_original(item_id)
 
     @task(map_index_template="{{ item_id }}", execution_timeout=timedelta(hours=2))
     def read_pages(item_id: str) -> str:
-        from repository.digitize import read_pages
+        from repository.pipeline.stages import read_pages
 
         return read_pages(item_id)
 
     @task(map_index_template="{{ item_id }}")
     def understand(item_id: str) -> str:
-        from repository.digitize import understand_document
+        from repository.pipeline.stages import understand_document
 
         return understand_document(item_id)
 
     @task(trigger_rule="all_done")
     def summarize(batch_id: str, item_ids: list[str]) -> dict:
-        from repository.digitize import finish_batch
-        from repository.summary import batch_summary
+        from repository.pipeline.stages import finish_batch
+        from repository.pipeline.summary import batch_summary
 
         finish_batch(batch_id)
         summary = batch_summary(batch_id)

@@ -22,7 +22,7 @@ def expire_documents():
     def mark_expired(ds=None) -> int:
         from datetime import date
 
-        from repository.reuse import mark_expired
+        from repository.catalog.lifecycle import mark_expired
 
         # The run's logical date, so a re-run of a past day gives the same answer.
         return mark_expired(date.fromisoformat(ds) if ds else None)

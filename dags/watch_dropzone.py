@@ -1,6 +1,6 @@
 """watch_dropzone: a batch placed in the drop zone (directory or bucket prefix) starts a digitization run.
 
-Thin: one task asks ``repository.dropzone`` which batches are complete and new, and one mapped
+Thin: one task asks ``repository.intake.dropzone`` which batches are complete and new, and one mapped
 trigger starts ``digitize_case_files`` for each with its inbox. Nothing is imported at parse time
 beyond Airflow.
 """
@@ -26,7 +26,7 @@ from airflow.sdk import dag, task
 def watch_dropzone():
     @task
     def ready_batches() -> list[dict]:
-        from repository.dropzone import ready_inboxes
+        from repository.intake.dropzone import ready_inboxes
 
         return [{"inbox": inbox} for inbox in ready_inboxes()]
 

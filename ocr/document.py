@@ -68,7 +68,7 @@ class DocumentReading:
 
 
 def default_workers() -> int:
-    return int(os.environ.get("SOHOA_OCR_WORKERS") or os.cpu_count() or 1)
+    return os.cpu_count() or 1
 
 
 def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReading:

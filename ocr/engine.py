@@ -15,7 +15,7 @@ from PIL import Image
 
 from ocr.text import fold
 
-LANG = os.environ.get("SOHOA_OCR_LANG", "vie")
+LANG = "vie"  # Debian's tesseract-ocr-vie
 
 
 class EngineMissing(RuntimeError):

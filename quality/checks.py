@@ -13,9 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from quality.collect import collect
+from quality.data_docs import make_offline
 from quality.suites import SuiteResult, run_suite
-from repository.catalog import QualityRun
-from repository.db import session_scope
+from repository.catalog.db import session_scope
+from repository.catalog.models import QualityRun
 from repository.settings import load_settings
 from repository.storage import ObjectStore, open_store
 
@@ -74,6 +75,7 @@ def _check(scope, batch_id, store, database_url, raise_on_critical, on) -> tuple
         session.flush()
         run_id = run.id
     if result.data_docs is not None and result.data_docs.is_dir():
+        make_offline(result.data_docs)  # every asset from this server: intranets are often offline
         publish_directory(store, result.data_docs, DATA_DOCS_PREFIX)
     key = publish_report(store, database_url=database_url)
     with session_scope(database_url) as session:

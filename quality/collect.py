@@ -14,12 +14,12 @@ from sqlalchemy import select, true
 
 from ocr.identifiers import InvalidIdentifier
 from ocr.understand import document_types
-from repository.catalog import BatchItem, Document, DocumentStatus, Owner, Page, ReviewReason
-from repository.db import session_scope
+from repository.catalog.db import session_scope
+from repository.catalog.models import BatchItem, Document, DocumentStatus, Owner, Page, ReviewReason
 from repository.identifiers import normalize_owner
+from repository.reuse.rules import offered as is_offered
 from repository.storage import ObjectStore
 
-OFFERED = (DocumentStatus.DIGITIZED, DocumentStatus.APPROVED)  # what reuse may hand out
 UNDERSTOOD = (DocumentStatus.DIGITIZED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.APPROVED)
 EARLIEST = date(1900, 1, 1)
 
@@ -97,7 +97,7 @@ def _document_row(doc: Document, owner: Owner, on: date) -> tuple:
     fields = doc.fields or {}
     understood = doc.status in UNDERSTOOD and doc.fields is not None
     missing = [n for n in (kind.required if kind else ()) if n not in fields] if understood else []
-    offered = doc.status in OFFERED
+    offered = is_offered(doc.status, doc.doc_type_code)  # the reuse check's own rule
     return (
         doc.id,
         doc.status,

@@ -7,19 +7,20 @@ Built from the catalog (aggregates only: no identifier or name appears) and the 
 
 from __future__ import annotations
 
-import html
 import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jinja2
+from markupsafe import Markup
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from ocr.understand import document_types
-from quality.config import threshold
-from repository.catalog import (
+from repository.catalog.db import session_scope
+from repository.catalog.models import (
     BatchItem,
     CaseFile,
     Document,
@@ -30,7 +31,7 @@ from repository.catalog import (
     QualityRun,
     ReviewReason,
 )
-from repository.db import session_scope
+from repository.settings import threshold
 from repository.storage import ObjectStore
 
 LATEST_KEY = "reports/steward/latest.html"
@@ -263,23 +264,13 @@ def _age_bucket(days: float) -> str:
 
 # -- page -----------------------------------------------------------------------------------------
 
-STYLE = """
-body{font-family:"DejaVu Sans",Arial,sans-serif;margin:0;color:#1a202c;background:#f7fafc}
-header{background:#234e52;color:#fff;padding:16px 24px}header h1{margin:0;font-size:22px}
-header p{margin:4px 0 0;opacity:.85}main{padding:16px 24px;max-width:1100px}
-.tiles{display:flex;flex-wrap:wrap;gap:12px}.tile{background:#fff;border:1px solid #e2e8f0;border-radius:6px;
-padding:10px 14px;min-width:150px}
-.tile b{display:block;font-size:22px}.tile span{color:#4a5568;font-size:13px}
-section{background:#fff;border:1px solid #e2e8f0;border-radius:6px;margin:16px 0;padding:12px 16px}
-h2{font-size:17px;margin:4px 0 10px}table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{border-bottom:1px solid #e2e8f0;padding:4px 6px;text-align:left;vertical-align:top}
-.ok{color:#276749;font-weight:bold}.warn{color:#975a16;font-weight:bold}.bad{color:#c53030;font-weight:bold}
-svg{max-width:100%;height:auto}.muted{color:#718096;font-size:12px}
-"""
+# The report is one self-contained file (charts inlined as SVG): it is stored, mailed and opened offline.
+_PAGES = jinja2.Environment(
+    loader=jinja2.PackageLoader("quality", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
+)
 
 
 def render(data: ReportData) -> str:
-    e = html.escape
     total = sum(data.documents_by_status.values())
     overdue = threshold("quality", "review_overdue_days")
     tiles = [
@@ -289,113 +280,35 @@ def render(data: ReportData) -> str:
         (len(data.queue), "Chờ kiểm tra / review queue"),
         (sum(q["age_days"] >= overdue for q in data.queue), f"Quá {overdue} ngày / overdue"),
     ]
-    parts = [
-        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'><link rel='icon' href='data:,'>",
-        "<title>Báo cáo chất lượng dữ liệu số hóa</title>",
-        f"<style>{STYLE}</style></head><body>",
-        "<header><h1>Báo cáo chất lượng dữ liệu số hóa</h1>",
-        f"<p>Data quality report · lập lúc {e(data.generated_at.strftime('%H:%M %d/%m/%Y'))} UTC</p>",
-        "</header>",
-        "<main><div class='tiles'>",
-        *(f"<div class='tile'><b>{e(str(v))}</b><span>{e(label)}</span></div>" for v, label in tiles),
-        "</div>",
-        _runs_section(data),
-        _section("Phân bố độ tin cậy OCR / confidence distribution", chart_confidence(data)),
-        _section(
-            "Giấy tờ số hóa theo cơ quan / documents digitized per agency",
-            chart_counts(data.by_agency, "Số giấy tờ", "#2b6cb0"),
+    charts = {
+        "confidence": chart_confidence(data),
+        "agency": chart_counts(data.by_agency, "Số giấy tờ", "#2b6cb0"),
+        "type_over_time": chart_over_time(data.by_day_type, "Loại giấy tờ"),
+        "procedure_over_time": chart_over_time(data.by_day_procedure, "Thủ tục"),
+        "review_reasons": chart_counts(
+            {ReviewReason.LABELS.get(k, k): v for k, v in data.review_reasons.items()}, "Số giấy tờ"
         ),
-        _section(
-            "Theo loại giấy tờ, theo ngày / by document type over time",
-            chart_over_time(data.by_day_type, "Loại giấy tờ"),
-        ),
-        _section(
-            "Theo thủ tục, theo ngày / by procedure over time",
-            chart_over_time(data.by_day_procedure, "Thủ tục"),
-        ),
-        _section(
-            "Lý do chờ kiểm tra / review reasons",
-            chart_counts(
-                {ReviewReason.LABELS.get(k, k): v for k, v in data.review_reasons.items()}, "Số giấy tờ"
-            ),
-        ),
-        _section(
-            "Lý do từ chối hoặc lỗi (90 ngày) / rejection and failure reasons",
-            chart_counts(data.failure_reasons, "Số tệp", "#c53030"),
-        ),
-        _section(
-            "Hàng đợi kiểm tra theo tuổi / review queue by age", chart_queue_age(data) + _queue_table(data)
-        ),
-        _section("Tình trạng giấy tờ / documents by status", _status_table(data)),
-        "<p class='muted'>Báo cáo chỉ chứa số liệu tổng hợp và mã định danh nội bộ của giấy tờ, không chứa"
-        " số định danh cá nhân. / Aggregates and opaque document ids only.</p>",
-        "</main></body></html>",
-    ]
-    return "".join(parts)
-
-
-def _section(title: str, body: str) -> str:
-    return f"<section><h2>{html.escape(title)}</h2>{body}</section>"
-
-
-def _runs_section(data: ReportData) -> str:
-    if not data.quality_runs:
-        return _section("Kiểm tra chất lượng / quality checks", "<p>Chưa chạy lần nào / not run yet.</p>")
+        "failures": chart_counts(data.failure_reasons, "Số tệp", "#c53030"),
+        "queue_age": chart_queue_age(data),
+    }
     latest = {}
     for run in data.quality_runs:  # newest first: the latest run of each scope
         latest.setdefault(run.scope, run)
-    rows = []
-    for scope, run in sorted(latest.items()):
-        for check in run.checks:
-            if check["success"]:
-                state = "<span class='ok'>Đạt</span>"
-            elif check["severity"] == "critical":
-                state = "<span class='bad'>Không đạt (nghiêm trọng)</span>"
-            else:
-                state = "<span class='warn'>Cảnh báo</span>"
-            rows.append(
-                f"<tr><td>{'Lô' if scope == 'batch' else 'Toàn kho'}</td>"
-                f"<td>{html.escape(check['description'])}"
-                f"<br><span class='muted'>{html.escape(check['name'])}</span></td><td>{state}</td>"
-                f"<td>{check['failed']} / {check['checked']}</td></tr>"
-            )
-    when = ", ".join(
-        f"{'lô' if s == 'batch' else 'toàn kho'} {r.started_at.strftime('%H:%M %d/%m/%Y')}"
-        for s, r in sorted(latest.items())
-    )
-    table = (
-        f"<p class='muted'>Lần chạy gần nhất / latest runs: {html.escape(when)}</p>"
-        "<table><tr><th>Phạm vi</th>"
-        "<th>Kiểm tra / check</th><th>Kết quả</th><th>Lỗi / đã kiểm</th></tr>" + "".join(rows) + "</table>"
-    )
-    return _section("Kiểm tra chất lượng / quality checks", table)
-
-
-def _queue_table(data: ReportData, limit: int = 50) -> str:
-    if not data.queue:
-        return ""
     names = {code: kind.name for code, kind in document_types().items()}
-    rows = "".join(
-        f"<tr><td><code>{html.escape(q['id'][:8])}</code></td>"
-        f"<td>{html.escape(names.get(q['type'], q['type']))}</td>"
-        f"<td>{html.escape('; '.join(ReviewReason.LABELS.get(r, r) for r in q['reasons']))}</td>"
-        f"<td>{q['age_days']:.1f}</td></tr>"
-        for q in data.queue[:limit]
-    )
-    return (
-        f"<p>{len(data.queue)} giấy tờ chờ kiểm tra; cũ nhất trước / oldest first.</p>"
-        "<table><tr><th>Giấy tờ</th>"
-        f"<th>Loại</th><th>Lý do</th><th>Tuổi (ngày)</th></tr>{rows}</table>"
-    )
-
-
-def _status_table(data: ReportData) -> str:
-    rows = "".join(
-        f"<tr><td>{html.escape(STATUS_LABELS.get(s, s))}</td><td>{n}</td></tr>"
-        for s, n in sorted(data.documents_by_status.items(), key=lambda kv: -kv[1])
-    )
-    return f"<table><tr><th>Tình trạng</th><th>Số giấy tờ</th></tr>{rows}</table>"
+    queue = [
+        {"id": q["id"][:8], "type": names.get(q["type"], q["type"]), "age": q["age_days"],
+         "reasons": "; ".join(ReviewReason.LABELS.get(r, r) for r in q["reasons"])}
+        for q in data.queue[:50]
+    ]  # fmt: skip
+    statuses = [
+        (STATUS_LABELS.get(k, k), n)
+        for k, n in sorted(data.documents_by_status.items(), key=lambda kv: -kv[1])
+    ]
+    charts = {k: Markup(v) for k, v in charts.items()}  # SVG that matplotlib drew from our numbers
+    return _PAGES.get_template("steward_report.html").render(
+        data=data, tiles=tiles, charts=charts, latest=sorted(latest.items()), queue=queue,
+        queue_total=len(data.queue), statuses=statuses,
+    )  # fmt: skip
 
 
 def build_report(database_url: str | None = None, now: datetime | None = None) -> str:

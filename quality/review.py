@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from ocr.identifiers import InvalidIdentifier, normalize_tax_code, parse_personal_id
 from ocr.understand import FIELD_NAMES, document_types, find_date
-from repository.catalog import (
+from repository.catalog.db import session_scope
+from repository.catalog.lifecycle import link_versions
+from repository.catalog.models import (
     BatchItem,
     CaseFile,
     Document,
@@ -24,20 +26,18 @@ from repository.catalog import (
     ReviewAction,
     ReviewReason,
 )
-from repository.db import session_scope
+from repository.errors import (
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    DomainError,
+)
 from repository.identifiers import mask, masked_fields
-from repository.reuse import link_versions
 from repository.storage import ObjectStore
 
 DATE_FIELDS = ("date_of_birth", "issue_date", "valid_until")
 COLUMNS = {"number": "number", "issuer": "issuer", "signer": "signer", "summary": "summary",
            "scope": "validity_scope"}  # fmt: skip
-
-
-class ReviewError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
 
 
 def _review_types() -> list[str]:
@@ -120,7 +120,7 @@ def _entry(doc: Document, owner: Owner, case_code: str | None) -> dict[str, Any]
 def _document(session: Session, document_id: str) -> Document:
     doc = session.get(Document, document_id)
     if doc is None:
-        raise ReviewError(404, "document_not_found", "Không tìm thấy giấy tờ / no such document")
+        raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ / no such document")
     return doc
 
 
@@ -130,7 +130,7 @@ def _snapshot(doc: Document) -> dict[str, Any]:
 
 def _record(session: Session, doc: Document, action: str, actor: str, before, after, note) -> None:
     if not (actor or "").strip():
-        raise ReviewError(422, "actor_required", "Cần ghi rõ người thực hiện / who acts must be named")
+        raise DomainError(INVALID, "actor_required", "Cần ghi rõ người thực hiện / who acts must be named")
     session.add(
         ReviewAction(
             document_id=doc.id, action=action, actor=actor.strip(), before=before, after=after, note=note
@@ -143,8 +143,10 @@ def approve(document_id: str, actor: str, note: str | None = None, database_url:
     with session_scope(database_url) as session:
         doc = _document(session, document_id)
         if doc.status not in (DocumentStatus.NEEDS_REVIEW, DocumentStatus.DIGITIZED):
-            raise ReviewError(
-                409, "not_reviewable", f"Không thể duyệt giấy tờ ở trạng thái '{doc.status}' / cannot approve"
+            raise DomainError(
+                CONFLICT,
+                "not_reviewable",
+                f"Không thể duyệt giấy tờ ở trạng thái '{doc.status}' / cannot approve",
             )
         before = _snapshot(doc)
         doc.status, doc.status_reason, doc.review_reasons = DocumentStatus.APPROVED, None, []
@@ -156,11 +158,11 @@ def approve(document_id: str, actor: str, note: str | None = None, database_url:
 def reject(document_id: str, actor: str, reason: str, database_url: str | None = None) -> dict:
     """Never offered for reuse; the original stays in the store for inspection."""
     if not (reason or "").strip():
-        raise ReviewError(422, "reason_required", "Cần nêu lý do từ chối / a reason is required")
+        raise DomainError(INVALID, "reason_required", "Cần nêu lý do từ chối / a reason is required")
     with session_scope(database_url) as session:
         doc = _document(session, document_id)
         if doc.status == DocumentStatus.REJECTED:
-            raise ReviewError(409, "already_rejected", "Giấy tờ đã bị từ chối / already rejected")
+            raise DomainError(CONFLICT, "already_rejected", "Giấy tờ đã bị từ chối / already rejected")
         before = _snapshot(doc)
         doc.status, doc.status_reason = DocumentStatus.REJECTED, f"người kiểm tra từ chối: {reason.strip()}"
         _record(session, doc, "reject", actor, before, _snapshot(doc), reason.strip())
@@ -178,12 +180,12 @@ def correct(
     """Set fields to what the steward read on the page (None removes a field); the record stays in
     review until approved, but reasons the correction resolved (missing fields) are cleared."""
     if not values:
-        raise ReviewError(422, "no_fields", "Không có trường nào cần sửa / nothing to correct")
+        raise DomainError(INVALID, "no_fields", "Không có trường nào cần sửa / nothing to correct")
     clean = {name: _normalize(name, value) for name, value in values.items()}
     with session_scope(database_url) as session:
         doc = _document(session, document_id)
         if doc.status in (DocumentStatus.RECEIVED, DocumentStatus.FAILED):
-            raise ReviewError(409, "not_read", "Giấy tờ chưa được đọc xong / document not read yet")
+            raise DomainError(CONFLICT, "not_read", "Giấy tờ chưa được đọc xong / document not read yet")
         fields = dict(doc.fields or {})
         before = {name: (fields.get(name) or {}).get("value") for name in clean}
         for name, value in clean.items():
@@ -216,7 +218,7 @@ def correct(
 
 def _normalize(name: str, value: str | None) -> str | None:
     if name not in FIELD_NAMES:
-        raise ReviewError(422, "unknown_field", f"Không có trường '{name}' / unknown field")
+        raise DomainError(INVALID, "unknown_field", f"Không có trường '{name}' / unknown field")
     if value is None or not str(value).strip():
         return None
     value = " ".join(str(value).split())
@@ -234,9 +236,9 @@ def _normalize(name: str, value: str | None) -> str | None:
         if name == "tax_code":
             return normalize_tax_code(value)
     except InvalidIdentifier as exc:
-        raise ReviewError(422, "invalid_value", f"{name}: {exc}") from None
+        raise DomainError(INVALID, "invalid_value", f"{name}: {exc}") from None
     except ValueError:
-        raise ReviewError(422, "invalid_value", f"{name}: ngày không hợp lệ / not a date") from None
+        raise DomainError(INVALID, "invalid_value", f"{name}: ngày không hợp lệ / not a date") from None
     return value
 
 
@@ -261,10 +263,10 @@ def rerun_ocr(
 
     Steward corrections are kept only in the action history: the new reading replaces the fields.
     """
-    from repository.digitize import read_pages, understand_document
+    from repository.pipeline.process import process_item
 
     if not (actor or "").strip():
-        raise ReviewError(422, "actor_required", "Cần ghi rõ người thực hiện / who acts must be named")
+        raise DomainError(INVALID, "actor_required", "Cần ghi rõ người thực hiện / who acts must be named")
     with session_scope(database_url) as session:
         doc = _document(session, document_id)
         item_id = session.scalar(
@@ -274,11 +276,12 @@ def rerun_ocr(
             .limit(1)
         )
         if item_id is None:
-            raise ReviewError(409, "no_source", "Không tìm thấy lượt nhận của giấy tờ / no intake record")
+            raise DomainError(
+                CONFLICT, "no_source", "Không tìm thấy lượt nhận của giấy tờ / no intake record"
+            )
         before = _snapshot(doc) | {"mean_confidence": doc.mean_confidence, "fields": doc.fields}
         doc.status, doc.fields, doc.review_reasons = DocumentStatus.RECEIVED, None, None
-    read_pages(item_id, store=store, database_url=database_url)
-    understand_document(item_id, database_url=database_url)
+    process_item(item_id, store=store, database_url=database_url)
     with session_scope(database_url) as session:
         doc = _document(session, document_id)
         after = _snapshot(doc) | {"mean_confidence": doc.mean_confidence, "fields": doc.fields}

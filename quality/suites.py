@@ -17,8 +17,8 @@ from typing import Any
 
 from ocr.understand import document_types
 from quality.collect import Tables
-from quality.config import threshold
-from repository.catalog import ItemStatus, PageMethod
+from repository.catalog.models import ItemStatus, PageMethod
+from repository.settings import threshold
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ The structural checks themselves live in ``ocr.identifiers`` (extraction uses th
 from __future__ import annotations
 
 from ocr.identifiers import InvalidIdentifier, normalize_tax_code, parse_personal_id
-from repository.catalog import OwnerKind
+from repository.catalog.models import OwnerKind
 
 __all__ = ["InvalidIdentifier", "mask", "masked_fields", "normalize_owner", "parse_personal_id"]
 

@@ -30,7 +30,7 @@ os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
-os.environ["SOHOA_TASK_RETRIES"] = "0"
+os.environ["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] = "0"
 os.environ.setdefault("SOHOA_OCR_WORKERS", "2")
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -112,7 +112,7 @@ def pg_url(pg_server: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        from repository.db import get_engine
+        from repository.catalog.db import get_engine
 
         get_engine(url).dispose()
         with psycopg.connect(pg_server, autocommit=True) as conn:
@@ -122,7 +122,7 @@ def pg_url(pg_server: str) -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def catalog_url(request, tmp_path: Path) -> str:
     """A migrated, empty catalog on each engine in turn."""
-    from repository.db import migrate
+    from repository.catalog.db import migrate
 
     url = f"sqlite:///{tmp_path / 'c.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
     migrate(url)
@@ -174,7 +174,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture(scope="session")
 def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ``sohoa samples`` batch, generated once per session (it is read-only to the tests)."""
-    from repository.samples import generate
+    from repository.intake.samples import generate
 
     inbox = tmp_path_factory.mktemp("samples") / "inbox"
     generate(inbox)
@@ -242,7 +242,7 @@ def token_for(
     role: str, agency: str | None = None, database_url: str | None = None, name: str | None = None
 ) -> str:
     """A fresh user of ``role`` (in ``agency``) and their bearer token."""
-    from repository.auth import add_user
+    from repository.security.auth import add_user
 
     return add_user(name or f"{role}-{uuid.uuid4().hex[:8]}", role, agency, 30, database_url)
 

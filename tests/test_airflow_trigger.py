@@ -13,11 +13,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from repository import uploads
 from repository.api import create_app
-from repository.db import migrate
-from repository.runner import dags_folder
-from repository.samples import MINH
+from repository.catalog.db import migrate
+from repository.intake import uploads
+from repository.intake.samples import MINH
+from repository.pipeline.runner import dags_folder
 from tests.conftest import bearer, free_port, token_for, wait_for
 
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"

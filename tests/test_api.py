@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from repository.api import create_app
-from repository.catalog import CaseDocument, CaseFile, Document, DocumentStatus, Owner
-from repository.db import migrate, session_scope
+from repository.catalog.db import migrate, session_scope
+from repository.catalog.models import CaseDocument, CaseFile, Document, DocumentStatus, Owner
 from repository.storage import LocalStore
 from tests.conftest import bearer, token_for
 

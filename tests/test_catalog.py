@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from repository.catalog import CaseDocument, CaseFile, Document, Owner, Page
-from repository.db import get_engine, migrate, session_scope
+from repository.catalog.db import get_engine, migrate, session_scope
+from repository.catalog.models import CaseDocument, CaseFile, Document, Owner, Page
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -16,15 +16,14 @@ import pdfplumber
 import pytest
 from sqlalchemy import func, select
 
-from repository import keys
-from repository.catalog import BatchItem, CaseDocument, CaseFile, Document, DocumentStatus, Owner, Page
-from repository.db import session_scope
-from repository.digitize import sha256_file
-from repository.reuse import reuse_check
-from repository.runner import DAG_ID, dags_folder, run_dag
-from repository.samples import HUONG, MINH
-from repository.storage import open_store
-from repository.summary import batch_summary
+from repository.catalog.db import session_scope
+from repository.catalog.models import BatchItem, CaseDocument, CaseFile, Document, DocumentStatus, Owner, Page
+from repository.intake.preflight import sha256_file
+from repository.intake.samples import HUONG, MINH
+from repository.pipeline.runner import DAG_ID, dags_folder, run_dag
+from repository.pipeline.summary import batch_summary
+from repository.reuse.rules import reuse_check
+from repository.storage import keys, open_store
 
 IDENTIFIERS = (HUONG.personal_id, MINH.personal_id, "0101234565")
 
@@ -39,7 +38,7 @@ def test_dagbag_imports_without_errors_or_work_at_parse_time() -> None:
         "print(sorted(dag.task_ids))\n"
         "wanted = {'expire_documents', 'catalog_quality', 'watch_dropzone'}\n"
         "assert wanted <= set(bag.dags), sorted(bag.dags)\n"
-        "heavy = [m for m in ('repository.digitize', 'repository.catalog', 'ocr.document',\n"
+        "heavy = [m for m in ('repository.pipeline.stages', 'repository.catalog.models', 'ocr.document',\n"
         "                     'pdfplumber', 'pytesseract', 'great_expectations', 'quality.checks',\n"
         "                     'matplotlib') if m in sys.modules]\n"
         "assert not heavy, heavy\n"

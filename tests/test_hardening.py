@@ -29,10 +29,10 @@ from PIL import Image
 from sqlalchemy import select, text
 
 from ocr.pages import BadInput, PageLimits, open_source
-from repository import audit
 from repository.api import create_app
-from repository.catalog import Batch, BatchItem, ItemStatus, Owner
-from repository.db import get_engine, migrate, session_scope
+from repository.catalog.db import get_engine, migrate, session_scope
+from repository.catalog.models import Batch, BatchItem, ItemStatus, Owner
+from repository.security import audit
 from repository.storage import LocalStore
 from tests.conftest import bearer, free_port, token_for, wait_for
 from tests.test_api import CASE, PID, _seed
@@ -213,7 +213,7 @@ def _huge_page_pdf(path: Path, inches: int) -> Path:
 
 
 def test_pages_huge_in_pixels_are_refused_before_rendering(tmp_path: Path) -> None:
-    from repository.digitize import check_input
+    from repository.intake.preflight import check_input
 
     pdf = _huge_page_pdf(tmp_path / "giant.pdf", 200)
     assert pdf.stat().st_size < 2048  # a few hundred bytes declare a 200-inch page
@@ -244,7 +244,7 @@ def _manifest_row(name: str, case: str = "HS-1") -> str:
 
 
 def test_inbox_names_not_utf8_or_in_nfd(home: Path, tmp_path: Path) -> None:
-    from repository.intake import register_batch
+    from repository.intake.batches import register_batch
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -278,8 +278,8 @@ def _windows_1258(text: str) -> bytes:
 
 
 def test_manifests_with_semicolons_or_windows_1258_and_unreadable_ones(home: Path, tmp_path: Path) -> None:
-    from repository.intake import register_batch
-    from repository.summary import batch_summary
+    from repository.intake.batches import register_batch
+    from repository.pipeline.summary import batch_summary
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -301,7 +301,7 @@ def test_manifests_with_semicolons_or_windows_1258_and_unreadable_ones(home: Pat
 
 
 def test_a_rolled_back_transaction_leaves_no_savepoint_rows(catalog_url: str) -> None:
-    from repository.digitize import _get_or_create
+    from repository.pipeline.stages import _get_or_create
 
     with pytest.raises(RuntimeError), session_scope(catalog_url) as session:
         _get_or_create(session, Owner, {"kind": "citizen", "identifier": PID}, name="X")
@@ -338,7 +338,7 @@ def test_a_killed_write_is_seen_as_an_orphan_and_swept(tmp_path: Path, catalog_u
 
 def test_the_review_queue_masks_identifiers_in_fields(catalog_url: str) -> None:
     from quality.review import review_queue
-    from repository.catalog import Document
+    from repository.catalog.models import Document
 
     store_ids = _seed(catalog_url, LocalStore(Path(os.environ.get("TMPDIR", "/tmp")) / f"o{time.time_ns()}"))
     with session_scope(catalog_url) as s:
@@ -367,7 +367,8 @@ def test_explorer_token_days_and_logout_need_a_caller(world) -> None:
     browser = TestClient(app)
     browser.post("/login", data={"token": token_for("steward", OWN, url)}, follow_redirects=False)
     assert browser.post("/logout", follow_redirects=False).status_code == 403  # no CSRF token
-    from repository.access import SESSION_COOKIE, csrf_token
+    from repository.api.deps import SESSION_COOKIE
+    from repository.security.access import csrf_token
 
     csrf = csrf_token(browser.cookies[SESSION_COOKIE])
     assert browser.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from repository.catalog import BatchItem, ItemStatus
-from repository.db import session_scope
-from repository.intake import active_items, register_batch
+from repository.catalog.db import session_scope
+from repository.catalog.models import BatchItem, ItemStatus
+from repository.intake.batches import active_items, register_batch
 
 HEADER = "file,case_code,procedure_code,owner_kind,owner_id,owner_name,document_type,kind\n"
 
@@ -61,8 +61,8 @@ def test_same_manifest_is_same_batch(home: Path, tmp_path: Path) -> None:
 def test_manifest_errors_name_the_file(home: Path, tmp_path: Path) -> None:
     """A batch whose manifest cannot be read is refused as a whole, and the refusal is recorded with
     a reason that names the file."""
-    from repository.catalog import Batch
-    from repository.db import session_scope
+    from repository.catalog.db import session_scope
+    from repository.catalog.models import Batch
 
     def refusal() -> str:
         with session_scope() as s:

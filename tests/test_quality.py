@@ -20,12 +20,12 @@ from sqlalchemy import select
 from quality import review
 from quality.checks import QualityFailure, check_batch, check_catalog
 from quality.report import LATEST_KEY, build_report
-from repository.catalog import BatchItem, Document, DocumentStatus, ReviewAction, ReviewReason
-from repository.db import migrate, session_scope
-from repository.digitize import read_pages, store_original, understand_document
-from repository.intake import active_items, register_batch
-from repository.reuse import reuse_check
-from repository.samples import HUONG, MANIFEST_COLUMNS, MINH
+from repository.catalog.db import migrate, session_scope
+from repository.catalog.models import BatchItem, Document, DocumentStatus, ReviewAction, ReviewReason
+from repository.intake.batches import active_items, register_batch
+from repository.intake.samples import HUONG, MANIFEST_COLUMNS, MINH
+from repository.pipeline.process import process_item
+from repository.reuse.rules import reuse_check
 
 IDENTIFIERS = (HUONG.personal_id, MINH.personal_id)
 
@@ -65,9 +65,7 @@ def bad_batch(sample_batch: Path, inbox: Path) -> Path:
 def digitize(inbox: Path, store, url: str) -> str:
     batch_id = register_batch(inbox, run_id="test", database_url=url)
     for item_id in active_items(batch_id, database_url=url):
-        store_original(item_id, store=store, database_url=url)
-        read_pages(item_id, store=store, database_url=url)
-        understand_document(item_id, database_url=url)
+        process_item(item_id, store=store, database_url=url)
     return batch_id
 
 
@@ -176,10 +174,10 @@ def test_steward_actions_are_recorded_and_drive_reuse(deployment, sample_batch: 
     assert before.outcomes[0].reason == "in_review"
 
     # Corrections: validated, normalized, recorded with before/after; the record awaits approval again.
-    with pytest.raises(review.ReviewError) as bad:
+    with pytest.raises(review.DomainError) as bad:
         review.correct(land.id, "steward.lan", {"issue_date": "không rõ"}, database_url=url)
     assert bad.value.code == "invalid_value"
-    with pytest.raises(review.ReviewError) as unknown:
+    with pytest.raises(review.DomainError) as unknown:
         review.correct(land.id, "steward.lan", {"colour": "đỏ"}, database_url=url)
     assert unknown.value.code == "unknown_field"
     values = {"issue_date": "ngày 5 tháng 3 năm 2021", "number": "CS 01234"}
@@ -193,14 +191,14 @@ def test_steward_actions_are_recorded_and_drive_reuse(deployment, sample_batch: 
         assert s.get(Document, land.id).issue_date == date(2021, 3, 5)
 
     # Another person's card is rejected, with its reason, and never offered.
-    with pytest.raises(review.ReviewError):
+    with pytest.raises(review.DomainError):
         review.reject(foreign.id, "steward.lan", "  ", database_url=url)
     review.reject(foreign.id, "steward.lan", "thẻ của người khác", database_url=url)
     card = reuse_check("citizen", MINH.personal_id, types=["cccd"], on=on, database_url=url)
     assert card.outcomes[0].reason == "rejected"
-    with pytest.raises(review.ReviewError) as again:
+    with pytest.raises(review.DomainError) as again:
         review.approve(foreign.id, "steward.lan", database_url=url)
-    assert again.value.status == 409
+    assert again.value.kind == "conflict"
 
     # Re-running OCR reads the stored original again and records what changed.
     rerun = review.rerun_ocr(land.id, "steward.lan", store=store, database_url=url)

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from quality.checks import check_catalog
 from repository.api import create_app
-from repository.catalog import CaseFile, Document, DocumentStatus, Owner, Page, ReviewReason
-from repository.db import migrate, session_scope
+from repository.catalog.db import migrate, session_scope
+from repository.catalog.models import CaseFile, Document, DocumentStatus, Owner, Page, ReviewReason
 from tests.conftest import SCREENSHOTS, bearer, token_for
 
 PID = "001190012345"

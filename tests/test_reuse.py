@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from repository.catalog import Document, DocumentStatus, Owner
-from repository.db import session_scope
-from repository.reuse import Requirement, UnknownProcedure, link_versions, procedures, reuse_check
+from repository.catalog.db import session_scope
+from repository.catalog.lifecycle import link_versions
+from repository.catalog.models import Document, DocumentStatus, Owner
+from repository.catalog.procedures import Requirement, UnknownProcedure, procedures
+from repository.reuse.rules import reuse_check
 
 PID = "001190012345"
 
@@ -114,7 +116,7 @@ def test_cli_twin(home: Path) -> None:
 
 
 def test_daily_expiry_marks_only_reusable_documents(db_url: str) -> None:
-    from repository.reuse import mark_expired
+    from repository.catalog.lifecycle import mark_expired
 
     with session_scope(db_url) as s:
         owner = Owner(kind="citizen", identifier=PID)

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from repository.api import create_app
-from repository.db import migrate
+from repository.catalog.db import migrate
 from repository.storage import LocalStore
 from tests.conftest import token_for
 from tests.test_api import _seed

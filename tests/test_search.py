@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from repository.api import create_app
-from repository.catalog import CaseFile, Document, Owner, Page
-from repository.db import migrate, session_scope
-from repository.search import index_pages, search, snippet
+from repository.catalog.db import migrate, session_scope
+from repository.catalog.models import CaseFile, Document, Owner, Page
+from repository.catalog.search import index_pages, search, snippet
 from tests.conftest import bearer, token_for
 
 PAGES = {
@@ -97,7 +97,7 @@ def test_snippet_window() -> None:
 
 
 def test_postgresql_ranks_a_bounded_number_of_matches(db, monkeypatch: pytest.MonkeyPatch) -> None:
-    import repository.search as module
+    import repository.catalog.search as module
 
     url, _ids = db
     monkeypatch.setattr(module, "MATCH_CAP", 1)

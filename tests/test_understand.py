@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from ocr.understand import document_types, fold, repair_digits, understand
-from repository.catalog import Document, DocumentStatus
-from repository.db import session_scope
-from repository.digitize import read_pages, store_original, understand_document
-from repository.intake import active_items, register_batch
-from repository.samples import HUONG, MINH
+from repository.catalog.db import session_scope
+from repository.catalog.models import Document, DocumentStatus
+from repository.intake.batches import active_items, register_batch
+from repository.intake.samples import HUONG, MINH
+from repository.pipeline.process import process_item
 
 MARITAL = """CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 Độc lập - Tự do - Hạnh phúc
@@ -121,7 +121,7 @@ def _batch(inbox: Path, sample_batch: Path, rows: list[dict]) -> None:
 def _run_stages(inbox: Path) -> None:
     batch_id = register_batch(inbox)
     for item_id in active_items(batch_id):
-        understand_document(read_pages(store_original(item_id)))
+        process_item(item_id)
 
 
 def test_wrong_owner_goes_to_review_never_silently_linked(

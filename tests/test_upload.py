@@ -19,14 +19,15 @@ from fpdf.enums import EncryptionMethod
 from PIL import Image
 from sqlalchemy import select
 
-from quality.config import thresholds
-from repository import uploads
 from repository.api import create_app
-from repository.catalog import BatchItem, CaseDocument, Document
-from repository.db import migrate, session_scope
-from repository.digitize import finish_batch, read_pages, store_original, understand_document
-from repository.intake import active_items, register_batch
-from repository.samples import COMPANY, MINH
+from repository.catalog.db import migrate, session_scope
+from repository.catalog.models import BatchItem, CaseDocument, Document
+from repository.intake import uploads
+from repository.intake.batches import active_items, register_batch
+from repository.intake.samples import COMPANY, MINH
+from repository.pipeline.process import process_item
+from repository.pipeline.stages import finish_batch
+from repository.settings import DEFAULT_THRESHOLDS, thresholds
 from repository.storage import open_store
 from tests.conftest import SCREENSHOTS, bearer, token_for
 
@@ -42,9 +43,7 @@ class StagesRunner:
     def submit(self, upload_id: str, inbox: Path) -> None:
         batch_id = register_batch(inbox, run_id=f"test-{upload_id}")
         for item_id in active_items(batch_id):
-            store_original(item_id)
-            read_pages(item_id)
-            understand_document(item_id)
+            process_item(item_id)
         finish_batch(batch_id)
 
 
@@ -79,7 +78,7 @@ def bomb_png() -> bytes:
 @pytest.fixture
 def client(home: Path, monkeypatch: pytest.MonkeyPatch):
     limits = home.parent / "thresholds.toml"
-    text = (Path(uploads.__file__).parent.parent / "quality" / "thresholds.toml").read_text()
+    text = DEFAULT_THRESHOLDS.read_text()
     limits.write_text(text.replace("max_file_mb = 200", "max_file_mb = 8"))
     monkeypatch.setenv("SOHOA_THRESHOLDS", str(limits))
     thresholds.cache_clear()

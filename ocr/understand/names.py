@@ -1,0 +1,112 @@
+"""Personal names: after their labels, cleaned of OCR dust, surnames put right."""
+
+from __future__ import annotations
+
+import re
+
+from ocr.text import fold
+from ocr.understand.labels import _ENGLISH_GLOSS, _after_label
+from ocr.understand.reading import Line
+
+_NAME_WORD = re.compile(r"^[A-ZÀ-Ỹ][a-zà-ỹA-ZÀ-Ỹ]*$")
+
+
+# Common Vietnamese surnames: the first word of a name is one of a short, closed list, so an OCR slip
+# in its tone mark ('Ngồ' for 'Ngô') can be put right when the letters leave only one candidate.
+_SURNAMES: dict[str, str] = {}
+for _surname in (
+    "Nguyễn",
+    "Trần",
+    "Lê",
+    "Phạm",
+    "Hoàng",
+    "Huỳnh",
+    "Phan",
+    "Vũ",
+    "Võ",
+    "Đặng",
+    "Bùi",
+    "Đỗ",
+    "Hồ",
+    "Ngô",
+    "Dương",
+    "Lý",
+    "Đinh",
+    "Trương",
+    "Lâm",
+    "Mai",
+    "Trịnh",
+    "Đoàn",
+    "Lương",
+    "Cao",
+    "Tạ",
+    "Hà",
+    "Vương",
+    "Tô",
+    "Kiều",
+    "Quách",
+    "Thái",
+    "Tăng",
+    "Chu",
+    "Triệu",
+    "Lưu",
+    "Châu",
+    "Phùng",
+    "Tôn",
+    "Thân",
+    "Âu",
+    "Diệp",
+    "Nghiêm",
+    "Khúc",
+    "Mạc",
+):
+    _SURNAMES.setdefault(fold(_surname), _surname)  # 'Võ' and 'Vũ' fold apart: no clash
+
+
+def _clean_name(raw: str) -> str | None:
+    # A name ends where the next label starts ("Năm sinh:", "Giới tính:") or at punctuation.
+    raw = re.split(r"\s{2,}|[:;,(]|\s(?:nam sinh|sinh nam|gioi tinh|ngay sinh|chuc danh)\b", raw)[0]
+    words = _name_words(raw)
+    if not 2 <= len(words) <= 6 or any(ch.isdigit() for ch in raw):
+        return None
+    words = [w[:1].upper() + w[1:].lower() for w in words]
+    words[0] = _SURNAMES.get(fold(words[0]), words[0])
+    return " ".join(words)
+
+
+# OCR dust at a name word's edges ("Phạm 'Thanh Hương", "Đỗ Quang Minh _"): never part of a name.
+_NAME_DUST = "'`´‘’\"_.,~|*^-"
+
+
+def _name_words(text: str) -> list[str]:
+    return [w for w in (w.strip(_NAME_DUST) for w in text.split()) if w]
+
+
+def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
+    at = _after_label(line, labels)
+    if at is None:
+        return None
+    rest = line.text[at:]
+    folded_rest = fold(rest)
+    gloss = _ENGLISH_GLOSS.match(folded_rest)
+    if gloss:  # "Họ và tên / Full name:", the English half garbled by OCR ("/ Full Nme-")
+        rest, folded_rest = rest[gloss.end() :], folded_rest[gloss.end() :]
+    colon = folded_rest.find(":")
+    if 0 <= colon <= 18:  # a longer label than the one matched ("Họ và tên chủ hộ:"): skip past it
+        if re.search(r"\b(?:me|cha|vo|chong|ket hon|nguoi)\b", folded_rest[:colon]):
+            return None  # another person's name: the mother's, the spouse's
+        rest, folded_rest = rest[colon + 1 :], folded_rest[colon + 1 :]
+    for stop in (" nam sinh", " gioi tinh", " ngay sinh", " chuc danh", " sinh nam", " sinh ngay"):
+        cut = folded_rest.find(stop)
+        if cut > 0:
+            rest = rest[:cut]
+            folded_rest = folded_rest[:cut]
+    return _clean_name(rest.strip(" :"))
+
+
+NAME_LABELS = (
+    "ho, chu dem, ten:", "ho, chu dem, ten", "ho, chu dem va ten", "ho va ten / full name:",
+    "ho va ten chu ho:", "ho va ten:", "ho va ten", "ho ten:", "full name:", "cap cho: ong/ba",
+    "cap cho: ong", "cap cho: ba", "cap cho ong", "cap cho ba", "cap cho:", "ong/ba:", "ong:", "ba:",
+    "chu ho:",
+)  # fmt: skip

@@ -1,0 +1,58 @@
+"""Records staff's uploads: open one, stream files into it with their manifest fields, start, follow."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+
+from repository.api.deps import Caller, DatabaseUrl
+from repository.intake import uploads
+from repository.security.access import require
+
+router = APIRouter(prefix="/api/uploads", tags=["tải lên / uploads"])
+
+
+@router.post("", status_code=201)
+def create_upload(who: Caller) -> dict:
+    """Bắt đầu một lượt tải lên / open an upload; then add files and start it."""
+    require(who, "records_staff")
+    return {"upload_id": uploads.create_upload(who.name)}
+
+
+@router.get("")
+def list_uploads(who: Caller, limit: int = Query(20, ge=1, le=200)) -> dict:
+    require(who, "records_staff")
+    results = uploads.list_uploads(limit, created_by=who.name)
+    return {"results": results, "total": len(results)}
+
+
+@router.post("/{upload_id}/files", status_code=201)
+def add_upload_file(
+    upload_id: str, who: Caller,
+    file: Annotated[UploadFile, File(description="Tệp quét / the scan")],
+    case_code: str = Form(""), procedure_code: str = Form(""), agency_code: str = Form(""),
+    owner_kind: str = Form(""),
+    owner_id: str = Form("", description="Số định danh / mã số thuế (in the body, never the URL)"),
+    owner_name: str = Form(""), document_type: str = Form(""), kind: str = Form("component"),
+) -> dict:  # fmt: skip
+    require(who, "records_staff")
+    uploads.check_owner(upload_id, who.name)
+    meta = {"case_code": case_code, "procedure_code": procedure_code, "owner_kind": owner_kind,
+            "agency_code": agency_code or who.agency or "", "owner_id": owner_id, "owner_name": owner_name,
+            "document_type": document_type, "kind": kind}  # fmt: skip
+    return uploads.add_file(upload_id, file.filename or "", file.file, meta)
+
+
+@router.post("/{upload_id}/start")
+def start_upload(upload_id: str, who: Caller, database_url: DatabaseUrl) -> dict:
+    require(who, "records_staff")
+    uploads.check_owner(upload_id, who.name)
+    return uploads.start(upload_id, database_url=database_url)
+
+
+@router.get("/{upload_id}")
+def upload_status(upload_id: str, who: Caller, database_url: DatabaseUrl) -> dict:
+    require(who, "records_staff")
+    uploads.check_owner(upload_id, who.name)
+    return uploads.status(upload_id, database_url)

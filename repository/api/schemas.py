@@ -1,0 +1,52 @@
+"""Request bodies of the API (pydantic models); identifiers travel in bodies, never in URLs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from repository.catalog.models import DocumentKind
+
+
+class OwnerRef(BaseModel):
+    owner_kind: str = Field(description="citizen / công dân | organization / tổ chức")
+    owner_id: str = Field(description="Số định danh cá nhân hoặc mã số thuế")
+    case: str | None = Field(None, description="Mã hồ sơ đang xử lý (mục đích truy cập) / the case")
+
+
+class ReuseCheckRequest(BaseModel):
+    owner_kind: str | None = None
+    owner_id: str | None = None
+    owner: str | None = Field(None, description="Khóa chủ sở hữu (opaque owner key) thay cho định danh")
+    procedure: str | None = None
+    types: list[str] | None = None
+    on: date | None = None
+    case: str | None = Field(None, description="Mã hồ sơ đang xử lý (mục đích truy cập) / the case")
+
+
+class AttachRequest(BaseModel):
+    document_id: str
+    role: Literal["component", "result"] = DocumentKind.COMPONENT
+    attached_by: str | None = Field(None, description="Mặc định: người gọi / defaults to the caller")
+
+
+class ReviewRequest(BaseModel):
+    note: str | None = None
+
+
+class RejectRequest(BaseModel):
+    reason: str = Field(description="Lý do từ chối / why the record is rejected")
+
+
+class NewUser(BaseModel):
+    name: str
+    role: Literal["records_staff", "officer", "steward", "admin"]
+    agency: str | None = None
+    days: int = Field(90, description="Thời hạn mã (ngày) / token lifetime in days, 1-366")
+
+
+class CorrectionRequest(BaseModel):
+    fields: dict[str, str | None] = Field(description="Tên trường -> giá trị đúng (null để xóa)")
+    note: str | None = None

@@ -1,0 +1,41 @@
+"""Server-rendered pages: Jinja2 templates on one base layout (``repository/web/templates``).
+
+The layout is role-aware: each role sees links to what it may open, never links that answer 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from repository.api.deps import SESSION_COOKIE
+from repository.security.access import csrf_token
+from repository.security.auth import Principal
+from repository.web import TEMPLATES
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+ROLE_NAMES = {"records_staff": "Văn thư / cán bộ một cửa", "officer": "Cán bộ thụ lý",
+              "steward": "Cán bộ quản lý dữ liệu", "admin": "Quản trị hệ thống"}  # fmt: skip
+# (path, label, what it is for) per role: the home page and the navigation read the same list.
+LINKS = {
+    "records_staff": [
+        ("/upload", "Tải lên hồ sơ", "Tải các tệp quét của hồ sơ lên để số hóa, theo dõi từng tệp")
+    ],
+    "officer": [],
+    "steward": [("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs")],
+    "admin": [("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs")],
+}
+COMMON = [("/docs", "Tài liệu API", "Các API của kho dữ liệu số hóa (OpenAPI), cho hệ thống kết nối")]
+
+
+def render_page(request: Request, name: str, who: Principal | None, status_code: int = 200,
+                **context: Any) -> Response:  # fmt: skip
+    session = request.cookies.get(SESSION_COOKIE)
+    links = (LINKS.get(who.role, []) + COMMON) if who else []
+    values = {"who": who, "role_name": ROLE_NAMES.get(who.role, who.role) if who else None, "links": links,
+              "csrf": csrf_token(session) if session and who else "", "path": request.url.path}  # fmt: skip
+    return templates.TemplateResponse(request, name, values | context, status_code=status_code)

@@ -1,0 +1,49 @@
+"""Procedures (thủ tục hành chính) and the documents each requires: data, ``catalog/data/procedures.json``.
+
+The codes are illustrative (check them against the national procedure database before relying on them).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+class UnknownProcedure(KeyError):
+    def __str__(self) -> str:
+        return f"không có thủ tục mã '{self.args[0]}' / unknown procedure code"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    type: str
+    max_age_months: int | None = None
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Procedure:
+    code: str
+    name: str
+    requires: tuple[Requirement, ...]
+
+
+@cache
+def procedures() -> dict[str, Procedure]:
+    with resources.files("repository.catalog.data").joinpath("procedures.json").open(encoding="utf-8") as f:
+        raw = json.load(f)["procedures"]
+    return {
+        p["code"]: Procedure(p["code"], p["name"], tuple(Requirement(**r) for r in p["requires"]))
+        for p in raw
+    }
+
+
+def requirements_for(procedure: str | None, types: list[str] | None) -> list[Requirement]:
+    """A procedure's requirements, or plain document types; raises UnknownProcedure."""
+    if procedure is not None:
+        if procedure not in procedures():
+            raise UnknownProcedure(procedure)
+        return list(procedures()[procedure].requires)
+    return [Requirement(t) for t in types or []]

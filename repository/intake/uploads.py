@@ -1,0 +1,335 @@
+"""Uploads: records staff hand over a batch through the web page or ``sohoa upload``.
+
+An upload is an inbox of its own under ``$SOHOA_HOME/uploads/<upload id>/``: each file is streamed to
+disk (size-limited) with its manifest row, then ``start`` writes ``manifest.json`` and starts the
+digitization run - in the server's background in embedded mode, through Airflow's REST API in a
+deployment (``SOHOA_AIRFLOW_URL``). Files on disk are never deleted by a failed run: nothing accepted
+is lost. Status comes from the batch items the run creates, plus what was refused at upload.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import subprocess
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+
+from repository.catalog.db import session_scope
+from repository.catalog.models import Batch, BatchItem, ItemStatus
+from repository.errors import (
+    CONFLICT,
+    FORBIDDEN,
+    INVALID,
+    NOT_FOUND,
+    DomainError,
+)
+from repository.intake.preflight import check_name, max_file_bytes
+from repository.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1024 * 1024
+META_FIELDS = ("case_code", "procedure_code", "agency_code", "owner_kind", "owner_id", "owner_name",
+               "document_type", "kind")  # fmt: skip
+
+# What records staff read for each state (Vietnamese first).
+LABELS = {
+    "uploading": "Đang tải lên / uploading",
+    "received": "Đã nhận / received",
+    ItemStatus.PENDING: "Đã nhận, chờ xử lý / received",
+    ItemStatus.STORED: "Đã lưu bản gốc / stored",
+    ItemStatus.READING: "Đang đọc trang (OCR) / OCR",
+    ItemStatus.DIGITIZED: "Đã số hóa / digitized",
+    ItemStatus.NEEDS_REVIEW: "Chờ kiểm tra / needs review",
+    ItemStatus.REJECTED: "Bị từ chối / rejected",
+    ItemStatus.FAILED: "Lỗi xử lý / failed",
+    "approved": "Đã duyệt / approved",
+}
+TERMINAL = {ItemStatus.DIGITIZED, ItemStatus.NEEDS_REVIEW, ItemStatus.REJECTED, ItemStatus.FAILED, "approved"}
+
+
+def uploads_root() -> Path:
+    return load_settings().home / "uploads"
+
+
+def _directory(upload_id: str) -> Path:
+    try:
+        uuid.UUID(upload_id)
+    except ValueError:
+        raise DomainError(
+            NOT_FOUND, "upload_not_found", "Không tìm thấy lượt tải lên / no such upload"
+        ) from None
+    path = uploads_root() / upload_id
+    if not (path / "upload.json").is_file():
+        raise DomainError(NOT_FOUND, "upload_not_found", "Không tìm thấy lượt tải lên / no such upload")
+    return path
+
+
+def _read(directory: Path) -> dict[str, Any]:
+    return json.loads((directory / "upload.json").read_text(encoding="utf-8"))
+
+
+_locks: dict[str, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(upload_id: str) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(upload_id, threading.Lock())
+
+
+def _write(directory: Path, record: dict[str, Any]) -> None:
+    tmp = directory / "upload.json.tmp"
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, directory / "upload.json")  # readers never see half a record
+
+
+def create_upload(created_by: str | None = None) -> str:
+    upload_id = str(uuid.uuid4())
+    directory = uploads_root() / upload_id
+    (directory / "files").mkdir(parents=True)
+    _write(directory, {"id": upload_id, "state": "open", "created_at": _now(), "created_by": created_by,
+                       "files": [], "run": None})  # fmt: skip
+    return upload_id
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def add_file(upload_id: str, name: str, stream: BinaryIO, meta: dict[str, str | None]) -> dict[str, Any]:
+    """Stream one file into the upload. A refused file is recorded with its reason; the upload goes on."""
+    directory = _directory(upload_id)
+    entry: dict[str, Any] = {"name": name, "status": "received", "reason": None, "size": 0}
+    entry |= {k: (meta.get(k) or None) for k in META_FIELDS}
+    limit = max_file_bytes()
+    try:
+        entry["name"] = safe = check_name(name)
+    except DomainError as exc:
+        entry |= {"status": ItemStatus.REJECTED, "reason": exc.message}
+        stream.read()  # drain; nothing is kept under a name that is a path
+        return _append(directory, upload_id, entry)
+    with _lock(upload_id):
+        record = _read(directory)
+        if record["state"] != "open":
+            raise DomainError(
+                CONFLICT, "upload_started", "Lượt tải lên đã bắt đầu xử lý / upload already started"
+            )
+        taken = {f["file"] for f in record["files"] if f.get("file")}
+        stored_as = safe
+        counter = 2
+        while stored_as in taken or (directory / "files" / stored_as).exists():
+            stem, dot, ext = safe.rpartition(".")
+            stored_as = f"{stem} ({counter}).{ext}" if dot and stem else f"{safe} ({counter})"
+            counter += 1
+        target = directory / "files" / stored_as
+        target.touch()  # claim the name before releasing the lock
+    size = 0
+    with open(target, "wb") as out:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                break
+            out.write(chunk)
+    if size > limit:
+        target.unlink()
+        while stream.read(CHUNK):  # drain what the client still sends
+            pass
+        reason = f"Tệp quá lớn (> {limit / 2**20:.0f} MiB), không được lưu / file too large, not kept"
+        entry |= {"status": ItemStatus.REJECTED, "size": size, "reason": reason}
+        return _append(directory, upload_id, entry)
+    entry |= {"file": stored_as, "size": size}
+    return _append(directory, upload_id, entry)
+
+
+def _append(directory: Path, upload_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+    with _lock(upload_id):
+        record = _read(directory)
+        entry["index"] = len(record["files"])
+        record["files"].append(entry)
+        _write(directory, record)
+    return _public(entry)
+
+
+def _public(entry: dict[str, Any], item: BatchItem | None = None) -> dict[str, Any]:
+    status = entry["status"]
+    reason = entry.get("reason")
+    pages = None
+    document_id = None
+    if item is not None:
+        status, reason, pages, document_id = item.status, item.reason, item.page_count, item.document_id
+    return {
+        "index": entry["index"],
+        "name": entry["name"],
+        "stored_as": entry.get("file"),
+        "size": entry["size"],
+        "document_type": entry.get("document_type"),
+        "status": status,
+        "label": LABELS.get(status, status),
+        "reason": reason,
+        "pages": pages,
+        "document_id": document_id,
+        "done": status in TERMINAL,
+    }
+
+
+def start(
+    upload_id: str, runner: BatchRunner | None = None, database_url: str | None = None
+) -> dict[str, Any]:
+    """Write the manifest of the accepted files and start the run."""
+    directory = _directory(upload_id)
+    with _lock(upload_id):
+        record = _read(directory)
+        if record["state"] != "open":
+            raise DomainError(
+                CONFLICT, "upload_started", "Lượt tải lên đã bắt đầu xử lý / upload already started"
+            )
+        accepted = [f for f in record["files"] if f.get("file") and f["status"] == "received"]
+        if not accepted:
+            raise DomainError(
+                INVALID, "no_files", "Không có tệp hợp lệ để xử lý / no acceptable file to process"
+            )
+        rows = [{"file": f["file"], **{k: f.get(k) or "" for k in META_FIELDS}} for f in accepted]
+        (directory / "files" / "manifest.json").write_text(
+            json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8"
+        )
+        record["state"] = "started"
+        record["run"] = {"state": "queued", "queued_at": _now()}
+        _write(directory, record)
+    (runner or default_runner()).submit(upload_id, directory / "files")
+    return status(upload_id, database_url)
+
+
+def _set_run(directory: Path, **values: Any) -> None:
+    """Record the run's state on the upload (the directory is fixed at submit: settings may change)."""
+    upload_id = directory.name
+    with _lock(upload_id):
+        record = _read(directory)
+        record["run"] = (record.get("run") or {}) | values
+        _write(directory, record)
+
+
+def status(upload_id: str, database_url: str | None = None) -> dict[str, Any]:
+    directory = _directory(upload_id)
+    record = _read(directory)
+    inbox = str((directory / "files").resolve())
+    items: dict[str, BatchItem] = {}
+    with session_scope(database_url) as session:
+        batch_id = session.scalar(select(Batch.id).where(Batch.inbox == inbox))
+        if batch_id:
+            for item in session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id)):
+                items[item.filename] = item
+                session.expunge(item)
+    files = [_public(f, items.get(f.get("file") or "\0")) for f in record["files"]]
+    done = record["state"] == "started" and all(f["done"] for f in files)
+    run = record.get("run") or {}
+    if run.get("state") == "failed" and not done:  # a run that died leaves nothing in progress
+        done = True
+    counts = {s: sum(f["status"] == s for f in files) for s in sorted({f["status"] for f in files})}
+    return {"upload_id": upload_id, "state": record["state"], "batch_id": batch_id, "run": run,
+            "files": files, "done": done, "counts": counts}  # fmt: skip
+
+
+# -- running the batch -----------------------------------------------------------------------------
+
+
+@dataclass
+class BatchRunner:
+    """Runs uploaded batches one at a time in the background of the server (embedded mode): each in
+    a ``sohoa run`` child process, so Airflow's in-process run never shares the server's state."""
+
+    def __post_init__(self) -> None:
+        self._queue: queue.Queue[tuple[str, Path]] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="sohoa-upload-runner", daemon=True)
+        self._thread.start()
+
+    def submit(self, upload_id: str, inbox: Path) -> None:
+        self._queue.put((upload_id, inbox))
+
+    def _work(self) -> None:
+        while True:
+            upload_id, inbox = self._queue.get()
+            try:
+                self.run(upload_id, inbox)
+            except Exception:  # the next upload still runs; the failure is on this one's record
+                log.exception("upload %s: run could not start", upload_id)
+                _set_run(inbox.parent, state="failed", finished_at=_now())
+
+    def run(self, upload_id: str, inbox: Path) -> None:
+        _set_run(inbox.parent, state="running", started_at=_now())
+        done = subprocess.run(
+            [sys.executable, "-m", "repository", "run", str(inbox), "--json"],
+            capture_output=True, text=True, env=os.environ.copy(),
+        )  # fmt: skip
+        # Only the state goes on record: the summary names owners and belongs in the catalog, not logs.
+        _set_run(inbox.parent, state="success" if done.returncode == 0 else "failed", finished_at=_now(),
+                 exit_code=done.returncode)  # fmt: skip
+
+
+class AirflowRunner(BatchRunner):
+    """Deployment mode: trigger ``digitize_case_files`` through Airflow's REST API (v2, JWT auth).
+
+    The upload directory must be on a volume the Airflow workers share (docker-compose.yml)."""
+
+    def __init__(self, base_url: str, username: str, password: str) -> None:
+        self.base_url, self.username, self.password = base_url.rstrip("/"), username, password
+        super().__post_init__()
+
+    def run(self, upload_id: str, inbox: Path) -> None:
+        import httpx
+
+        with httpx.Client(base_url=self.base_url, timeout=30) as client:
+            token = client.post("/auth/token", json={"username": self.username, "password": self.password})
+            token.raise_for_status()
+            headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            response = client.post(
+                "/api/v2/dags/digitize_case_files/dagRuns",
+                json={"logical_date": None, "conf": {"inbox": str(inbox)}},
+                headers=headers,
+            )
+            response.raise_for_status()
+        _set_run(inbox.parent, state="triggered", dag_run_id=response.json().get("dag_run_id"))
+
+
+_runner: BatchRunner | None = None
+
+
+def default_runner() -> BatchRunner:
+    global _runner
+    if _runner is None:
+        settings = load_settings()
+        if settings.airflow_url:
+            _runner = AirflowRunner(settings.airflow_url, settings.airflow_user, settings.airflow_password)
+        else:
+            _runner = BatchRunner()
+    return _runner
+
+
+def check_owner(upload_id: str, name: str) -> None:
+    """Records staff see and change only the uploads they opened."""
+    if _read(_directory(upload_id)).get("created_by") != name:
+        raise DomainError(FORBIDDEN, "not_your_upload", "Lượt tải lên của người khác / another user's upload")
+
+
+def list_uploads(limit: int = 20, created_by: str | None = None) -> list[dict[str, Any]]:
+    root = uploads_root()
+    if not root.is_dir():
+        return []
+    records = [_read(d) for d in root.iterdir() if (d / "upload.json").is_file()]
+    records = [r for r in records if created_by is None or r.get("created_by") == created_by]
+    records.sort(key=lambda r: r["created_at"], reverse=True)
+    return [
+        {"upload_id": r["id"], "state": r["state"], "created_at": r["created_at"], "files": len(r["files"]),
+         "run": r.get("run")}
+        for r in records[:limit]
+    ]  # fmt: skip

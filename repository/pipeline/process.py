@@ -1,0 +1,20 @@
+"""One item through the whole pipeline, in the one fixed order (as paperless-ngx's consumer has one):
+check and store the original, read its pages, understand it. Every stage skips what an earlier run
+finished, so this is also how a document is read again (the steward's rerun) or a run is resumed.
+
+The ``digitize_case_files`` DAG runs the same stages as separate mapped tasks (a retry then redoes
+one stage, not the item), in this order.
+"""
+
+from __future__ import annotations
+
+from repository.pipeline.stages import read_pages, store_original, understand_document
+from repository.storage import ObjectStore
+
+STAGES = ("store_original", "read_pages", "understand_document")
+
+
+def process_item(item_id: str, store: ObjectStore | None = None, database_url: str | None = None) -> str:
+    store_original(item_id, store=store, database_url=database_url)
+    read_pages(item_id, store=store, database_url=database_url)
+    return understand_document(item_id, database_url=database_url)

@@ -1,0 +1,89 @@
+"""What a caller may do: roles, and purpose binding - an officer reads an owner's documents only
+through a case of that owner handled by the officer's agency; the case code is part of every read and
+goes into the audit log. Also the CSRF token that binds a page's requests to its session."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from functools import cache
+
+from sqlalchemy import Row, select
+from sqlalchemy.orm import Session
+
+from repository.catalog.models import CaseFile
+from repository.errors import FORBIDDEN, DomainError
+from repository.security.auth import CaseRef, Principal
+from repository.settings import load_settings
+
+CASES = CaseFile.__table__  # Core rows for the per-request checks: no ORM identity map to fill
+
+
+@cache
+def _csrf_key() -> bytes:
+    configured = load_settings().secret_key
+    return configured.encode() if configured else secrets.token_bytes(32)  # per process when not set
+
+
+def csrf_token(session_token: str) -> str:
+    return hmac.new(_csrf_key(), session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def require(principal: Principal, *roles: str) -> None:
+    if principal.role not in roles:
+        raise DomainError(
+            FORBIDDEN,
+            "forbidden_role",
+            f"Vai trò '{principal.role}' không được làm việc này / role not allowed",
+        )
+
+
+def bind_case(
+    session: Session, principal: Principal, case_code: str | None, owner_id: str | None
+) -> Row | CaseRef:
+    """The case that gives an officer the right to read this owner's data, or a 403 saying why not.
+
+    A plain row (case_code, agency_code, owner_id...): this runs on every officer read."""
+    if not case_code:
+        raise DomainError(
+            FORBIDDEN, "case_required", "Cần mã hồ sơ đang xử lý (case) để xem dữ liệu / a case is required"
+        )
+    return _admit(_find_case(session, case_code, principal), principal, owner_id)
+
+
+def open_case(
+    session: Session, principal: Principal, case_code: str | None, owner_id: str | None, procedure: str | None
+) -> CaseFile | Row | None:
+    """An officer starting work on a new application registers its case for their agency (the
+    portal's case code, the owner, the procedure); an existing case must pass ``bind_case``."""
+    if not case_code:
+        raise DomainError(FORBIDDEN, "case_required", "Cần mã hồ sơ đang xử lý (case) / a case is required")
+    if owner_id is None:  # nothing on file for this person: no case to bind, nothing to reveal
+        return None
+    case = _find_case(session, case_code, principal)
+    if case is None:
+        created = CaseFile(case_code=case_code, procedure_code=procedure or "", agency_code=principal.agency,
+                           owner_id=owner_id)  # fmt: skip
+        session.add(created)
+        session.flush()
+        return created
+    return _admit(case, principal, owner_id)
+
+
+def _find_case(session: Session, case_code: str, principal: Principal) -> Row | CaseRef | None:
+    if principal.case is not None and principal.case.case_code == case_code:
+        return principal.case  # read with the caller's token
+    return session.execute(select(CASES).where(CASES.c.case_code == case_code)).first()
+
+
+def _admit(case: Row | CaseRef | None, principal: Principal, owner_id: str | None) -> Row | CaseRef:
+    if case is None or case.agency_code != principal.agency:
+        raise DomainError(
+            FORBIDDEN, "case_not_handled", "Hồ sơ không do cơ quan của bạn xử lý / not your agency's case"
+        )
+    if owner_id is not None and case.owner_id != owner_id:
+        raise DomainError(
+            FORBIDDEN, "case_owner_mismatch", "Hồ sơ không phải của chủ sở hữu này / case of another owner"
+        )
+    return case
