@@ -13,11 +13,9 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,12 +32,6 @@ os.environ["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] = "0"
 os.environ.setdefault("SOHOA_OCR_WORKERS", "2")
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _answers(url: str) -> bool:
@@ -181,19 +173,7 @@ def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return inbox
 
 
-def wait_for(predicate, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-CHROMIUM = os.environ.get("SOHOA_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(
-    os.environ.get("SOHOA_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "var" / "screenshots"
-)
+from tests.helpers import CHROMIUM, free_port, wait_for  # noqa: E402 - after the Airflow settings
 
 
 @pytest.fixture(scope="session")
@@ -236,16 +216,3 @@ def live_server():
     for server, thread in servers:
         server.should_exit = True
         thread.join(10)
-
-
-def token_for(
-    role: str, agency: str | None = None, database_url: str | None = None, name: str | None = None
-) -> str:
-    """A fresh user of ``role`` (in ``agency``) and their bearer token."""
-    from repository.security.auth import add_user
-
-    return add_user(name or f"{role}-{uuid.uuid4().hex[:8]}", role, agency, 30, database_url)
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

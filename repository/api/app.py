@@ -39,7 +39,7 @@ from repository.storage import ObjectStore
 from repository.web import STATIC
 
 ROUTERS = (pages, explorer, owners, reuse, cases, search, documents, catalog, uploads, review, quality, users)
-# Swagger UI and ReDoc as the fastapi-offline package ships them (with their licences).
+# Swagger UI as the fastapi-offline package ships it (with its licence).
 EXPLORER_ASSETS = resources.files("fastapi_offline") / "static"
 
 
@@ -49,7 +49,7 @@ def create_app(database_url: str | None = None, store: ObjectStore | None = None
         version="0.1.0",
         description="Tra cứu, tái sử dụng và tải giấy tờ đã số hóa của tổ chức, cá nhân.",
         docs_url=None,  # served by the explorer router, behind sign-in
-        redoc_url=None,
+        redoc_url=None,  # Swagger UI only: ReDoc fetches its logo from its CDN
         openapi_url=None,
     )
     app.state.database_url = database_url or load_settings().database_url  # once, not per request

@@ -1,4 +1,4 @@
-"""The API explorer (Swagger UI, ReDoc) for signed-in users, with its assets served by this server:
+"""The API explorer (Swagger UI) for signed-in users, with its assets served by this server:
 agency intranets are often offline, so nothing is loaded from a CDN."""
 
 from __future__ import annotations
@@ -20,8 +20,3 @@ async def openapi_schema(request: Request, who: Caller) -> JSONResponse:
 @router.get("/docs")
 def swagger_ui(request: Request, who: PageUser) -> Response:
     return render_page(request, "explorer/swagger.html", who, title="Tài liệu API")
-
-
-@router.get("/redoc")
-def redoc(request: Request, who: PageUser) -> Response:
-    return render_page(request, "explorer/redoc.html", who, title="Tài liệu API (ReDoc)")

@@ -11,14 +11,13 @@ from pathlib import Path
 from repository.api import create_app
 from repository.catalog.db import migrate
 from repository.storage import LocalStore
-from tests.conftest import token_for
-from tests.test_api import _seed
+from tests.helpers import seed_catalog, token_for
 
 
 def test_no_server_error_for_any_generated_request(home: Path, tmp_path: Path, live_server) -> None:
     migrate()
     store = LocalStore(tmp_path / "objects")
-    _seed(None, store)
+    seed_catalog(None, store)
     base = live_server(create_app(None, store))
     for role, agency in (("officer", "UBND.TX"), ("steward", "SO.TP")):
         token = token_for(role, agency)

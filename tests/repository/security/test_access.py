@@ -20,8 +20,7 @@ from repository.catalog.db import get_engine, migrate, session_scope
 from repository.catalog.models import ApiToken
 from repository.security import audit
 from repository.storage import LocalStore
-from tests.conftest import bearer, token_for
-from tests.test_api import CASE, PID, _seed
+from tests.helpers import CASE, PID, bearer, seed_catalog, token_for
 
 ROLES = ("records_staff", "officer", "steward", "admin")
 OWN, OTHER = "UBND.TX", "UBND.NL"
@@ -31,7 +30,7 @@ SSO_SECRET = "sso-shared-secret-of-32-bytes-or-more"
 @pytest.fixture
 def world(catalog_url: str, tmp_path, home):
     store = LocalStore(tmp_path / "objects")
-    ids = _seed(catalog_url, store)
+    ids = seed_catalog(catalog_url, store)
     app = create_app(catalog_url, store)
     tokens = {
         (role, agency): token_for(role, agency, catalog_url) for role in ROLES for agency in (OWN, OTHER)
@@ -109,7 +108,6 @@ def test_the_matrix_covers_every_route(world) -> None:
         "/upload",
         "/upload.js",
         "/docs",
-        "/redoc",
     }  # pages check their session
     for route in app.routes:
         if isinstance(route, APIRoute) and route.path not in public:
@@ -301,10 +299,14 @@ def test_identifiers_stay_out_of_access_logs_urls_and_keys(world, caplog: pytest
     import httpx
     import uvicorn
 
-    from tests.conftest import free_port, wait_for
+    from tests.helpers import free_port, wait_for
 
     app, ids, tokens, _ = world
     caplog.set_level(logging.INFO)
+    # An earlier in-process server may have set uvicorn's own logging (access log not propagated):
+    # listen on the access logger itself.
+    access_logger = logging.getLogger("uvicorn.access")
+    access_logger.addHandler(caplog.handler)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=True)
@@ -329,6 +331,7 @@ def test_identifiers_stay_out_of_access_logs_urls_and_keys(world, caplog: pytest
     finally:
         server.should_exit = True
         thread.join(10)
+        access_logger.removeHandler(caplog.handler)
     access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
     assert len(access) >= 6  # the log really was on
     assert not [line for line in caplog.text.splitlines() if PID in line or "001190099999" in line]

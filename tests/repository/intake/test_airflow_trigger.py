@@ -18,7 +18,7 @@ from repository.catalog.db import migrate
 from repository.intake import uploads
 from repository.intake.samples import MINH
 from repository.pipeline.runner import dags_folder
-from tests.conftest import bearer, free_port, token_for, wait_for
+from tests.helpers import bearer, free_port, token_for, wait_for
 
 SIMPLE_AUTH = "airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager"
 

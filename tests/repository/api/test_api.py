@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,12 +9,9 @@ from fastapi.testclient import TestClient
 
 from repository.api import create_app
 from repository.catalog.db import migrate, session_scope
-from repository.catalog.models import CaseDocument, CaseFile, Document, DocumentStatus, Owner
+from repository.catalog.models import Document
 from repository.storage import LocalStore
-from tests.conftest import bearer, token_for
-
-PID = "001190012345"
-CASE = "UBTX-261002-00017"
+from tests.helpers import CASE, PID, bearer, seed_catalog, token_for
 
 
 @pytest.fixture
@@ -23,65 +19,10 @@ def db_url(catalog_url: str) -> str:
     return catalog_url
 
 
-def _seed(url: str, store) -> dict[str, str]:
-    store.put_bytes("originals/ab/abc.pdf", b"%PDF-1.7 original")
-    store.put_bytes("documents/d/searchable.pdf", b"%PDF-1.7 searchable")
-    store.put_bytes("documents/d/text.txt", "Giấy xác nhận tình trạng hôn nhân".encode())
-    with session_scope(url) as s:
-        owner = Owner(kind="citizen", identifier=PID, name="Nguyễn Thị Hương")
-        other = Owner(kind="citizen", identifier="079085004321", name="Trần Văn Minh")
-        s.add_all([owner, other])
-        s.flush()
-        case = CaseFile(case_code=CASE, procedure_code="HT.KETHON", agency_code="UBND.TX", owner_id=owner.id)
-        s.add(case)
-        s.flush()
-        common = {
-            "owner_id": owner.id,
-            "origin_case_id": case.id,
-            "procedure_code": "HT.KETHON",
-            "digitized_by": "văn thư A",
-            "digitized_at": datetime(2026, 10, 3, tzinfo=UTC),
-        }
-        marital = Document(
-            sha256="a" * 64,
-            original_key="originals/ab/abc.pdf",
-            content_type="application/pdf",
-            searchable_key="documents/d/searchable.pdf",
-            text_key="documents/d/text.txt",
-            doc_type_code="marital_status_certificate",
-            doc_type_name="Giấy xác nhận tình trạng hôn nhân",
-            issue_date=date(2026, 10, 2),
-            valid_until=date(2027, 4, 2),
-            status=DocumentStatus.DIGITIZED,
-            result_code=f"{PID}.GT.XNTTHN.215-XNTTHN.01",
-            fields={"number": {"value": "215/XNTTHN", "confidence": 0.9, "page": 1, "line": 4}},
-            **common,
-        )
-        card = Document(
-            sha256="b" * 64,
-            original_key="originals/bb/b.jpg",
-            doc_type_code="cccd",
-            valid_until=date(2030, 3, 12),
-            status=DocumentStatus.NEEDS_REVIEW,
-            **common,
-        )
-        foreign = Document(
-            sha256="c" * 64,
-            original_key="originals/cc/c.pdf",
-            owner_id=other.id,
-            doc_type_code="cccd",
-            status=DocumentStatus.DIGITIZED,
-        )
-        s.add_all([marital, card, foreign])
-        s.flush()
-        s.add(CaseDocument(case_id=case.id, document_id=marital.id))
-        return {"owner": owner.id, "marital": marital.id, "card": card.id, "foreign": foreign.id}
-
-
 @pytest.fixture
 def api(db_url: str, tmp_path: Path):
     store = LocalStore(tmp_path / "objects")
-    ids = _seed(db_url, store)
+    ids = seed_catalog(db_url, store)
     officer = bearer(token_for("officer", "UBND.TX", db_url))  # the agency handling the case
     return TestClient(create_app(db_url, store), headers=officer), ids
 
@@ -199,7 +140,7 @@ def test_presigned_url_on_s3(s3_store, tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'c.db'}"
     migrate(url)
-    ids = _seed(url, s3_store)
+    ids = seed_catalog(url, s3_store)
     client = TestClient(create_app(url, s3_store), headers=bearer(token_for("officer", "UBND.TX", url)))
     answer = client.get(
         f"/api/documents/{ids['marital']}/file", params={"rendition": "text", "case": CASE}

@@ -17,7 +17,7 @@ from repository.catalog.db import migrate
 from repository.intake.batches import register_batch
 from repository.intake.dropzone import PREFIX, dropzone_root, ready_inboxes
 from repository.intake.samples import MANIFEST_COLUMNS, MINH
-from tests.conftest import token_for
+from tests.helpers import token_for
 
 ROW = ["UBNL-261123-00600", "HT.TRICHLUC", "UBND.NL", "citizen", MINH.personal_id, MINH.name]
 

@@ -11,7 +11,7 @@ from repository.api import create_app
 from repository.catalog.db import migrate, session_scope
 from repository.catalog.models import CaseFile, Document, Owner, Page
 from repository.catalog.search import index_pages, search, snippet
-from tests.conftest import bearer, token_for
+from tests.helpers import bearer, token_for
 
 PAGES = {
     "a": [(1, "Danh mục hồ sơ kèm theo Quyết định số 1520/QĐ-UBND. Hồ sơ gồm tờ khai và bản sao.")],
