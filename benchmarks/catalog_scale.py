@@ -5,7 +5,9 @@ on the test server, builds the indexes, starts `sohoa serve` against it and meas
 owner lookup (GET /api/owners/{owner}/documents), reuse-check (POST /api/reuse-check) and search
 (GET /api/search within a case's owner), plus the seed time; every request carries an officer's
 token and a case (purpose binding) and appends an audit event. The whole-catalog search of the engine
-is timed in-process for reference.
+is timed in-process for reference. The officer's counter pages are timed too: the case page (reuse
+answer, attachments), a document's preview page, and its page images - the first render of each
+(from the searchable PDF in the object store) and, once cached, the cached answer.
 
     .venv/bin/python benchmarks/catalog_scale.py [--documents 1000000] [--requests 400]
 """
@@ -104,6 +106,43 @@ def seed(url: str, documents: int, pages_per_document: int, rng: random.Random) 
     return owners
 
 
+def give_pdfs(url: str, objects: Path, count: int) -> list[tuple[str, str]]:
+    """A real two-page searchable PDF for ``count`` documents (in a local store), so their previews
+    render; returns (case code, document id)."""
+    from ocr.render import born_digital_pdf
+    from repository.intake.samples import decision
+
+    pdf = born_digital_pdf(
+        [decision("12/QĐ-UBND", "Hà Nội, ngày 2 tháng 3 năm 2026", "Về việc thử", ["Điều 1."] * 3)] * 2
+    )
+    key = "documents/bench/searchable.pdf"
+    (objects / key).parent.mkdir(parents=True, exist_ok=True)
+    (objects / key).write_bytes(pdf)
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT c.case_code, d.id FROM document d JOIN case_file c ON c.owner_id = d.owner_id "
+            "WHERE c.case_code LIKE 'BENCH-%%' LIMIT %s",
+            (count,),
+        ).fetchall()
+        conn.execute("UPDATE document SET searchable_key = %s, page_count = 2 WHERE id = ANY(%s)",
+                     (key, [d for _c, d in rows]))  # fmt: skip
+    return rows
+
+
+def time_previews(client: httpx.Client, documents: list[tuple[str, str]]) -> tuple[list, list, list]:
+    preview, cold, cached = [], [], []
+    for case, doc in documents:
+        base = f"/officer/cases/{case}/documents/{doc}"
+        preview += timed(client, 1, lambda base=base: ("GET", base, {}))
+        cold += timed(
+            client, 1, lambda base=base: ("GET", f"{base}/pages/1.png", {"params": {"size": "page"}})
+        )
+        cached += timed(
+            client, 1, lambda base=base: ("GET", f"{base}/pages/1.png", {"params": {"size": "page"}})
+        )
+    return preview, cold, cached
+
+
 def percentiles(samples: list[float]) -> str:
     q = statistics.quantiles(samples, n=100)
     return f"p50 {q[49] * 1000:7.1f} ms  p95 {q[94] * 1000:7.1f} ms  p99 {q[98] * 1000:7.1f} ms"
@@ -129,6 +168,7 @@ def main() -> None:
     parser.add_argument("--pages-per-document", type=int, default=3)
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--previews", type=int, default=150, help="documents given a real PDF to preview")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     parser.add_argument(
         "--reuse", action="store_true", help="time a database kept by an earlier --keep run (no seeding)"
@@ -163,6 +203,8 @@ def main() -> None:
         cases = {owner: f"BENCH-{i}" for i, owner in enumerate(owners)}
 
     token = add_user(f"bench-officer-{uuid.uuid4().hex[:8]}", "officer", AGENCY, 1, url)
+    objects = Path(tempfile.mkdtemp(prefix="sohoa-scale-objects-"))
+    previewed = give_pdfs(url, objects, args.previews)
 
     def some_owner() -> tuple[str, str]:
         owner = rng.choice(owners)
@@ -175,7 +217,11 @@ def main() -> None:
     gc.freeze()
     gc.set_threshold(20_000, 50, 100)
     home = Path(tempfile.mkdtemp(prefix="sohoa-scale-"))
-    env = os.environ | {"SOHOA_DATABASE_URL": url, "SOHOA_HOME": str(home)}
+    env = os.environ | {
+        "SOHOA_DATABASE_URL": url,
+        "SOHOA_HOME": str(home),
+        "SOHOA_STORAGE_URL": objects.as_uri(),
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "repository", "serve", "--port", str(args.port)],
         env=env,
@@ -213,12 +259,19 @@ def main() -> None:
                 _owner, case = some_owner()
                 return "GET", "/api/search", {"params": {"q": rng.choice(rare), "case": case}}
 
+            def case_page():
+                _owner, case = some_owner()
+                return "GET", f"/officer/cases/{case}", {}
+
             rare = [f"BENCH{n}" for n in range(10)]  # no page has it: the index answers alone
             timed(client, 50, lookup)  # warm
             lookups = timed(client, args.requests, lookup)
             reuse = timed(client, args.requests, reuse_check)
             by_owner = timed(client, args.requests, search_owner)
             miss = timed(client, args.requests, search_miss)
+            timed(client, 20, case_page)  # warm
+            counter = timed(client, args.requests, case_page)
+            preview_pages, cold, cached = time_previews(client, previewed)
         # Officers search within the owner of a case they handle (#8's purpose binding), so the API has
         # no whole-catalog search any more; the engine's figure is kept for reference, in-process.
         from repository.catalog.db import session_scope
@@ -237,7 +290,11 @@ def main() -> None:
         print(
             f"engine, whole catalog {percentiles(anywhere)}  (two common words, no owner; not an API route)"
         )
-        print("(every API request above is authenticated by token and appends one hash-chained audit event)")
+        print(f"counter: case page    {percentiles(counter)}")
+        print(f"counter: preview page {percentiles(preview_pages)}")
+        print(f"page image, 1st render {percentiles(cold)}  ({len(cold)} pages, from the searchable PDF)")
+        print(f"page image, cached    {percentiles(cached)}")
+        print("(every request above is authenticated by token and appends one hash-chained audit event)")
     finally:
         server.terminate()
         server.wait(10)

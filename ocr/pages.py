@@ -272,3 +272,27 @@ def _why_unreadable(path: Path, exc: Exception) -> BadInput:
 def open_source(path: Path, limits: PageLimits = DEFAULT_LIMITS) -> PdfSource | ImageSource:
     fmt = detect_format(path)
     return PdfSource(path, limits) if fmt == "pdf" else ImageSource(path, limits)
+
+
+def pdf_page_png(path: Path, number: int, width_px: int) -> bytes:
+    """Page ``number`` (1-based) of a PDF rendered to a PNG ``width_px`` wide, for viewing."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        if not 1 <= number <= len(pdf):
+            raise BadInput(f"Không có trang {number} / no page {number}")
+        page = pdf[number - 1]
+        try:
+            width_pt = page.get_width()
+            bitmap = page.render(scale=width_px / width_pt, grayscale=True)
+            image = bitmap.to_pil()
+        finally:
+            page.close()
+    finally:
+        pdf.close()
+    out = io.BytesIO()
+    image.save(out, "PNG", optimize=False, compress_level=3)  # fast to write; served once, then cached
+    return out.getvalue()

@@ -72,7 +72,8 @@ def collect(
     if batch_id is None:
         # Everything under the prefixes the catalog writes: what no row points to is an orphan.
         stored = {k for prefix in ("originals/", "documents/") for k in store.list(prefix)}
-        stored = {k for k in stored if not k.endswith("/ocr.json")}  # detail beside the text, not a record
+        # OCR detail and cached page images sit beside the renditions: derived, not records.
+        stored = {k for k in stored if not k.endswith("/ocr.json") and "/pages/" not in k}
         stored |= set(store.partial_writes())  # a write a killed process left unfinished is an orphan too
         object_rows = [(k, k in expected, k in stored) for k in sorted(expected | stored)]
     else:

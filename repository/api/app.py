@@ -24,6 +24,7 @@ from repository.api.routers import (
     catalog,
     documents,
     explorer,
+    officer,
     owners,
     pages,
     quality,
@@ -38,7 +39,21 @@ from repository.settings import load_settings
 from repository.storage import ObjectStore
 from repository.web import STATIC
 
-ROUTERS = (pages, explorer, owners, reuse, cases, search, documents, catalog, uploads, review, quality, users)
+ROUTERS = (
+    pages,
+    explorer,
+    officer,
+    owners,
+    reuse,
+    cases,
+    search,
+    documents,
+    catalog,
+    uploads,
+    review,
+    quality,
+    users,
+)
 # Swagger UI as the fastapi-offline package ships it (with its licence).
 EXPLORER_ASSETS = resources.files("fastapi_offline") / "static"
 

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 
-from repository.errors import FORBIDDEN, UNAUTHENTICATED, DomainError
+from repository.errors import FORBIDDEN, UNAUTHENTICATED, DomainError, Kind
 from repository.security.access import csrf_token
 from repository.security.auth import Principal, authenticate, is_jwt
 from repository.storage import ObjectStore, open_store
@@ -25,9 +25,10 @@ CASE_IN_BODY = {"/api/reuse-check", "/api/owners/lookup"}  # POSTs naming their 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
-def credentials(request: Request) -> tuple[str, str]:
+def credentials(request: Request, form_csrf: str | None = None) -> tuple[str, str]:
     """The caller's token and how it came (``token`` or ``session``); a bearer header comes first, else
-    the pages' session cookie, with the CSRF check on unsafe methods. No database work."""
+    the pages' session cookie, with the CSRF check on unsafe methods (the X-CSRF-Token header, or a
+    page form's ``csrf`` field). No database work."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -40,7 +41,7 @@ def credentials(request: Request) -> tuple[str, str]:
     if not session:
         raise DomainError(UNAUTHENTICATED, "unauthenticated", "Cần đăng nhập / authentication required")
     if request.method not in SAFE_METHODS:
-        sent = request.headers.get("x-csrf-token", "")
+        sent = form_csrf or request.headers.get("x-csrf-token", "")
         if not hmac.compare_digest(sent, csrf_token(session)):
             raise DomainError(
                 FORBIDDEN, "csrf_failed", "Thiếu hoặc sai mã CSRF / CSRF token missing or wrong"
@@ -48,8 +49,8 @@ def credentials(request: Request) -> tuple[str, str]:
     return session, "session"
 
 
-def principal_from(request: Request, database_url: str | None) -> Principal:
-    token, via = credentials(request)
+def principal_from(request: Request, database_url: str | None, form_csrf: str | None = None) -> Principal:
+    token, via = credentials(request, form_csrf)
     return _via(authenticate(token, database_url), via)
 
 
@@ -122,11 +123,18 @@ class SignInRequired(Exception):
         self.path = path
 
 
-def _page_user(request: Request) -> Principal:
-    who = page_caller(request)
-    if who is None:
-        raise SignInRequired(request.url.path)  # the path only: a query may carry search terms
-    return who
+async def _page_user(request: Request) -> Principal:
+    """The page's user; a form post proves its page with the form's CSRF field. No session: sign in
+    (a wrong CSRF token with a good session is a refusal, not a sign-in)."""
+    sent = None
+    if request.method not in SAFE_METHODS and "form" in request.headers.get("content-type", ""):
+        sent = str((await request.form()).get("csrf") or "")  # parsed once; the route reads it again
+    try:
+        return await run_in_threadpool(principal_from, request, request.app.state.database_url, sent)
+    except DomainError as exc:
+        if exc.kind == Kind.FORBIDDEN:
+            raise
+        raise SignInRequired(request.url.path) from None  # the path only: a query may carry search terms
 
 
 # A page's signed-in user; without a session the browser is sent to /login and back.

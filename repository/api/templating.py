@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from repository.api.deps import SESSION_COOKIE
@@ -18,6 +19,15 @@ from repository.web import TEMPLATES
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
+
+def _marked(snippet: str) -> Markup:
+    """A search snippet: its text escaped, its <mark> highlights kept."""
+    safe = str(escape(snippet))
+    return Markup(safe.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
+templates.env.filters["marked"] = _marked
+
 ROLE_NAMES = {"records_staff": "Văn thư / cán bộ một cửa", "officer": "Cán bộ thụ lý",
               "steward": "Cán bộ quản lý dữ liệu", "admin": "Quản trị hệ thống"}  # fmt: skip
 # (path, label, what it is for) per role: the home page and the navigation read the same list.
@@ -25,7 +35,7 @@ LINKS = {
     "records_staff": [
         ("/upload", "Tải lên hồ sơ", "Tải các tệp quét của hồ sơ lên để số hóa, theo dõi từng tệp")
     ],
-    "officer": [],
+    "officer": [("/officer", "Quầy một cửa", "Mở hồ sơ của người nộp, dùng lại giấy tờ đã có trong kho")],
     "steward": [("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs")],
     "admin": [("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs")],
 }

@@ -28,3 +28,8 @@ def ocr_key(document_id: str) -> str:
 def quarantine_key(sha256: str) -> str:
     """A file turned away at intake, kept for inspection; its reason is on the batch item."""
     return f"quarantine/{sha256[:2]}/{sha256}"
+
+
+def preview_key(document_id: str, page: int, size: str) -> str:
+    """A page image rendered for viewing (thumb or page size), cached beside the renditions."""
+    return f"documents/{document_id}/pages/{page:04d}-{size}.png"

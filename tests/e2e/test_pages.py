@@ -13,7 +13,7 @@ from tests.helpers import SCREENSHOTS, seed_quality_catalog, serve_app, token_fo
 
 PAGES = {  # role -> the pages it works with (the home page and the API explorer are everyone's)
     "records_staff": ["/upload"],
-    "officer": [],
+    "officer": ["/officer"],
     "steward": ["/reports/", "/reports/steward/latest.html", "/reports/data-docs/index.html"],
     "admin": ["/reports/", "/reports/data-docs/index.html"],
 }
@@ -81,7 +81,11 @@ def test_every_page_of_a_role_renders_offline(site, browser, role: str) -> None:
     # The layout: the role's own links, each of which opens; a sign-out button on every page of ours.
     page.goto(base + "/")
     links = page.locator("header nav a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-    assert set(links) == {"/", "/docs", *[p for p in PAGES[role] if p.endswith("/") or p == "/upload"]}
+    assert set(links) == {
+        "/",
+        "/docs",
+        *[p for p in PAGES[role] if p.endswith("/") or p in ("/upload", "/officer")],
+    }
     for href in links:
         assert page.request.get(base + href).status == 200, (role, href)
     page.get_by_role("button", name="Đăng xuất").focus()
@@ -94,7 +98,7 @@ def test_every_page_of_a_role_renders_offline(site, browser, role: str) -> None:
 def test_pages_refuse_roles_they_are_not_for(site, browser) -> None:
     base, url = site
     context, page = _sign_in(browser, base, token_for("officer", "UBND.TX", url))
-    for path in ("/upload", "/reports/", "/reports/steward/latest.html"):
+    for path in ("/upload", "/reports/", "/reports/steward/latest.html"):  # an officer's neither
         assert page.goto(base + path).status == 403, path
     context.close()
     anonymous = browser.new_page()

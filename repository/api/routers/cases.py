@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from repository.api.common import iso, log_access
 from repository.api.deps import Caller, DatabaseUrl
 from repository.api.schemas import AttachRequest
+from repository.catalog import cases
 from repository.catalog.db import session_scope
-from repository.catalog.models import CaseDocument, CaseFile, Document, utcnow
+from repository.catalog.models import CaseFile, Document
 from repository.errors import NOT_FOUND, DomainError
 from repository.security.access import bind_case, require
 
@@ -29,12 +30,7 @@ def attach(case: str, body: AttachRequest, who: Caller, database_url: DatabaseUr
             raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ / no such document")
         bind_case(session, who, case, document.owner_id)
         case_file = session.get(CaseFile, bound.id)
-        link = session.get(CaseDocument, (case_file.id, document.id))
-        created = link is None
-        if created:
-            link = CaseDocument(case_id=case_file.id, document_id=document.id, role=body.role,
-                                attached_by=body.attached_by or who.name, attached_at=utcnow())  # fmt: skip
-            session.add(link)
+        link, created = cases.attach(session, case_file, document, body.attached_by or who.name, body.role)
         log_access(who, "attach", session=session, case_code=case, document_id=document.id,
                    owner_id=document.owner_id)  # fmt: skip
         return {
@@ -45,3 +41,17 @@ def attach(case: str, body: AttachRequest, who: Caller, database_url: DatabaseUr
             "attached_at": iso(link.attached_at),
             "created": created,
         }
+
+
+@router.delete("/{case}/documents/{document_id}")
+def detach(case: str, document_id: str, who: Caller, database_url: DatabaseUrl) -> dict:
+    """Gỡ giấy tờ khỏi hồ sơ (giấy tờ vẫn ở trong kho) / remove a link; recorded on the audit log."""
+    require(who, "officer")
+    with session_scope(database_url) as session:
+        case_file = session.get(CaseFile, bind_case(session, who, case, None).id)
+        removed = cases.detach(session, case_file, document_id)
+        if not removed:
+            raise DomainError(NOT_FOUND, "link_not_found", "Giấy tờ không gắn với hồ sơ này / not attached")
+        log_access(who, "detach", session=session, case_code=case, document_id=document_id,
+                   owner_id=case_file.owner_id)  # fmt: skip
+        return {"case_code": case, "document_id": document_id, "detached": True}

@@ -52,6 +52,25 @@ def routes(ids: dict, case: str | None, upload_id: str) -> list[tuple[str, str, 
         ("officer", "GET", f"/api/documents/{doc}", {"params": q}),
         ("officer", "GET", f"/api/documents/{doc}/file", {"params": {"rendition": "text"} | q}),
         ("officer", "POST", f"/api/cases/{case or CASE}/documents", {"json": {"document_id": doc}}),
+        ("officer", "DELETE", f"/api/cases/{case or CASE}/documents/{doc}", {}),
+        # The officer's counter: pages that name their case in the path.
+        ("officer_any", "GET", "/officer", {}),
+        (
+            "officer",
+            "POST",
+            "/officer/cases",
+            {"data": {"case_code": CASE, "procedure": "HT.KETHON", "owner_id": PID}},
+        ),
+        ("officer", "GET", f"/officer/cases/{CASE}", {}),
+        ("officer", "POST", f"/officer/cases/{CASE}/attach", {"data": {"document_id": doc}}),
+        ("officer", "POST", f"/officer/cases/{CASE}/detach", {"data": {"document_id": doc}}),
+        ("officer", "GET", f"/officer/cases/{CASE}/documents/{doc}", {}),
+        (
+            "officer",
+            "GET",
+            f"/officer/cases/{CASE}/documents/{doc}/pages/1.png",
+            {"params": {"size": "thumb"}},
+        ),
         ("steward", "GET", "/api/review-queue", {}),
         ("steward", "GET", f"/api/documents/{queued}/review-history", {}),
         ("steward", "POST", f"/api/documents/{queued}/corrections", {"json": {"fields": {"number": "9"}}}),
@@ -85,9 +104,11 @@ def routes(ids: dict, case: str | None, upload_id: str) -> list[tuple[str, str, 
 def allowed(who: str, role: str, agency: str, case: str | None, path: str) -> bool:
     if who == "any":
         return True
+    if who == "officer_any":  # the counter's start page: any officer
+        return role == "officer"
     if who == "officer":
-        # Attaching names its case in the path; every read names it as a parameter.
-        has_case = case is not None or "/api/cases/" in path
+        # Attaching and the counter name their case in the path; every read names it as a parameter.
+        has_case = case is not None or path.startswith(("/api/cases/", "/officer/"))
         return role == "officer" and agency == OWN and has_case
     if who == "uploader":
         return role == "records_staff" and agency == OWN  # the (records_staff, OWN) user opened it
@@ -98,7 +119,10 @@ def test_the_matrix_covers_every_route(world) -> None:
     app, ids, _tokens, _ = world
     from fastapi.routing import APIRoute
 
-    covered = {(m, re.sub(r"[0-9a-f-]{36}|nobody|steward/latest\.html", "{}", path))
+    pattern = (
+        r"[0-9a-f-]{36}|nobody|steward/latest\.html|(?<=/officer/cases/)" + re.escape(CASE) + r"|1(?=\.png)"
+    )
+    covered = {(m, re.sub(pattern, "{}", path))
                for _, m, path, _ in routes(ids, CASE, "0" * 8 + "-0000-0000-0000-" + "0" * 12)}  # fmt: skip
     public = {
         "/health",
@@ -130,7 +154,7 @@ def test_route_role_agency_case_matrix(world, with_case: bool) -> None:
     checked = 0
     for who, method, path, kwargs in routes(ids, case, upload_id):
         anonymous = client.request(method, path, follow_redirects=False, **kwargs)
-        if path.startswith("/reports/"):  # pages send a browser to sign in
+        if path.startswith(("/reports/", "/officer")):  # pages send a browser to sign in
             assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login"), path
         else:
             assert anonymous.status_code == 401, path  # no token, no entry
@@ -303,9 +327,11 @@ def test_identifiers_stay_out_of_access_logs_urls_and_keys(world, caplog: pytest
 
     app, ids, tokens, _ = world
     caplog.set_level(logging.INFO)
-    # An earlier in-process server may have set uvicorn's own logging (access log not propagated):
-    # listen on the access logger itself.
+    # Earlier tests may have configured logging (an in-process uvicorn does not propagate its access
+    # log; Airflow's dictConfig disables loggers it did not name): listen on the access logger itself.
     access_logger = logging.getLogger("uvicorn.access")
+    access_logger.disabled = False
+    access_logger.setLevel(logging.INFO)
     access_logger.addHandler(caplog.handler)
     port = free_port()
     server = uvicorn.Server(
