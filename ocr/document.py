@@ -45,6 +45,7 @@ class PageReading:
     note: str | None = None  # what preprocessing did, or why a text layer was not used
     lines: list[dict] = field(default_factory=list)  # per-line confidence (OCR pages)
     words: list[dict] = field(default_factory=list)  # per-word text, confidence and box (OCR pages)
+    box_size: tuple[int, int] | None = None  # the image the word boxes are in (upright), in pixels
 
 
 @dataclass
@@ -111,6 +112,7 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         height_px=image.height,
         rotation=(prepared.analysis.rotation + turned) % 360,
         note="; ".join(notes) or None,
+        box_size=recognition.size,
         lines=[{"line": n, "confidence": round(c, 2)} for n, c in sorted(result.line_confidences.items())],
         words=[
             {

@@ -5,6 +5,7 @@ Pages are produced lazily, one at a time, so a 500-page PDF never sits in memory
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
+log = logging.getLogger(__name__)
 RENDER_DPI = 300
 # Pillow's own default guards against decompression bombs; pin it so an upgrade cannot loosen it.
 MAX_IMAGE_PIXELS = 178_956_970
@@ -35,7 +37,13 @@ CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jp
 
 
 class BadInput(Exception):
-    """The file cannot be digitized as given; the message says why, in Vietnamese first."""
+    """The file cannot be digitized as given; the message says why, in Vietnamese first. What the
+    library said goes to the log (for whoever maintains the system), never into the message."""
+
+    def __init__(self, message: str, detail: Exception | None = None) -> None:
+        super().__init__(message)
+        if detail is not None:
+            log.info("%s: %s: %s", message.split(" / ")[-1], type(detail).__name__, detail)
 
 
 @dataclass(frozen=True)
@@ -149,7 +157,7 @@ class PdfSource:
             self._plumber = pdfplumber.open(str(path))
         except Exception as exc:  # pdfminer raises many kinds for broken files
             self._pdfium.close()
-            raise BadInput(f"PDF hỏng / corrupt PDF ({type(exc).__name__}: {exc})") from None
+            raise BadInput("PDF hỏng, không đọc được cấu trúc / corrupt PDF", exc) from None
 
     def __len__(self) -> int:
         return len(self._pdfium)
@@ -214,7 +222,7 @@ class ImageSource:
             self._image.close()
             raise
         except (OSError, SyntaxError, ValueError) as exc:
-            raise BadInput(f"Ảnh hỏng hoặc bị cắt cụt / corrupt or truncated image ({exc})") from None
+            raise BadInput("Ảnh hỏng hoặc bị cắt cụt / corrupt or truncated image", exc) from None
 
     def __len__(self) -> int:
         return self._frames
@@ -231,7 +239,7 @@ class ImageSource:
         try:
             image = ImageOps.exif_transpose(self._image.copy())
         except (OSError, SyntaxError, ValueError) as exc:
-            raise BadInput(f"Ảnh hỏng ở trang {number} / corrupt image frame ({exc})") from None
+            raise BadInput(f"Ảnh hỏng ở trang {number} / corrupt image frame", exc) from None
         if image.mode not in {"L", "RGB"}:
             image = image.convert("RGB")
         image.info["dpi"] = (image_dpi(self._image),) * 2
@@ -266,7 +274,7 @@ def _why_unreadable(path: Path, exc: Exception) -> BadInput:
             return BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF")
     if "password" in str(exc).lower():
         return BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF")
-    return BadInput(f"PDF hỏng hoặc bị cắt cụt / corrupt or truncated PDF ({exc})")
+    return BadInput("PDF hỏng hoặc bị cắt cụt / corrupt or truncated PDF", exc)
 
 
 def open_source(path: Path, limits: PageLimits = DEFAULT_LIMITS) -> PdfSource | ImageSource:

@@ -19,6 +19,7 @@ from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
 from ocr.understand import document_types
+from quality.review import queue_filter, queue_reasons
 from repository.catalog.db import session_scope
 from repository.catalog.models import (
     BatchItem,
@@ -88,11 +89,10 @@ def gather(database_url: str | None = None, now: datetime | None = None, days: i
         )
         by_day_type = _per_day(session, Document.doc_type_code, since, "unknown")
         by_day_procedure = _per_day(session, Document.procedure_code, since, "—")
-        waiting = session.execute(
-            select(Document.id, Document.doc_type_code, Document.review_reasons, Document.updated_at)
-            .where(Document.status == DocumentStatus.NEEDS_REVIEW)
-            .order_by(Document.updated_at)
-        ).all()
+        waiting = [
+            (d.id, d.doc_type_code, queue_reasons(d), d.updated_at)
+            for d in session.scalars(select(Document).where(queue_filter()).order_by(Document.updated_at))
+        ]  # the queue as the API and the review page define it
         failures = session.execute(
             select(BatchItem.reason, func.count())
             .where(

@@ -7,7 +7,8 @@ with who, when, and the values before and after, in the same transaction as the 
 
 from __future__ import annotations
 
-from datetime import date
+from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -19,12 +20,15 @@ from repository.catalog.db import session_scope
 from repository.catalog.lifecycle import link_versions
 from repository.catalog.models import (
     BatchItem,
+    CaseDocument,
     CaseFile,
     Document,
     DocumentStatus,
     Owner,
+    Page,
     ReviewAction,
     ReviewReason,
+    utcnow,
 )
 from repository.errors import (
     CONFLICT,
@@ -33,6 +37,7 @@ from repository.errors import (
     DomainError,
 )
 from repository.identifiers import mask, masked_fields
+from repository.settings import threshold
 from repository.storage import ObjectStore
 
 DATE_FIELDS = ("date_of_birth", "issue_date", "valid_until")
@@ -51,7 +56,8 @@ def in_queue(doc: Document) -> bool:
     return doc.status == DocumentStatus.DIGITIZED and doc.doc_type_code in _review_types()
 
 
-def _queue_filter():
+def queue_filter():
+    """The one definition of "in the queue" (the API, the review page and the report use it)."""
     return or_(
         Document.status == DocumentStatus.NEEDS_REVIEW,
         and_(Document.status == DocumentStatus.DIGITIZED, Document.doc_type_code.in_(_review_types())),
@@ -59,41 +65,58 @@ def _queue_filter():
 
 
 def review_queue(
-    *, reason: str | None = None, limit: int = 50, offset: int = 0, database_url: str | None = None
-) -> dict[str, Any]:
-    """Oldest first. Owners appear by name and masked identifier: enough to judge a mismatch."""
+    *, reason: str | None = None, agency: str | None = None, type_code: str | None = None,
+    older_than_days: float | None = None, limit: int = 50, offset: int = 0, database_url: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Oldest first, filtered by reason, agency, type or age; with the count per reason of what the
+    other filters leave. Owners appear by name and masked identifier: enough to judge a mismatch."""
     with session_scope(database_url) as session:
-        documents = list(
-            session.scalars(
-                select(Document).where(_queue_filter()).order_by(Document.updated_at, Document.id)
-            )
+        query = (
+            select(Document, CaseFile.case_code, CaseFile.agency_code)
+            .outerjoin(CaseFile, CaseFile.id == Document.origin_case_id)
+            .where(queue_filter())
+            .order_by(Document.updated_at, Document.id)
         )
+        if agency:
+            query = query.where(CaseFile.agency_code == agency)
+        if type_code:
+            query = query.where(Document.doc_type_code == type_code)
+        if older_than_days:
+            query = query.where(Document.updated_at <= utcnow() - timedelta(days=older_than_days))
+        rows = session.execute(query).all()
+        counts = Counter(r for d, _c, _a in rows for r in queue_reasons(d))
         if reason:
-            documents = [d for d in documents if reason in _reasons(d)]
-        total = len(documents)
-        page = documents[offset : offset + limit]
+            rows = [row for row in rows if reason in queue_reasons(row[0])]
+        page = rows[offset : offset + limit]
         owners = {
-            o.id: o for o in session.scalars(select(Owner).where(Owner.id.in_({d.owner_id for d in page})))
+            o.id: o
+            for o in session.scalars(select(Owner).where(Owner.id.in_({d.owner_id for d, _c, _a in page})))
         }
-        cases = {
-            c.id: c.case_code
-            for c in session.scalars(
-                select(CaseFile).where(CaseFile.id.in_({d.origin_case_id for d in page}))
-            )
-        }
-        results = [_entry(d, owners[d.owner_id], cases.get(d.origin_case_id)) for d in page]
-    return {"results": results, "total": total, "limit": limit, "offset": offset}
+        results = [
+            _entry(d, owners[d.owner_id], case) | {"agency": agency_code} for d, case, agency_code in page
+        ]
+    labels = reason_labels()
+    per_reason = [{"reason": r, "label": labels.get(r, r), "count": n} for r, n in counts.most_common()]
+    return {"results": results, "total": len(rows), "limit": limit, "offset": offset, "counts": per_reason}
 
 
-def _reasons(doc: Document) -> list[str]:
+def reason_labels() -> dict[str, str]:
+    return ReviewReason.LABELS | {APPROVAL_REQUIRED: "Loại giấy tờ cần duyệt / type requires approval"}
+
+
+APPROVAL_REQUIRED = "approval_required"
+
+
+def queue_reasons(doc: Document) -> list[str]:
+    """Why a document waits: the stages' reason codes, or its type needing a steward's approval."""
     if doc.status == DocumentStatus.DIGITIZED:
-        return ["approval_required"]
-    return list(doc.review_reasons or [])
+        return [APPROVAL_REQUIRED]
+    return list(doc.review_reasons or []) or [APPROVAL_REQUIRED]
 
 
 def _entry(doc: Document, owner: Owner, case_code: str | None) -> dict[str, Any]:
-    reasons = _reasons(doc)
-    labels = ReviewReason.LABELS | {"approval_required": "Loại giấy tờ cần duyệt / type requires approval"}
+    reasons = queue_reasons(doc)
+    labels = reason_labels()
     return {
         "document_id": doc.id,
         "status": doc.status,
@@ -138,8 +161,13 @@ def _record(session: Session, doc: Document, action: str, actor: str, before, af
     )
 
 
-def approve(document_id: str, actor: str, note: str | None = None, database_url: str | None = None) -> dict:
-    """The steward vouches for the record as it stands: it becomes reusable."""
+def approve(
+    document_id: str, actor: str, note: str | None = None, database_url: str | None = None, *,
+    confirm: bool = False,
+) -> dict:  # fmt: skip
+    """The steward vouches for the record as it stands: it becomes reusable. A record with required
+    fields missing or pages read below the review confidence is approved only with an explicit
+    confirmation and a note saying why (both kept in the history)."""
     with session_scope(database_url) as session:
         doc = _document(session, document_id)
         if doc.status not in (DocumentStatus.NEEDS_REVIEW, DocumentStatus.DIGITIZED):
@@ -148,11 +176,56 @@ def approve(document_id: str, actor: str, note: str | None = None, database_url:
                 "not_reviewable",
                 f"Không thể duyệt giấy tờ ở trạng thái '{doc.status}' / cannot approve",
             )
+        doubts = approval_doubts(session, doc)
+        if doubts and not confirm:
+            message = "Cần xác nhận và ghi chú để duyệt: " + "; ".join(doubts) + " / confirm with a note"
+            raise DomainError(CONFLICT, "confirmation_required", message)
+        if doubts and not (note or "").strip():
+            raise DomainError(INVALID, "note_required", "Cần ghi chú lý do duyệt dù " + "; ".join(doubts))
         before = _snapshot(doc)
         doc.status, doc.status_reason, doc.review_reasons = DocumentStatus.APPROVED, None, []
-        _record(session, doc, "approve", actor, before, _snapshot(doc), note)
+        after = _snapshot(doc) | ({"confirmed_despite": doubts} if doubts else {})
+        _record(session, doc, "approve", actor, before, after, note)
         _sync_items(session, doc)
         return _snapshot(doc) | {"document_id": doc.id}
+
+
+def approval_doubts(session: Session, doc: Document) -> list[str]:
+    """What should stop a steward from approving without a second thought (Vietnamese)."""
+    doubts = []
+    kind = document_types().get(doc.doc_type_code or "")
+    missing = [n for n in (kind.required if kind else ()) if n not in (doc.fields or {})]
+    if kind is None:
+        doubts.append("chưa rõ loại giấy tờ")
+    if missing:
+        doubts.append("thiếu trường bắt buộc " + ", ".join(FIELD_LABELS.get(n, n) for n in missing))
+    low = session.scalars(
+        select(Page.number).where(
+            Page.document_id == doc.id,
+            Page.method == "ocr",
+            Page.confidence < threshold("pages", "review_confidence"),
+        )
+    ).all()
+    if low:
+        doubts.append("độ tin cậy OCR thấp ở trang " + ", ".join(map(str, low)))
+    if ReviewReason.OWNER_MISMATCH in (doc.review_reasons or []):
+        doubts.append("chủ sở hữu chưa khớp")
+    return doubts
+
+
+# Steward actions as the history shows them.
+ACTION_LABELS = {
+    "approve": "Duyệt", "reject": "Từ chối", "correct": "Sửa trường", "rerun_ocr": "Đọc lại (OCR)",
+    "change_type": "Đổi loại giấy tờ", "relink": "Chuyển chủ sở hữu",
+}  # fmt: skip
+
+# Field names as stewards read them.
+FIELD_LABELS = {
+    "personal_id": "Số định danh", "tax_code": "Mã số thuế", "full_name": "Họ và tên",
+    "date_of_birth": "Ngày sinh", "number": "Số, ký hiệu", "issue_date": "Ngày cấp / ban hành",
+    "issuer": "Cơ quan cấp / ban hành", "signer": "Người ký", "summary": "Trích yếu",
+    "valid_until": "Hiệu lực đến", "scope": "Phạm vi sử dụng",
+}  # fmt: skip
 
 
 def reject(document_id: str, actor: str, reason: str, database_url: str | None = None) -> dict:
@@ -261,7 +334,8 @@ def rerun_ocr(
 ) -> dict:  # fmt: skip
     """Read the stored original again (pages, OCR, understanding), e.g. after a better scan profile.
 
-    Steward corrections are kept only in the action history: the new reading replaces the fields.
+    What a steward corrected wins over the new reading (fields and type); the history keeps both the
+    new OCR values and the corrections kept.
     """
     from repository.pipeline.process import process_item
 
@@ -280,13 +354,111 @@ def rerun_ocr(
                 CONFLICT, "no_source", "Không tìm thấy lượt nhận của giấy tờ / no intake record"
             )
         before = _snapshot(doc) | {"mean_confidence": doc.mean_confidence, "fields": doc.fields}
+        corrected = {
+            n: f
+            for n, f in (doc.fields or {}).items()
+            if isinstance(f, dict) and f.get("source") == "steward"
+        }
+        steward_type = (doc.fields or {}).get(STEWARD_TYPE)
         doc.status, doc.fields, doc.review_reasons = DocumentStatus.RECEIVED, None, None
     process_item(item_id, store=store, database_url=database_url)
     with session_scope(database_url) as session:
         doc = _document(session, document_id)
-        after = _snapshot(doc) | {"mean_confidence": doc.mean_confidence, "fields": doc.fields}
+        read = dict(doc.fields or {})
+        if corrected or steward_type:
+            _keep_corrections(doc, corrected, steward_type)
+        kept = sorted(corrected) + ([STEWARD_TYPE] if steward_type else [])
+        after = _snapshot(doc) | {
+            "mean_confidence": doc.mean_confidence,
+            "ocr_fields": read,
+            "kept_corrections": kept,
+        }
         _record(session, doc, "rerun_ocr", actor, before, after, note)
-        return _snapshot(doc) | {"document_id": doc.id}
+        _sync_items(session, doc)
+        return _snapshot(doc) | {"document_id": doc.id, "kept_corrections": kept}
+
+
+STEWARD_TYPE = "_type_by_steward"  # a type the steward set, kept across rereads
+
+
+def _keep_corrections(doc: Document, corrected: dict, steward_type: str | None) -> None:
+    fields = dict(doc.fields or {})
+    if steward_type:
+        kind = document_types().get(steward_type)
+        doc.doc_type_code, doc.doc_type_name = steward_type, kind.name if kind else None
+        fields[STEWARD_TYPE] = steward_type
+    for name, field in corrected.items():
+        fields[name] = field
+        _apply_column(doc, name, field.get("value"))
+    doc.fields = fields
+    kind = document_types().get(doc.doc_type_code or "")
+    if not [n for n in (kind.required if kind else ()) if n not in fields]:
+        doc.review_reasons = [r for r in (doc.review_reasons or []) if r != ReviewReason.MISSING_FIELDS]
+    if doc.status == DocumentStatus.DIGITIZED and (kind is None or kind.review or corrected):
+        doc.status = DocumentStatus.NEEDS_REVIEW  # corrected records are approved before reuse
+        doc.status_reason = "đã sửa, chờ duyệt lại / corrected, awaiting approval"
+
+
+def change_type(document_id: str, actor: str, type_code: str, note: str | None = None,
+                database_url: str | None = None) -> dict:  # fmt: skip
+    """The steward says what the document is; its fields are then checked against that type."""
+    kind = document_types().get(type_code)
+    if kind is None:
+        raise DomainError(INVALID, "unknown_type", f"Không có loại giấy tờ '{type_code}' / unknown type")
+    with session_scope(database_url) as session:
+        doc = _document(session, document_id)
+        before = _snapshot(doc) | {"type": doc.doc_type_code}
+        doc.doc_type_code, doc.doc_type_name = kind.code, kind.name
+        doc.fields = dict(doc.fields or {}) | {STEWARD_TYPE: kind.code}
+        reasons = [r for r in (doc.review_reasons or []) if r not in TYPE_REASONS]
+        if [n for n in kind.required if n not in doc.fields]:
+            reasons = sorted(set(reasons) | {ReviewReason.MISSING_FIELDS})
+        else:
+            reasons = [r for r in reasons if r != ReviewReason.MISSING_FIELDS]
+        doc.review_reasons = reasons
+        if doc.status in (DocumentStatus.DIGITIZED, DocumentStatus.APPROVED):
+            doc.status = DocumentStatus.NEEDS_REVIEW
+        doc.status_reason = "đã đổi loại, chờ duyệt / type changed, awaiting approval"
+        _record(session, doc, "change_type", actor, before, _snapshot(doc) | {"type": kind.code}, note)
+        _sync_items(session, doc)
+        session.flush()
+        link_versions(session, doc.owner_id, kind.code)
+        return _snapshot(doc) | {"document_id": doc.id, "type": kind.code}
+
+
+TYPE_REASONS = (ReviewReason.TYPE_UNKNOWN, ReviewReason.TYPE_UNCERTAIN, ReviewReason.TYPE_CONTRADICTED)
+
+
+def relink(document_id: str, actor: str, owner_kind: str, owner_identifier: str, note: str | None = None,
+           database_url: str | None = None) -> dict:  # fmt: skip
+    """Resolve an owner mismatch: the document is the person's printed on it, not the manifest's. It
+    moves to that owner's repository (created if new) and leaves the cases of the other owner."""
+    from repository.identifiers import InvalidIdentifier, normalize_owner
+
+    try:
+        kind, identifier = normalize_owner(owner_kind, owner_identifier)
+    except InvalidIdentifier as exc:
+        raise DomainError(INVALID, "invalid_identifier", str(exc)) from None
+    with session_scope(database_url) as session:
+        doc = _document(session, document_id)
+        owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
+        if owner is None:
+            owner = Owner(
+                kind=kind, identifier=identifier, name=(doc.fields or {}).get("full_name", {}).get("value")
+            )
+            session.add(owner)
+            session.flush()
+        before = _snapshot(doc) | {"owner": doc.owner_id}
+        for link in session.scalars(select(CaseDocument).join(CaseFile).where(
+            CaseDocument.document_id == doc.id, CaseFile.owner_id != owner.id
+        )).all():  # fmt: skip
+            session.delete(link)
+        doc.owner_id = owner.id
+        doc.review_reasons = [r for r in (doc.review_reasons or []) if r != ReviewReason.OWNER_MISMATCH]
+        doc.status_reason = "đã chuyển sang đúng chủ sở hữu, chờ duyệt / re-linked, awaiting approval"
+        _record(session, doc, "relink", actor, before, _snapshot(doc) | {"owner": owner.id}, note)
+        _sync_items(session, doc)
+        return _snapshot(doc) | {"document_id": doc.id, "owner": owner.id}
 
 
 def history(document_id: str, database_url: str | None = None) -> dict[str, Any]:
@@ -305,4 +477,4 @@ def history(document_id: str, database_url: str | None = None) -> dict[str, Any]
 
 def queue_size(database_url: str | None = None) -> int:
     with session_scope(database_url) as session:
-        return session.scalar(select(func.count()).select_from(Document).where(_queue_filter())) or 0
+        return session.scalar(select(func.count()).select_from(Document).where(queue_filter())) or 0

@@ -171,3 +171,18 @@ def seed_quality_catalog(url: str, store) -> dict[str, str]:
             store.put_bytes(doc.original_key, b"scan", "image/png")
             ids[name] = doc.id
     return ids
+
+
+def images_loaded(page, selector: str, min_width: int = 50, timeout: float = 20.0) -> bool:
+    """Every image matching ``selector`` has loaded (natural width at least ``min_width``). Polled from
+    Python: the pages' CSP forbids the eval Playwright's wait_for_function would need."""
+    return wait_for(
+        lambda: (
+            bool(page.locator(selector).count())
+            and all(
+                w >= min_width
+                for w in page.locator(selector).evaluate_all("els => els.map(e => e.naturalWidth)")
+            )
+        ),
+        timeout,
+    )

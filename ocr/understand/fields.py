@@ -97,6 +97,7 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
 
     _issue_date(lines, put)
     _issuer(lines, put)
+    _person_concerned(lines, put)
     _signer(lines, put)
     if kind and "valid_until" in wanted and "valid_until" not in found and "issue_date" in found:
         _default_validity(kind, found)
@@ -154,8 +155,50 @@ def _issue_date(lines: list[Line], put) -> None:
                 return
 
 
+# Labelled issuers (civil-status forms of Thông tư 04/2020/TT-BTP name the registering body on a line
+# of its own; certificates say who issued them): the label states the issuer, so it comes first.
+ISSUER_LABELS = ("noi dang ky khai sinh:", "noi dang ky ket hon:", "noi dang ky:", "co quan dang ky:",
+                 "co quan cap:", "noi cap:", "co quan cap giay:")  # fmt: skip
+_ABBREVIATED = re.compile(r"^\s*(?:ubnd|u\.b\.n\.d\.?)\b", re.I)
+
+
+# Nghị định 30/2020: a decision's Điều 1 names the person it concerns ("... cho ông Nguyễn Văn A, số
+# định danh cá nhân 001..."): their identifier is found by its label on that line like any other.
+_ARTICLE_PERSON = re.compile(r"\b(?:ong|ba|anh|chi)\s+(?=[a-z])")
+
+
+def _person_concerned(lines: list[Line], put) -> None:
+    for index, line in enumerate(lines):
+        if not re.match(r"^dieu\s*1\b", line.folded):
+            continue
+        article = [line, *lines[index + 1 : index + 3]]
+        for part in article:
+            match = _ARTICLE_PERSON.search(part.folded)
+            if match:
+                name = _clean_name(part.text[match.end() :])
+                if name:
+                    put("full_name", name, 0.85, part)
+                    return
+        return
+
+
+def _labelled_issuer(lines: list[Line], put) -> bool:
+    for line in lines:
+        at = _after_label(line, ISSUER_LABELS)
+        if at is None:
+            continue
+        value = _ABBREVIATED.sub("Ủy ban nhân dân", line.text[at:].strip(" :.;-"))
+        if len(value.split()) >= 2 and not any(ch.isdigit() for ch in value[:3]):
+            put("issuer", canonical_issuer(value), 0.9, line)
+            return True
+    return False
+
+
 def _issuer(lines: list[Line], put) -> None:
-    """The issuing body: the block above the national motto, or the body named in the text."""
+    """The issuing body: a labelled line, the block above the national motto, or the body named in
+    the text."""
+    if _labelled_issuer(lines, put):
+        return
     head = []
     for line in lines[:6]:
         if line.folded.startswith("cong hoa xa hoi"):

@@ -30,6 +30,7 @@ from repository.api.routers import (
     quality,
     reuse,
     review,
+    review_desk,
     search,
     uploads,
     users,
@@ -51,6 +52,7 @@ ROUTERS = (
     catalog,
     uploads,
     review,
+    review_desk,
     quality,
     users,
 )

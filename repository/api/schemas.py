@@ -34,6 +34,20 @@ class AttachRequest(BaseModel):
 
 class ReviewRequest(BaseModel):
     note: str | None = None
+    confirm: bool = Field(
+        False, description="Duyệt dù thiếu trường hoặc OCR thấp (cần ghi chú) / approve anyway"
+    )
+
+
+class TypeChange(BaseModel):
+    type: str = Field(description="Mã loại giấy tờ / document type code")
+    note: str | None = None
+
+
+class Relink(BaseModel):
+    owner_kind: str = Field(description="citizen / công dân | organization / tổ chức")
+    owner_id: str = Field(description="Định danh in trên giấy tờ / the identifier printed on the document")
+    note: str | None = None
 
 
 class RejectRequest(BaseModel):
@@ -50,3 +64,10 @@ class NewUser(BaseModel):
 class CorrectionRequest(BaseModel):
     fields: dict[str, str | None] = Field(description="Tên trường -> giá trị đúng (null để xóa)")
     note: str | None = None
+
+
+class RowsCheck(BaseModel):
+    rows: list[dict[str, str | None]] = Field(
+        description="Các dòng: case_code, procedure_code, owner_id, owner_kind?, kind / rows to check",
+        max_length=2000,
+    )

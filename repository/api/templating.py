@@ -36,7 +36,10 @@ LINKS = {
         ("/upload", "Tải lên hồ sơ", "Tải các tệp quét của hồ sơ lên để số hóa, theo dõi từng tệp")
     ],
     "officer": [("/officer", "Quầy một cửa", "Mở hồ sơ của người nộp, dùng lại giấy tờ đã có trong kho")],
-    "steward": [("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs")],
+    "steward": [
+        ("/review", "Hàng đợi kiểm tra", "Sửa, duyệt hoặc từ chối những giấy tờ hệ thống chưa đọc chắc chắn"),
+        ("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs"),
+    ],
     "admin": [("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs")],
 }
 COMMON = [("/docs", "Tài liệu API", "Các API của kho dữ liệu số hóa (OpenAPI), cho hệ thống kết nối")]

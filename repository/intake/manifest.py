@@ -19,7 +19,7 @@ from repository.catalog.models import DocumentKind
 from repository.catalog.procedures import procedures
 from repository.identifiers import InvalidIdentifier, normalize_owner
 
-MANIFEST_NAMES = ("manifest.csv", "manifest.json")
+MANIFEST_NAMES = ("manifest.csv", "manifest.json", "manifest.xlsx")
 REQUIRED = ("file", "case_code", "procedure_code", "owner_kind", "owner_id")
 KIND_ALIASES = {
     "component": DocumentKind.COMPONENT,
@@ -92,6 +92,8 @@ def _csv_rows(path: Path, raw: str) -> list[dict]:
 
 
 def read_manifest(path: Path) -> list[ManifestRow]:
+    if path.suffix.lower() == ".xlsx":
+        return _numbered(_xlsx_rows(path))
     raw = decode_manifest(path, path.read_bytes())
     if path.suffix == ".json":
         try:
@@ -103,10 +105,40 @@ def read_manifest(path: Path) -> list[ManifestRow]:
             raise ManifestError(f"{path.name}: cần một danh sách đối tượng / expected a list of objects")
     else:
         rows = _csv_rows(path, raw)
+    return _numbered(rows)
+
+
+def _numbered(rows: list[dict]) -> list[ManifestRow]:
     return [
-        ManifestRow(i, {str(k).strip(): "" if v is None else str(v).strip() for k, v in row.items() if k})
+        ManifestRow(i, {str(k).strip(): "" if v is None else unicodedata.normalize("NFC", str(v).strip())
+                        for k, v in row.items() if k})
         for i, row in enumerate(rows, start=1)
-    ]
+    ]  # fmt: skip
+
+
+def _xlsx_rows(path: Path) -> list[dict]:
+    """The first sheet of an Excel manifest: a header row, then one row per file (openpyxl)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ManifestError(
+            f"{path.name}: không đọc được tệp Excel / unreadable workbook ({type(exc).__name__})"
+        ) from None
+    try:
+        sheet = book.worksheets[0]
+        table = [
+            ["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    finally:
+        book.close()
+    table = [row for row in table if any(row)]
+    header = table[0] if table else []
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ManifestError(f"{path.name}: thiếu cột {', '.join(missing)} / missing columns")
+    return [dict(zip(header, row, strict=False)) for row in table[1:]]
 
 
 def inbox_files(inbox: Path) -> tuple[dict[str, str], list[str]]:
@@ -163,17 +195,25 @@ def validate_row(
         return fields, str(exc)
     if not path.is_file():
         return fields, "không tìm thấy tệp trong thư mục nhận / file not found in the inbox"
+    return fields, check_row(v, fields)
+
+
+def check_row(values: dict[str, str], fields: dict[str, str | None] | None = None) -> str | None:
+    """The checks of a row's values, whatever channel brought them (a manifest, the upload page before
+    any byte is sent): case, procedure, kind, owner identifier. None when fine, else the reason;
+    ``fields``, when given, receives the normalized owner."""
+    fields = fields if fields is not None else {}
     for column in ("case_code", "procedure_code"):
-        if not fields[column]:
-            return fields, f"thiếu {column} / missing {column}"
-    if fields["procedure_code"] not in procedures():
-        return fields, "mã thủ tục không có trong danh mục / unknown procedure code"
-    if fields["kind"] is None:
-        return fields, "kind phải là component/thành phần hoặc result/kết quả"
+        if not (values.get(column) or "").strip():
+            return f"thiếu {column} / missing {column}"
+    if values["procedure_code"].strip() not in procedures():
+        return "mã thủ tục không có trong danh mục / unknown procedure code"
+    if KIND_ALIASES.get((values.get("kind") or "component").strip().lower()) is None:
+        return "kind phải là component/thành phần hoặc result/kết quả"
+    identifier = (values.get("owner_id") or "").replace(" ", "")
+    kind = values.get("owner_kind") or ("citizen" if len(identifier) == 12 else "organization")
     try:
-        fields["owner_kind"], fields["owner_identifier"] = normalize_owner(
-            v.get("owner_kind", ""), v.get("owner_id", "")
-        )
+        fields["owner_kind"], fields["owner_identifier"] = normalize_owner(kind, identifier)
     except InvalidIdentifier as exc:
-        return fields, str(exc)
-    return fields, None
+        return str(exc)
+    return None

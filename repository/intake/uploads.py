@@ -55,6 +55,7 @@ LABELS = {
     ItemStatus.FAILED: "Lỗi xử lý / failed",
     "approved": "Đã duyệt / approved",
 }
+WAITING = {"queued": "Chờ đến lượt số hóa / queued", "running": "Đang khởi động quy trình / starting"}
 TERMINAL = {ItemStatus.DIGITIZED, ItemStatus.NEEDS_REVIEW, ItemStatus.REJECTED, ItemStatus.FAILED, "approved"}
 
 
@@ -231,6 +232,10 @@ def status(upload_id: str, database_url: str | None = None) -> dict[str, Any]:
                 items[item.filename] = item
                 session.expunge(item)
     files = [_public(f, items.get(f.get("file") or "\0")) for f in record["files"]]
+    run_state = (record.get("run") or {}).get("state")
+    for f in files:  # accepted, not yet in the pipeline: say what it waits for rather than "received"
+        if f["status"] == "received" and f["stored_as"] and run_state in WAITING:
+            f["label"] = WAITING[run_state]
     done = record["state"] == "started" and all(f["done"] for f in files)
     run = record.get("run") or {}
     if run.get("state") == "failed" and not done:  # a run that died leaves nothing in progress

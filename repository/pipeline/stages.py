@@ -231,7 +231,7 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
 def _ocr_detail(reading) -> bytes:
     pages = [
         {"number": p.number, "method": p.method, "confidence": p.confidence, "rotation": p.rotation,
-         "note": p.note, "lines": p.lines, "words": p.words}
+         "note": p.note, "lines": p.lines, "words": p.words, "box_size": p.box_size}
         for p in reading.pages
     ]  # fmt: skip
     return json.dumps({"pages": pages}, ensure_ascii=False).encode("utf-8")

@@ -5,50 +5,21 @@ keyboard where a clerk would, at 1366x768, with nothing loaded from outside the 
 
 from __future__ import annotations
 
-import os
 import time
 
-import pytest
 from sqlalchemy import select
 
-from repository.api import create_app
-from repository.catalog.db import migrate, session_scope
+from repository.catalog.db import session_scope
 from repository.catalog.models import AuditEvent, CaseDocument, CaseFile
-from repository.intake.batches import active_items, register_batch
 from repository.intake.samples import HUONG
-from repository.pipeline.process import process_item
-from repository.pipeline.stages import finish_batch
 from repository.security import audit
-from repository.storage import LocalStore
-from tests.helpers import SCREENSHOTS, serve_app, token_for
+from tests.helpers import SCREENSHOTS, images_loaded, token_for
 
 NEW_CASE = "UBTX-261201-00042"
 
 
-@pytest.fixture(scope="module")
-def counter(tmp_path_factory, sample_batch):
-    """The sample batch digitized through every stage, and the server on it."""
-    root = tmp_path_factory.mktemp("counter")
-    saved = os.environ.get("SOHOA_HOME")
-    os.environ["SOHOA_HOME"] = str(root / "home")
-    url = f"sqlite:///{root / 'c.db'}"
-    migrate(url)
-    store = LocalStore(root / "objects")
-    batch = register_batch(sample_batch, database_url=url)
-    for item in active_items(batch, url):
-        process_item(item, store=store, database_url=url)
-    finish_batch(batch, url)
-    base, stop = serve_app(create_app(url, store))
-    yield base, url
-    stop()
-    if saved is None:
-        os.environ.pop("SOHOA_HOME", None)
-    else:
-        os.environ["SOHOA_HOME"] = saved
-
-
-def test_one_application_at_the_counter(counter, browser) -> None:
-    base, url = counter
+def test_one_application_at_the_counter(digitized_sample, browser) -> None:
+    base, url = digitized_sample
     token = token_for("officer", "UBND.TX", url, name="can.bo.thu.ly")
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN")
     page = context.new_page()
@@ -96,10 +67,10 @@ def test_one_application_at_the_counter(counter, browser) -> None:
     # 3. Preview: thumbnails, the page, its text; images rendered on the server, through the check.
     reusable.first.get_by_role("link", name="Xem").click()
     page.wait_for_selector("#page-image")
-    page.wait_for_function("document.getElementById('page-image').naturalWidth > 500")
+    assert images_loaded(page, "#page-image", 500)
     thumbs = page.locator(".thumbs img")
     assert thumbs.count() >= 1
-    page.wait_for_function("[...document.querySelectorAll('.thumbs img')].every(i => i.naturalWidth > 50)")
+    assert images_loaded(page, ".thumbs img", 50)
     page.locator("details summary").click()
     assert len(page.locator("pre.text").inner_text().strip()) > 20
     page.screenshot(path=str(shots / "3-preview.png"))

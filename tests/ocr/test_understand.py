@@ -198,3 +198,26 @@ def test_ocr_dust_at_the_edges_of_names() -> None:
     assert diploma.fields["signer"].value == "Phạm Thanh Hương"
     # Dust alone does not make a name: one real word is not enough.
     assert "signer" not in understand([(1, "HIỆU TRƯỞNG\n\nHương _ '", 90.0)], "diploma").fields
+
+
+def test_the_issuer_stated_on_a_labelled_line_of_a_civil_status_form() -> None:
+    """Thông tư 04/2020/TT-BTP forms name the registering body on a line of its own, often as 'UBND'."""
+    text = (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nGIẤY KHAI SINH\n"
+        "Họ, chữ đệm, tên: NGUYỄN VĂN AN\nNgày, tháng, năm sinh: 02/03/2020\n"
+        "Nơi đăng ký khai sinh: UBND phường Thanh Xuân Trung, thành phố Hà Nội\n"
+    )
+    fields = understand([(1, text, 95.0)]).fields
+    assert fields["issuer"].value == "ỦY BAN NHÂN DÂN PHƯỜNG THANH XUÂN TRUNG, THÀNH PHỐ HÀ NỘI"
+
+
+def test_the_person_a_decision_concerns_is_read_from_its_first_article() -> None:
+    """Nghị định 30/2020: Điều 1 names the person concerned with their identifier."""
+    text = (
+        "ỦY BAN NHÂN DÂN             CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nQUẬN ĐỐNG ĐA\nSố: 15/QĐ-UBND\n"
+        "Hà Nội, ngày 3 tháng 4 năm 2025\nQUYẾT ĐỊNH\nVề việc hỗ trợ\nĐiều 1. Hỗ trợ bà Phạm Thị Lan,\n"
+        "số định danh cá nhân 001185012345, thường trú tại phường Láng.\nĐiều 2. Quyết định có hiệu lực.\n"
+    )
+    fields = understand([(1, text, 95.0)]).fields
+    assert fields["full_name"].value == "Phạm Thị Lan"
+    assert fields["personal_id"].value == "001185012345"

@@ -44,7 +44,15 @@ def test_review_endpoints(steward) -> None:
         },
     )
     assert fixed.status_code == 200 and fixed.json()["fields"]["issue_date"]["value"] == "2020-05-04"
-    assert client.post(f"/api/documents/{ids['blurred']}/approve", json={}).json()["status"] == "approved"
+    # The blurred scan was read at 21%: approving it takes an explicit confirmation and a note.
+    doubtful = client.post(f"/api/documents/{ids['blurred']}/approve", json={})
+    assert doubtful.status_code == 409 and doubtful.json()["error"]["code"] == "confirmation_required"
+    assert "độ tin cậy OCR thấp" in doubtful.json()["error"]["message"]
+    no_note = client.post(f"/api/documents/{ids['blurred']}/approve", json={"confirm": True})
+    assert no_note.status_code == 422 and no_note.json()["error"]["code"] == "note_required"
+    approved = client.post(f"/api/documents/{ids['blurred']}/approve",
+                           json={"confirm": True, "note": "đã đối chiếu bản giấy"})  # fmt: skip
+    assert approved.json()["status"] == "approved"
     rejected = client.post(f"/api/documents/{ids['foreign']}/reject", json={"reason": "thẻ người khác"})
     assert rejected.json()["status"] == "rejected"
     assert client.post(f"/api/documents/{ids['foreign']}/approve", json={}).status_code == 409
@@ -55,6 +63,7 @@ def test_review_endpoints(steward) -> None:
     assert history[0]["before"] == {"number": "12/2020", "issue_date": None}
     assert history[0]["after"] == {"number": "15/2020", "issue_date": "2020-05-04"}
     assert history[0]["note"] == "đọc từ bản giấy" and history[0]["actor"] == "lan"
+    assert history[1]["after"]["confirmed_despite"] and history[1]["note"] == "đã đối chiếu bản giấy"
     assert "/review-history" in str(client.get("/openapi.json").json()["paths"])
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from sqlalchemy import select
 
+from quality.report import publish_report
 from repository.api.common import iso
 from repository.api.deps import Caller, DatabaseUrl, PageUser, Store
 from repository.api.templating import render_page
@@ -66,6 +67,14 @@ def reports_index(request: Request, who: PageUser, store: Store) -> Response:
         has_latest=bool(keys),
         has_docs=has_docs,
     )
+
+
+@router.post("/reports/refresh", include_in_schema=False)
+def refresh_report(who: PageUser, database_url: DatabaseUrl, store: Store) -> Response:
+    """Draw the steward report again now (it is also drawn after every quality run and steward action)."""
+    require(who, "steward", "admin")
+    publish_report(store, database_url)
+    return RedirectResponse("/reports/steward/latest.html", status_code=303)
 
 
 @router.get("/reports/{path:path}", response_model=None, include_in_schema=False)

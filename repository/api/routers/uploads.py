@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from repository.api.deps import Caller, DatabaseUrl
+from repository.api.schemas import RowsCheck
+from repository.errors import INVALID, DomainError
 from repository.intake import uploads
+from repository.intake.manifest import ManifestError, check_row, read_manifest
 from repository.security.access import require
 
 router = APIRouter(prefix="/api/uploads", tags=["tải lên / uploads"])
+MANIFEST_LIMIT = 1024 * 1024 - 4096  # inside the API's body limit
 
 
 @router.post("", status_code=201)
@@ -56,3 +62,41 @@ def upload_status(upload_id: str, who: Caller, database_url: DatabaseUrl) -> dic
     require(who, "records_staff")
     uploads.check_owner(upload_id, who.name)
     return uploads.status(upload_id, database_url)
+
+
+@router.post("/check")
+def check_rows(body: RowsCheck, who: Caller) -> dict:
+    """Kiểm tra các dòng trước khi gửi tệp / check rows (case, procedure, kind, identifier) before any
+    byte is sent; the identifiers travel in this body only."""
+    require(who, "records_staff")
+    results = []
+    for number, row in enumerate(body.rows, start=1):
+        fields: dict = {}
+        reason = check_row({k: str(v or "") for k, v in row.items()}, fields)
+        results.append(
+            {"row": number, "ok": reason is None, "reason": reason, "owner_kind": fields.get("owner_kind")}
+        )
+    return {"results": results, "ok": all(r["ok"] for r in results)}
+
+
+@router.post("/manifest")
+def read_manifest_file(
+    who: Caller, file: Annotated[UploadFile, File(description="manifest CSV / XLSX / JSON")]
+) -> dict:
+    """Đọc manifest (CSV, XLSX, JSON) để điền bảng tệp / read a manifest to fill the page's table."""
+    require(who, "records_staff")
+    suffix = Path(file.filename or "manifest.csv").suffix.lower()
+    if suffix not in (".csv", ".xlsx", ".json"):
+        raise DomainError(
+            INVALID, "manifest_format", "Manifest phải là CSV, XLSX hoặc JSON / unsupported manifest"
+        )
+    with tempfile.TemporaryDirectory(prefix="sohoa-manifest-") as tmp:
+        path = Path(tmp, "manifest" + suffix)
+        path.write_bytes(file.file.read(MANIFEST_LIMIT + 1)[:MANIFEST_LIMIT])
+        try:
+            rows = read_manifest(path)
+        except ManifestError as exc:
+            raise DomainError(
+                INVALID, "manifest_unreadable", str(exc).replace("manifest" + suffix, file.filename or "")
+            ) from None
+    return {"rows": [r.values for r in rows], "total": len(rows)}

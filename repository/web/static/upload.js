@@ -1,143 +1,258 @@
-// The upload page's behaviour; served as a file so the page's CSP can forbid inline scripts.
+// The upload page: many cases in one upload, each file with its own case, procedure, owner and kind;
+// rows are checked by the server before any byte is sent; each file's fate is followed live; a
+// turned-away row is fixed (or its file replaced) and sent again. Served as a file: the CSP forbids
+// inline scripts.
 "use strict";
 const $ = (id) => document.getElementById(id);
-const chosen = [];  // {file, row, typeSelect}
+const FIELDS = ["case_code", "procedure_code", "owner_id", "owner_name", "document_type", "kind"];
+let rows = [];  // {file, tr, inputs: {field: element}, index, uploadId, status}
 let documentTypes = [];
+let procedures = [];
+let fromManifest = {};  // file name -> values, for files chosen after the manifest
 
 function csrfHeaders(extra = {}) {
   const token = document.querySelector("meta[name=csrf-token]");
   return Object.assign({"Accept": "application/json"}, token ? {"X-CSRF-Token": token.content} : {}, extra);
 }
 
-function api(path, options = {}) {
+async function api(path, options = {}) {
   options.headers = csrfHeaders(options.headers || {});
-  return fetch(path, Object.assign({credentials: "same-origin"}, options))
-    .then(async (r) => {
-      const body = await r.json().catch(() => ({}));
-      if (!r.ok) throw new Error((body.error && body.error.message) || ("HTTP " + r.status));
-      return body;
-    });
+  const r = await fetch(path, Object.assign({credentials: "same-origin"}, options));
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error((body.error && body.error.message) || ("HTTP " + r.status));
+  return body;
 }
 
-function say(text, error = false) {
-  $("message").textContent = text;
-  $("message").className = error ? "error" : "";
+function say(text, error = false) { $("message").textContent = text; $("message").className = error ? "error" : ""; }
+
+function select(options, value) {
+  const s = document.createElement("select");
+  for (const [v, label] of options) { const o = document.createElement("option"); o.value = v; o.textContent = label; s.appendChild(o); }
+  s.value = value || "";
+  return s;
 }
 
-function cell(row, i) { return row.children[i]; }
+function input(value, attrs = {}) {
+  const i = document.createElement("input");
+  i.value = value || "";
+  Object.assign(i, attrs);
+  return i;
+}
 
-function setStatus(entry, status, label, reason) {
-  const td = cell(entry.row, 4);
+function defaults() {
+  const d = {};
+  for (const f of ["case_code", "procedure_code", "owner_id", "owner_name", "kind"]) d[f] = $(f).value.trim();
+  d.agency_code = $("agency_code").value.trim();
+  return d;
+}
+
+function setStatus(row, status, label, reason) {
+  const td = row.tr.children[8];
   td.className = "s-" + status;
   td.textContent = label + (reason ? ": " + reason : "");
-  entry.row.dataset.status = status;
+  row.tr.dataset.status = status;
+  row.status = status;
+}
+
+function addRow(file, values) {
+  const tr = document.createElement("tr");
+  for (let i = 0; i < 9; i++) tr.appendChild(document.createElement("td"));
+  tr.children[0].textContent = file.name;
+  const inputs = {
+    case_code: input(values.case_code, {maxLength: 64, "aria-label": "Mã hồ sơ của " + file.name}),
+    procedure_code: select([["", "(chọn)"], ...procedures.map((p) => [p.code, p.code])], values.procedure_code),
+    owner_id: input(values.owner_id, {maxLength: 14, inputMode: "numeric", "aria-label": "Định danh của " + file.name}),
+    owner_name: input(values.owner_name, {maxLength: 255, "aria-label": "Họ tên của " + file.name}),
+    document_type: select([["", "(tự nhận dạng)"], ...documentTypes.map((t) => [t.code, t.name])], values.document_type),
+    kind: select([["component", "Thành phần"], ["result", "Kết quả"]], values.kind || "component"),
+  };
+  FIELDS.forEach((f, i) => tr.children[i + 1].appendChild(inputs[f]));
+  $("list").tBodies[0].appendChild(tr);
+  const row = {file, tr, inputs};
+  rows.push(row);
+  setStatus(row, "chosen", "Đã chọn", "");
+  return row;
 }
 
 function addFiles(files) {
-  for (const file of files) {
-    const row = document.createElement("tr");
-    row.innerHTML = "<td></td><td></td><td></td><td></td><td></td>";
-    cell(row, 0).textContent = file.name;
-    const select = document.createElement("select");
-    select.innerHTML = "<option value=''>(tự nhận dạng / detect)</option>";
-    for (const t of documentTypes) {
-      const o = document.createElement("option"); o.value = t.code; o.textContent = t.name; select.appendChild(o);
+  const d = defaults();
+  for (const file of files) addRow(file, Object.assign({}, d, fromManifest[file.name] || {}));
+}
+
+function applyDefaults() {
+  const d = defaults();
+  for (const row of rows) {
+    for (const f of ["case_code", "procedure_code", "owner_id", "owner_name"]) {
+      if (!row.inputs[f].value.trim() && d[f]) row.inputs[f].value = d[f];
     }
-    cell(row, 1).appendChild(select);
-    cell(row, 2).textContent = (file.size / 1024).toFixed(0) + " KB";
-    $("list").tBodies[0].appendChild(row);
-    const entry = {file, row, typeSelect: select};
-    chosen.push(entry);
-    setStatus(entry, "chosen", "Đã chọn / chosen", "");
   }
 }
 
-function uploadOne(uploadId, entry) {
-  return new Promise((resolve, reject) => {
+async function readManifest(file) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  const body = await api("/api/uploads/manifest", {method: "POST", body: form});
+  fromManifest = {};
+  for (const values of body.rows) fromManifest[values.file] = values;
+  let filled = 0;
+  for (const row of rows) {
+    const values = fromManifest[row.file.name];
+    if (!values) continue;
+    for (const f of FIELDS) if (values[f]) row.inputs[f].value = values[f];
+    filled++;
+  }
+  say("Đã đọc manifest: " + body.total + " dòng; điền " + filled + " tệp đã chọn (tệp chọn sau cũng được điền).");
+}
+
+function values(row) {
+  const v = {};
+  for (const f of FIELDS) v[f] = row.inputs[f].value.trim();
+  v.agency_code = $("agency_code").value.trim();
+  return v;
+}
+
+async function checkRows(list) {
+  const result = await api("/api/uploads/check", {method: "POST", headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({rows: list.map(values)})});
+  result.results.forEach((r, i) => {
+    list[i].tr.classList.toggle("invalid", !r.ok);
+    if (!r.ok) setStatus(list[i], "invalid", "Cần sửa", r.reason);
+    else if (list[i].status === "invalid" || list[i].status === "chosen") setStatus(list[i], "chosen", "Hợp lệ, chờ gửi", "");
+  });
+  return result.ok;
+}
+
+function uploadOne(uploadId, row, file) {
+  return new Promise((resolve) => {
     const form = new FormData();
-    form.append("file", entry.file, entry.file.name);
-    for (const id of ["case_code", "procedure_code", "agency_code", "owner_kind", "owner_id", "owner_name", "kind"]) {
-      form.append(id, $(id).value.trim());
-    }
-    form.append("document_type", entry.typeSelect.value);
+    form.append("file", file, file.name);
+    const v = values(row);
+    for (const k of Object.keys(v)) form.append(k, v[k]);
+    form.append("owner_kind", v.owner_id.replace(/\s/g, "").length === 12 ? "citizen" : "organization");
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/uploads/" + uploadId + "/files");
     xhr.setRequestHeader("Accept", "application/json");
     const token = document.querySelector("meta[name=csrf-token]");
     if (token) xhr.setRequestHeader("X-CSRF-Token", token.content);
     xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) setStatus(entry, "uploading", "Đang tải lên / uploading " + Math.round(100 * e.loaded / e.total) + "%", "");
+      if (e.lengthComputable) setStatus(row, "uploading", "Đang tải lên " + Math.round(100 * e.loaded / e.total) + "%", "");
     };
     xhr.onload = () => {
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { /* keep empty */ }
       if (xhr.status >= 200 && xhr.status < 300) {
-        entry.index = body.index;
-        setStatus(entry, body.status, body.label, body.reason);
-        resolve(body);
+        row.index = body.index; row.uploadId = uploadId;
+        setStatus(row, body.status, body.label, body.reason);
       } else {
-        const message = (body.error && body.error.message) || ("HTTP " + xhr.status);
-        setStatus(entry, "rejected", "Bị từ chối / rejected", message);
-        resolve(body);
+        setStatus(row, "rejected", "Bị từ chối", (body.error && body.error.message) || ("HTTP " + xhr.status));
       }
+      resolve(body);
     };
-    xhr.onerror = () => { setStatus(entry, "failed", "Lỗi mạng / network error", ""); resolve({}); };
+    xhr.onerror = () => { setStatus(row, "failed", "Lỗi mạng", ""); resolve({}); };
     xhr.send(form);
   });
 }
 
-function show(status) {
+function show(status, list) {
   for (const f of status.files) {
-    const entry = chosen.find((e) => e.index === f.index);
-    if (!entry) continue;
-    cell(entry.row, 3).textContent = f.pages == null ? "" : f.pages;
-    setStatus(entry, f.status, f.label, f.reason);
+    const row = list.find((r) => r.uploadId === status.upload_id && r.index === f.index);
+    if (!row) continue;
+    row.tr.children[7].textContent = f.pages == null ? "" : f.pages;
+    setStatus(row, f.status, f.label, f.reason);
   }
-  const c = status.counts;
-  const parts = Object.keys(c).map((k) => k + ": " + c[k]);
-  if (status.done) say("Đã xử lý xong lô / batch finished — " + parts.join(", "));
-  else say("Đang xử lý / processing — " + parts.join(", "));
+  const parts = Object.keys(status.counts).map((k) => k + ": " + status.counts[k]);
+  say((status.done ? "Đã xử lý xong lô — " : "Đang xử lý — ") + parts.join(", "));
 }
 
-async function poll(uploadId) {
+async function poll(uploadId, list) {
   for (;;) {
     const status = await api("/api/uploads/" + uploadId);
-    show(status);
+    show(status, list);
     if (status.done) return status;
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
+function offerFixes() {
+  let any = false;
+  for (const row of rows) {
+    const bad = ["rejected", "failed"].includes(row.status);
+    for (const f of FIELDS) row.inputs[f].disabled = !bad;
+    if (bad && !row.replace) {
+      const replace = input("", {type: "file", accept: ".pdf,.png,.jpg,.jpeg,.tif,.tiff", "aria-label": "Tệp thay thế cho " + row.file.name});
+      const label = document.createElement("label");
+      label.className = "replace";
+      label.append("Tệp thay thế (nếu cần): ", replace);
+      row.tr.children[0].appendChild(label);
+      row.replace = replace;
+    }
+    any = any || bad;
+  }
+  $("resubmit").hidden = !any;
+  if (any) say($("message").textContent + ". Có tệp bị từ chối: sửa dòng đó (hoặc chọn tệp thay thế) rồi bấm \"Gửi lại các dòng đã sửa\".", true);
+}
+
+async function send(list) {
+  if (!(await checkRows(list))) { say("Có dòng cần sửa (báo đỏ): chưa gửi tệp nào.", true); return; }
+  const upload = await api("/api/uploads", {method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"});
+  for (const row of list) {
+    const file = row.replace && row.replace.files.length ? row.replace.files[0] : row.file;
+    await uploadOne(upload.upload_id, row, file);
+  }
+  say("Đang bắt đầu số hóa…");
+  show(await api("/api/uploads/" + upload.upload_id + "/start", {method: "POST"}), list);
+  await poll(upload.upload_id, list);
+  for (const row of list) for (const f of FIELDS) row.inputs[f].disabled = true;
+  offerFixes();
+  loadHistory();
+}
+
 async function submit(event) {
   event.preventDefault();
-  if (!chosen.length) { say("Chưa chọn tệp nào / choose files first", true); return; }
+  if (!rows.length) { say("Chưa chọn tệp nào / choose files first", true); return; }
   $("submit").disabled = true;
-  try {
-    const upload = await api("/api/uploads", {method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"});
-    for (const entry of chosen) await uploadOne(upload.upload_id, entry);
-    say("Đang bắt đầu số hóa / starting…");
-    const started = await api("/api/uploads/" + upload.upload_id + "/start", {method: "POST"});
-    show(started);
-    await poll(upload.upload_id);
-  } catch (e) {
-    say(e.message, true);
+  try { await send(rows.slice()); } catch (e) { say(e.message, true); $("submit").disabled = false; }
+}
+
+async function resubmit() {
+  const fixed = rows.filter((r) => ["rejected", "failed"].includes(r.status));
+  $("resubmit").disabled = true;
+  try { await send(fixed); } catch (e) { say(e.message, true); }
+  $("resubmit").disabled = false;
+}
+
+async function loadHistory() {
+  const body = await api("/api/uploads?limit=10");
+  const tbody = $("history").tBodies[0];
+  tbody.textContent = "";
+  for (const u of body.results) {
+    const tr = document.createElement("tr");
+    const state = u.state === "started" ? ((u.run && u.run.state) || "started") : "chưa gửi xong";
+    for (const text of [new Date(u.created_at).toLocaleString("vi-VN"), String(u.files), state]) {
+      const td = document.createElement("td"); td.textContent = text; tr.appendChild(td);
+    }
+    tbody.appendChild(tr);
   }
 }
 
 async function init() {
-  const [procedures, types] = await Promise.all([api("/api/procedures"), api("/api/document-types")]);
-  for (const p of procedures.results) {
+  const [procs, types] = await Promise.all([api("/api/procedures"), api("/api/document-types")]);
+  procedures = procs.results; documentTypes = types.results;
+  for (const p of procedures) {
     const o = document.createElement("option"); o.value = p.code; o.textContent = p.code + " — " + p.name;
     $("procedure_code").appendChild(o);
   }
-  documentTypes = types.results;
   const drop = $("drop");
   drop.addEventListener("click", () => $("files").click());
-  drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") $("files").click(); });
+  drop.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); $("files").click(); } });
   drop.addEventListener("dragover", (e) => { e.preventDefault(); drop.classList.add("over"); });
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", (e) => { e.preventDefault(); drop.classList.remove("over"); addFiles(e.dataTransfer.files); });
   $("files").addEventListener("change", (e) => { addFiles(e.target.files); e.target.value = ""; });
+  $("manifest").addEventListener("change", (e) => { if (e.target.files.length) readManifest(e.target.files[0]).catch((err) => say(err.message, true)); });
+  $("apply-defaults").addEventListener("click", applyDefaults);
   $("form").addEventListener("submit", submit);
+  $("resubmit").addEventListener("click", resubmit);
+  loadHistory().catch(() => {});
 }
 init().catch((e) => say(e.message, true));

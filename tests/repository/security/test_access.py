@@ -72,17 +72,43 @@ def routes(ids: dict, case: str | None, upload_id: str) -> list[tuple[str, str, 
             {"params": {"size": "thumb"}},
         ),
         ("steward", "GET", "/api/review-queue", {}),
+        # The review desk's pages (before the actions below take the card out of the queue).
+        ("steward", "GET", "/review", {}),
+        ("steward", "GET", f"/review/{queued}", {}),
+        ("steward", "POST", f"/review/{queued}", {"data": {"action": "save"}}),
+        ("steward", "GET", f"/review/{queued}/pages/1.png", {"params": {"size": "thumb"}}),
+        ("steward", "GET", f"/review/{queued}/words/1.json", {}),
         ("steward", "GET", f"/api/documents/{queued}/review-history", {}),
         ("steward", "POST", f"/api/documents/{queued}/corrections", {"json": {"fields": {"number": "9"}}}),
         ("steward", "POST", f"/api/documents/{queued}/approve", {"json": {}}),
         ("steward", "POST", f"/api/documents/{queued}/reject", {"json": {"reason": "mờ"}}),
         ("steward", "POST", f"/api/documents/{queued}/rerun-ocr", {"json": {}}),
+        ("steward", "POST", f"/api/documents/{queued}/type", {"json": {"type": "cccd"}}),
+        (
+            "steward",
+            "POST",
+            f"/api/documents/{queued}/relink",
+            {"json": {"owner_kind": "citizen", "owner_id": PID}},
+        ),
         ("steward+admin", "GET", "/api/quality/runs", {}),
         ("steward+admin", "GET", "/reports/", {}),
         ("steward+admin", "GET", "/reports/steward/latest.html", {}),
+        ("steward+admin", "POST", "/reports/refresh", {}),
         ("steward+admin", "GET", f"/api/owners/{owner}/access-history", {}),
         ("records_staff", "POST", "/api/uploads", {}),
         ("records_staff", "GET", "/api/uploads", {}),
+        (
+            "records_staff",
+            "POST",
+            "/api/uploads/check",
+            {"json": {"rows": [{"case_code": "X", "owner_id": PID}]}},
+        ),
+        (
+            "records_staff",
+            "POST",
+            "/api/uploads/manifest",
+            {"files": {"file": ("m.csv", b"file,case_code\n")}},
+        ),
         ("uploader", "GET", up, {}),
         (
             "uploader",
@@ -119,9 +145,8 @@ def test_the_matrix_covers_every_route(world) -> None:
     app, ids, _tokens, _ = world
     from fastapi.routing import APIRoute
 
-    pattern = (
-        r"[0-9a-f-]{36}|nobody|steward/latest\.html|(?<=/officer/cases/)" + re.escape(CASE) + r"|1(?=\.png)"
-    )
+    ids_in_paths = r"[0-9a-f-]{36}|nobody|steward/latest\.html|1(?=\.(?:png|json))"
+    pattern = ids_in_paths + r"|(?<=/officer/cases/)" + re.escape(CASE)
     covered = {(m, re.sub(pattern, "{}", path))
                for _, m, path, _ in routes(ids, CASE, "0" * 8 + "-0000-0000-0000-" + "0" * 12)}  # fmt: skip
     public = {
@@ -154,7 +179,7 @@ def test_route_role_agency_case_matrix(world, with_case: bool) -> None:
     checked = 0
     for who, method, path, kwargs in routes(ids, case, upload_id):
         anonymous = client.request(method, path, follow_redirects=False, **kwargs)
-        if path.startswith(("/reports/", "/officer")):  # pages send a browser to sign in
+        if path.startswith(("/reports/", "/officer", "/review")):  # pages send a browser to sign in
             assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login"), path
         else:
             assert anonymous.status_code == 401, path  # no token, no entry
