@@ -60,11 +60,28 @@ def seed(url: str, documents: int, pages_per_document: int, rng: random.Random) 
             for i, owner in enumerate(owners):
                 copy.write_row((owner, "citizen", f"{1000000000 + i:012d}", f"Chủ sở hữu {i}", now))
         # One open case per owner, handled by the benchmark officer's agency (purpose binding).
+        # Received over 2026 (the indicators' month has ~1/11 of them), some resolved, each knowing how
+        # many of its requirements the repository could serve at receipt.
+        case_ids = [str(uuid.uuid4()) for _ in owners]
         with cur.copy(
-            "COPY case_file (id, case_code, procedure_code, agency_code, owner_id, created_at) FROM STDIN"
+            "COPY case_file (id, case_code, procedure_code, agency_code, owner_id, created_at, field,"
+            " received_on, resolved_on, reusable_on_file) FROM STDIN"
         ) as copy:
             for i, owner in enumerate(owners):
-                copy.write_row((str(uuid.uuid4()), f"BENCH-{i}", "HT.KETHON", AGENCY, owner, now))
+                received = date(2026, 1, 1) + timedelta(days=rng.randrange(330))
+                resolved = received + timedelta(days=rng.randrange(3, 20)) if rng.random() < 0.7 else None
+                row = (
+                    case_ids[i],
+                    f"BENCH-{i}",
+                    "HT.KETHON",
+                    AGENCY,
+                    owner,
+                    now,
+                    "Hộ tịch",
+                    received,
+                    resolved,
+                )
+                copy.write_row((*row, rng.randrange(3)))
         document_ids = []
         with cur.copy(
             "COPY document (id, owner_id, sha256, result_code, doc_type_code, issue_date, valid_until, kind,"
@@ -93,6 +110,13 @@ def seed(url: str, documents: int, pages_per_document: int, rng: random.Random) 
                         pages_per_document,
                     )
                 )
+        # Each case: its owner's first document handed in; the second handed in, or reused (a third).
+        with cur.copy("COPY case_document (case_id, document_id, role, via, attached_at) FROM STDIN") as copy:
+            for k, case_id in enumerate(case_ids):
+                copy.write_row((case_id, document_ids[k], "component", "submitted", now))
+                if k + len(owners) < len(document_ids):
+                    via = "reuse" if rng.random() < 0.33 else "submitted"
+                    copy.write_row((case_id, document_ids[k + len(owners)], "component", via, now))
         with cur.copy("COPY page (document_id, number, method, confidence, text) FROM STDIN") as copy:
             for doc_id in document_ids:
                 for number in range(1, pages_per_document + 1):
@@ -203,6 +227,10 @@ def main() -> None:
         cases = {owner: f"BENCH-{i}" for i, owner in enumerate(owners)}
 
     token = add_user(f"bench-officer-{uuid.uuid4().hex[:8]}", "officer", AGENCY, 1, url)
+    steward = {
+        "Authorization": "Bearer "
+        + add_user(f"bench-steward-{uuid.uuid4().hex[:8]}", "steward", None, 1, url)
+    }
     objects = Path(tempfile.mkdtemp(prefix="sohoa-scale-objects-"))
     previewed = give_pdfs(url, objects, args.previews)
 
@@ -272,6 +300,11 @@ def main() -> None:
             timed(client, 20, case_page)  # warm
             counter = timed(client, args.requests, case_page)
             preview_pages, cold, cached = time_previews(client, previewed)
+            kpi = timed(
+                client,
+                max(20, args.requests // 20),
+                lambda: ("GET", "/api/kpi", {"params": {"month": "2026-06"}, "headers": steward}),
+            )
         # Officers search within the owner of a case they handle (#8's purpose binding), so the API has
         # no whole-catalog search any more; the engine's figure is kept for reference, in-process.
         from repository.catalog.db import session_scope
@@ -294,6 +327,7 @@ def main() -> None:
         print(f"counter: preview page {percentiles(preview_pages)}")
         print(f"page image, 1st render {percentiles(cold)}  ({len(cold)} pages, from the searchable PDF)")
         print(f"page image, cached    {percentiles(cached)}")
+        print(f"/api/kpi, one month    {percentiles(kpi)}  (~1/11 of the cases, all indicators, 3 levels)")
         print("(every request above is authenticated by token and appends one hash-chained audit event)")
     finally:
         server.terminate()

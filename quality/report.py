@@ -160,7 +160,7 @@ def _reason_group(reason: str | None) -> str:
 # -- charts ---------------------------------------------------------------------------------------
 
 
-def _svg(fig) -> str:
+def svg_of(fig) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight")
     import matplotlib.pyplot as plt
@@ -170,7 +170,7 @@ def _svg(fig) -> str:
     return text[text.index("<svg") :]
 
 
-def _figure(width: float = 7.0, height: float = 3.0):
+def figure(width: float = 7.0, height: float = 3.0):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -181,7 +181,7 @@ def _figure(width: float = 7.0, height: float = 3.0):
     return plt.subplots(figsize=(width, height))
 
 
-def _whole_numbers(axis) -> None:
+def whole_numbers(axis) -> None:
     from matplotlib.ticker import MaxNLocator
 
     axis.set_major_locator(MaxNLocator(integer=True))  # counts of pages and documents
@@ -193,7 +193,7 @@ def _empty(ax, message: str = "Chưa có dữ liệu / no data yet") -> None:
 
 
 def chart_confidence(data: ReportData) -> str:
-    fig, ax = _figure()
+    fig, ax = figure()
     if data.confidence_buckets:
         xs = sorted(data.confidence_buckets)
         ax.bar(xs, [data.confidence_buckets[x] for x in xs], width=4.5, align="edge", color="#2b6cb0")
@@ -202,27 +202,27 @@ def chart_confidence(data: ReportData) -> str:
         ax.set_xlim(0, 100)
         ax.set_xlabel("Độ tin cậy OCR của trang (0–100)")
         ax.set_ylabel("Số trang")
-        _whole_numbers(ax.yaxis)
+        whole_numbers(ax.yaxis)
         ax.legend()
     else:
         _empty(ax)
-    return _svg(fig)
+    return svg_of(fig)
 
 
 def chart_counts(counts: dict[str, int], xlabel: str, color: str = "#2f855a") -> str:
-    fig, ax = _figure(7.0, max(1.6, 0.35 * len(counts) + 0.8))
+    fig, ax = figure(7.0, max(1.6, 0.35 * len(counts) + 0.8))
     if counts:
         labels = sorted(counts, key=lambda k: counts[k])
         ax.barh(labels, [counts[k] for k in labels], color=color)
         ax.set_xlabel(xlabel)
-        _whole_numbers(ax.xaxis)
+        whole_numbers(ax.xaxis)
     else:
         _empty(ax)
-    return _svg(fig)
+    return svg_of(fig)
 
 
 def chart_over_time(counts: dict[tuple[str, str], int], legend_title: str) -> str:
-    fig, ax = _figure(7.5, 3.2)
+    fig, ax = figure(7.5, 3.2)
     if counts:
         days = sorted({d for d, _ in counts})
         series = sorted(
@@ -234,25 +234,25 @@ def chart_over_time(counts: dict[tuple[str, str], int], legend_title: str) -> st
             ax.bar(days, values, bottom=bottom, label=name)
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_ylabel("Số giấy tờ")
-        _whole_numbers(ax.yaxis)
+        whole_numbers(ax.yaxis)
         ax.legend(title=legend_title, fontsize="small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
         ax.tick_params(axis="x", rotation=45)
     else:
         _empty(ax)
-    return _svg(fig)
+    return svg_of(fig)
 
 
 def chart_queue_age(data: ReportData) -> str:
-    fig, ax = _figure(7.0, 2.6)
+    fig, ax = figure(7.0, 2.6)
     if data.queue:
         counts = Counter(_age_bucket(q["age_days"]) for q in data.queue)
         labels = [label for _, label in AGE_BUCKETS]
         ax.bar(labels, [counts.get(label, 0) for label in labels], color="#b7791f")
         ax.set_ylabel("Số giấy tờ chờ kiểm tra")
-        _whole_numbers(ax.yaxis)
+        whole_numbers(ax.yaxis)
     else:
         _empty(ax, "Hàng đợi trống / the review queue is empty")
-    return _svg(fig)
+    return svg_of(fig)
 
 
 def _age_bucket(days: float) -> str:
@@ -265,7 +265,7 @@ def _age_bucket(days: float) -> str:
 # -- page -----------------------------------------------------------------------------------------
 
 # The report is one self-contained file (charts inlined as SVG): it is stored, mailed and opened offline.
-_PAGES = jinja2.Environment(
+PAGES = jinja2.Environment(
     loader=jinja2.PackageLoader("quality", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
 )
 
@@ -305,7 +305,7 @@ def render(data: ReportData) -> str:
         for k, n in sorted(data.documents_by_status.items(), key=lambda kv: -kv[1])
     ]
     charts = {k: Markup(v) for k, v in charts.items()}  # SVG that matplotlib drew from our numbers
-    return _PAGES.get_template("steward_report.html").render(
+    return PAGES.get_template("steward_report.html").render(
         data=data, tiles=tiles, charts=charts, latest=sorted(latest.items()), queue=queue,
         queue_total=len(data.queue), statuses=statuses,
     )  # fmt: skip

@@ -39,6 +39,7 @@ class Settings:
     airflow_url: str | None = None  # uploads trigger the DAG through Airflow's REST API when set
     airflow_user: str = "admin"
     airflow_password: str = ""
+    kpi_webhook_url: str | None = None  # the city's notification system: alerts are POSTed here
 
     @property
     def dropzone_root(self) -> Path:
@@ -81,6 +82,7 @@ def load_settings() -> Settings:
         airflow_url=env("SOHOA_AIRFLOW_URL"),
         airflow_user=env("SOHOA_AIRFLOW_USER") or "admin",
         airflow_password=env("SOHOA_AIRFLOW_PASSWORD") or "",
+        kpi_webhook_url=env("SOHOA_KPI_WEBHOOK_URL"),
     )
 
 

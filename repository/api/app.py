@@ -24,7 +24,9 @@ from repository.api.routers import (
     catalog,
     documents,
     explorer,
+    kpi,
     officer,
+    onestop,
     owners,
     pages,
     quality,
@@ -44,6 +46,7 @@ ROUTERS = (
     pages,
     explorer,
     officer,
+    onestop,
     owners,
     reuse,
     cases,
@@ -54,6 +57,7 @@ ROUTERS = (
     review,
     review_desk,
     quality,
+    kpi,
     users,
 )
 # Swagger UI as the fastapi-offline package ships it (with its licence).

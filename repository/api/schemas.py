@@ -71,3 +71,18 @@ class RowsCheck(BaseModel):
         description="Các dòng: case_code, procedure_code, owner_id, owner_kind?, kind / rows to check",
         max_length=2000,
     )
+
+
+class OneStopCase(BaseModel):
+    case_code: str = Field(min_length=1, max_length=64)
+    procedure_code: str
+    owner_kind: str = Field(description="citizen / công dân | organization / tổ chức")
+    owner_id: str = Field(description="Số định danh cá nhân hoặc mã số thuế (in the body, never the URL)")
+    owner_name: str | None = None
+    agency_code: str | None = Field(None, description="Admins only; an officer's cases are their agency's")
+    received_on: date | None = Field(None, description="Ngày tiếp nhận (mặc định hôm nay)")
+
+
+class Resolution(BaseModel):
+    resolved_on: date | None = Field(None, description="Ngày trả kết quả (mặc định hôm nay)")
+    result_document_id: str | None = Field(None, description="Giấy tờ kết quả đã số hóa trong kho, nếu có")

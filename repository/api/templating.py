@@ -5,6 +5,7 @@ The layout is role-aware: each role sees links to what it may open, never links 
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 from fastapi import Request
@@ -17,7 +18,8 @@ from repository.security.access import csrf_token
 from repository.security.auth import Principal
 from repository.web import TEMPLATES
 
-templates = Jinja2Templates(directory=str(TEMPLATES))
+# The pages' own templates, and quality's (the indicators' body is one template for /kpi and the report).
+templates = Jinja2Templates(directory=[str(TEMPLATES), str(resources.files("quality") / "templates")])
 
 
 def _marked(snippet: str) -> Markup:
@@ -39,8 +41,12 @@ LINKS = {
     "steward": [
         ("/review", "Hàng đợi kiểm tra", "Sửa, duyệt hoặc từ chối những giấy tờ hệ thống chưa đọc chắc chắn"),
         ("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs"),
+        ("/kpi", "Chỉ số phục vụ", "Tỷ lệ số hóa, trả kết quả điện tử, tái sử dụng dữ liệu theo cơ quan"),
     ],
-    "admin": [("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs")],
+    "admin": [
+        ("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs"),
+        ("/kpi", "Chỉ số phục vụ", "Tỷ lệ số hóa, trả kết quả điện tử, tái sử dụng dữ liệu theo cơ quan"),
+    ],
 }
 COMMON = [("/docs", "Tài liệu API", "Các API của kho dữ liệu số hóa (OpenAPI), cho hệ thống kết nối")]
 

@@ -9,19 +9,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocr.understand import document_types
-from repository.catalog.models import CaseDocument, CaseFile, Document, DocumentKind, utcnow
+from repository.catalog.models import CaseDocument, CaseFile, Document, DocumentKind, LinkVia, utcnow
 from repository.catalog.procedures import procedures
 
 
-def attach(session: Session, case: CaseFile, document: Document, by: str,
-           role: str = DocumentKind.COMPONENT) -> tuple[CaseDocument, bool]:  # fmt: skip
+def attach(
+    session: Session,
+    case: CaseFile,
+    document: Document,
+    by: str,
+    role: str = DocumentKind.COMPONENT,
+    via: str = LinkVia.REUSE,
+) -> tuple[CaseDocument, bool]:
     """Link ``document`` to ``case`` (a link, never a copy); returns the link and whether it is new.
     The caller has checked that both belong to the same owner (purpose binding)."""
     link = session.get(CaseDocument, (case.id, document.id))
     if link is not None:
         return link, False
     link = CaseDocument(
-        case_id=case.id, document_id=document.id, role=role, attached_by=by, attached_at=utcnow()
+        case_id=case.id, document_id=document.id, role=role, attached_by=by, attached_at=utcnow(), via=via
     )
     session.add(link)
     session.flush()

@@ -51,6 +51,14 @@ class DocumentKind:
     ALL = (COMPONENT, RESULT)
 
 
+class LinkVia:
+    """How a document came to a case: what the service indicators count."""
+
+    SUBMITTED = "submitted"  # handed in with the application
+    REUSE = "reuse"  # attached from the applicant's repository instead of being brought again
+    RESULT = "result"  # the case's result
+
+
 class DocumentStatus:
     RECEIVED = "received"  # original stored, pages not read yet
     DIGITIZED = "digitized"
@@ -105,6 +113,11 @@ class CaseFile(Base):
     agency_code: Mapped[str | None] = mapped_column(String(64))
     owner_id: Mapped[str] = mapped_column(ForeignKey("owner.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    field: Mapped[str | None] = mapped_column(String(128))  # lĩnh vực of the procedure
+    received_on: Mapped[date | None] = mapped_column(Date, default=date.today)
+    resolved_on: Mapped[date | None] = mapped_column(Date)  # its result issued
+    # Requirements of the procedure the repository could serve when the case was received.
+    reusable_on_file: Mapped[int | None] = mapped_column(Integer)
 
     owner: Mapped[Owner] = relationship()
     links: Mapped[list[CaseDocument]] = relationship(back_populates="case_file")
@@ -174,6 +187,7 @@ class CaseDocument(Base):
     role: Mapped[str] = mapped_column(String(16), default=DocumentKind.COMPONENT)
     attached_by: Mapped[str | None] = mapped_column(String(128))
     attached_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    via: Mapped[str | None] = mapped_column(String(16))  # LinkVia: how the document came to the case
 
     case_file: Mapped[CaseFile] = relationship(back_populates="links")
     document: Mapped[Document] = relationship()

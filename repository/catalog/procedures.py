@@ -28,6 +28,7 @@ class Procedure:
     code: str
     name: str
     requires: tuple[Requirement, ...]
+    field: str | None = None  # lĩnh vực: the city tracks its indicators per field
 
 
 @cache
@@ -35,7 +36,9 @@ def procedures() -> dict[str, Procedure]:
     with resources.files("repository.catalog.data").joinpath("procedures.json").open(encoding="utf-8") as f:
         raw = json.load(f)["procedures"]
     return {
-        p["code"]: Procedure(p["code"], p["name"], tuple(Requirement(**r) for r in p["requires"]))
+        p["code"]: Procedure(
+            p["code"], p["name"], tuple(Requirement(**r) for r in p["requires"]), p.get("field")
+        )
         for p in raw
     }
 

@@ -164,3 +164,48 @@ def quality(
     console.print(table)
     if not result.success:
         raise typer.Exit(1)
+
+
+@app.command()
+def kpi(
+    month: Annotated[str | None, typer.Option(help="Tháng YYYY-MM (mặc định tháng này)")] = None,
+    start: Annotated[str | None, typer.Option("--from", help="Từ ngày YYYY-MM-DD")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Đến ngày YYYY-MM-DD")] = None,
+    agency: Annotated[str | None, typer.Option(help="Mã cơ quan / agency code")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In JSON")] = False,
+    xlsx: Annotated[Path | None, typer.Option(help="Ghi bảng tính XLSX / write a workbook")] = None,
+) -> None:
+    """Chỉ số phục vụ: số hóa, bản điện tử kết quả, tái sử dụng / the service indicators the city reports."""
+    from datetime import date
+
+    from quality.indicators import indicators, month_bounds, to_xlsx
+    from repository.catalog.db import migrate
+
+    migrate()
+    try:
+        if start or end:
+            first, last = date.fromisoformat(start or end), date.fromisoformat(end or start)
+        else:
+            first, last = month_bounds(month or date.today().strftime("%Y-%m"))
+    except ValueError:
+        err.print("[red]Ngày hoặc tháng không hợp lệ (YYYY-MM, YYYY-MM-DD) / invalid date or month[/red]")
+        raise typer.Exit(2) from None
+    result = indicators(first, last, agency)
+    if xlsx:
+        to_xlsx(result, xlsx)
+        err.print(f"Đã ghi / wrote {xlsx}")
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"Chỉ số phục vụ {first.isoformat()} → {last.isoformat()}")
+    for column in ("Đơn vị", "Số hóa", "Bản điện tử KQ", "Tái sử dụng", "Không phải nộp lại", "Tiếp nhận"):
+        table.add_column(column)
+    rows = [("Toàn bộ", result["overall"])] + [(a["agency"], a) for a in result["agencies"]]
+    for name, level in rows:
+        rates = (_pct_or_dash(level[k]) for k in ("digitization_rate", "result_ecopy_rate", "reuse_rate"))
+        table.add_row(name, *rates, str(level["documents_not_brought"]), str(level["counts"]["received"]))
+    console.print(table)
+
+
+def _pct_or_dash(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"

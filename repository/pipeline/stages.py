@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -28,13 +29,16 @@ from repository.catalog.models import (
     CaseDocument,
     CaseFile,
     Document,
+    DocumentKind,
     DocumentStatus,
     ItemStatus,
+    LinkVia,
     Owner,
     Page,
     ReviewReason,
     utcnow,
 )
+from repository.catalog.procedures import procedures
 from repository.catalog.search import index_pages
 from repository.intake.preflight import check_input, page_limits, quarantine, sha256_file
 from repository.pipeline.review_policy import (
@@ -112,6 +116,7 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
             )
             if owner.name is None and item.owner_name:
                 owner.name = item.owner_name
+            procedure = procedures().get(item.procedure_code or "")
             case = _get_or_create(
                 session,
                 CaseFile,
@@ -119,7 +124,10 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
                 procedure_code=item.procedure_code,
                 agency_code=item.agency_code,
                 owner_id=owner.id,
+                field=procedure.field if procedure else None,
             )
+            if item.kind == DocumentKind.RESULT and case.resolved_on is None:
+                case.resolved_on = date.today()  # its result handed in: the case was resolved
             if case.owner_id != owner.id:
                 raise LinkConflict("mã hồ sơ đã gắn với chủ sở hữu khác / case code belongs to another owner")
             document = _get_or_create(
@@ -141,6 +149,7 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
                 CaseDocument,
                 {"case_id": case.id, "document_id": document.id},
                 role=item.kind,
+                via=LinkVia.RESULT if item.kind == DocumentKind.RESULT else LinkVia.SUBMITTED,
                 attached_by=load_settings().digitized_by,
             )
             item.document_id = document.id

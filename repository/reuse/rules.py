@@ -8,7 +8,7 @@ superseded by a newer version, valid on the date, fresh enough) or the answer sa
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 from sqlalchemy import Row, select
@@ -18,6 +18,7 @@ from ocr.understand import add_months, document_types
 from repository.catalog.db import session_scope
 from repository.catalog.models import Document, DocumentStatus, Owner
 from repository.catalog.procedures import Requirement, requirements_for
+from repository.errors import CONFLICT, DomainError
 
 # Why a requirement is not satisfied, most actionable first; codes are stable for API clients.
 REASONS = {
@@ -81,6 +82,22 @@ def offered(status: str, type_code: str | None) -> bool:
     return status == DocumentStatus.DIGITIZED and not (kind and kind.review)
 
 
+def reusable_now(session: Session, doc: Document, on: date) -> str | None:
+    """Why a document may not be attached to a case by reuse (a reason code), or None. The reuse
+    check's own rules, for one document an officer picked."""
+    kind = document_types().get(doc.doc_type_code or "")
+    if kind is not None and not kind.reusable:
+        return "never_reusable"
+    newer = session.scalar(select(Document.id).where(Document.supersedes_id == doc.id).limit(1))
+    return _why_not(doc, Requirement(doc.doc_type_code or ""), on, {doc.id} if newer else set())
+
+
+def refuse_unless_reusable(session: Session, doc: Document, on: date) -> None:
+    reason = reusable_now(session, doc, on)
+    if reason is not None:
+        raise DomainError(CONFLICT, "not_reusable", "Không thể dùng lại giấy tờ này: " + REASONS[reason])
+
+
 def _why_not(doc: Document | Row, requirement: Requirement, on: date, superseded: set[str]) -> str | None:
     """None when the document satisfies the requirement on ``on``, else the reason code."""
     if doc.status == DocumentStatus.REJECTED:
@@ -113,17 +130,20 @@ def check_owner(
     requirements: list[Requirement],
     on: date,
     procedure: str | None = None,
+    digitized_before: datetime | None = None,
 ) -> ReuseReport:
-    """The reuse report for one owner; an owner not in the repository has nothing on file."""
+    """The reuse report for one owner; an owner not in the repository has nothing on file.
+    ``digitized_before`` answers as the repository stood then (what was on file at a case's receipt)."""
     report = ReuseReport(on=on, procedure=procedure)
     if owner is None:
         report.outcomes = [Outcome(r, False, reason="none_on_file") for r in requirements]
         return report
     wanted = {r.type for r in requirements}
     table = Document.__table__  # Core rows: read-only here, and this runs on every reuse check
-    documents = session.execute(
-        select(table).where(table.c.owner_id == owner.id, table.c.doc_type_code.in_(wanted))
-    ).all()
+    query = select(table).where(table.c.owner_id == owner.id, table.c.doc_type_code.in_(wanted))
+    if digitized_before is not None:
+        query = query.where(table.c.digitized_at < digitized_before)
+    documents = session.execute(query).all()
     superseded = {d.supersedes_id for d in documents if d.supersedes_id}
     for requirement in requirements:
         kind = document_types().get(requirement.type)

@@ -13,6 +13,7 @@ from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from repository.catalog.models import CaseFile
+from repository.catalog.procedures import procedures
 from repository.errors import FORBIDDEN, DomainError
 from repository.security.auth import CaseRef, Principal
 from repository.settings import load_settings
@@ -63,8 +64,9 @@ def open_case(
         return None
     case = _find_case(session, case_code, principal)
     if case is None:
+        kind = procedures().get(procedure or "")
         created = CaseFile(case_code=case_code, procedure_code=procedure or "", agency_code=principal.agency,
-                           owner_id=owner_id)  # fmt: skip
+                           owner_id=owner_id, field=kind.field if kind else None)  # fmt: skip
         session.add(created)
         session.flush()
         return created

@@ -6,9 +6,11 @@ keyboard where a clerk would, at 1366x768, with nothing loaded from outside the 
 from __future__ import annotations
 
 import time
+from datetime import date
 
 from sqlalchemy import select
 
+from quality.indicators import indicators, month_bounds
 from repository.catalog.db import session_scope
 from repository.catalog.models import AuditEvent, CaseDocument, CaseFile
 from repository.intake.samples import HUONG
@@ -31,6 +33,8 @@ def test_one_application_at_the_counter(digitized_sample, browser) -> None:
     shots = SCREENSHOTS / "officer"
     shots.mkdir(parents=True, exist_ok=True)
 
+    this_month = month_bounds(date.today().strftime("%Y-%m"))
+    before = indicators(*this_month, database_url=url)["overall"]["documents_not_brought"]
     page.goto(f"{base}/officer")  # not signed in: sign in, then back to the counter
     page.fill("input[name=token]", token)
     page.keyboard.press("Enter")
@@ -108,6 +112,9 @@ def test_one_application_at_the_counter(digitized_sample, browser) -> None:
         links = s.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id)).all()
         assert len(links) == need_not_bring and all(link.attached_by == "can.bo.thu.ly" for link in links)
         actions = [a for (a,) in s.execute(select(AuditEvent.action).where(AuditEvent.case_code == NEW_CASE))]
+    # The city's indicator counts the papers she did not bring.
+    after = indicators(*this_month, database_url=url)["overall"]["documents_not_brought"]
+    assert after == before + need_not_bring
     for action in ("open_case", "reuse_check", "preview", "view_page", "attach", "detach", "search"):
         assert action in actions, (action, actions)
     assert audit.verify(url).ok

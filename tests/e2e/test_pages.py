@@ -14,8 +14,14 @@ from tests.helpers import SCREENSHOTS, seed_quality_catalog, serve_app, token_fo
 PAGES = {  # role -> the pages it works with (the home page and the API explorer are everyone's)
     "records_staff": ["/upload"],
     "officer": ["/officer"],
-    "steward": ["/review", "/reports/", "/reports/steward/latest.html", "/reports/data-docs/index.html"],
-    "admin": ["/reports/", "/reports/data-docs/index.html"],
+    "steward": [
+        "/review",
+        "/reports/",
+        "/kpi",
+        "/reports/steward/latest.html",
+        "/reports/data-docs/index.html",
+    ],
+    "admin": ["/reports/", "/kpi", "/reports/data-docs/index.html"],
 }
 COMMON = ["/", "/docs"]
 
@@ -84,7 +90,7 @@ def test_every_page_of_a_role_renders_offline(site, browser, role: str) -> None:
     assert set(links) == {
         "/",
         "/docs",
-        *[p for p in PAGES[role] if p.endswith("/") or p in ("/upload", "/officer", "/review")],
+        *[p for p in PAGES[role] if p.endswith("/") or p in ("/upload", "/officer", "/review", "/kpi")],
     }
     for href in links:
         assert page.request.get(base + href).status == 200, (role, href)

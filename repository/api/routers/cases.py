@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter
 
 from repository.api.common import iso, log_access
@@ -11,6 +13,7 @@ from repository.catalog import cases
 from repository.catalog.db import session_scope
 from repository.catalog.models import CaseFile, Document
 from repository.errors import NOT_FOUND, DomainError
+from repository.reuse.rules import refuse_unless_reusable
 from repository.security.access import bind_case, require
 
 router = APIRouter(prefix="/api/cases", tags=["hồ sơ / cases"])
@@ -29,6 +32,7 @@ def attach(case: str, body: AttachRequest, who: Caller, database_url: DatabaseUr
         if document is None:
             raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ / no such document")
         bind_case(session, who, case, document.owner_id)
+        refuse_unless_reusable(session, document, date.today())  # an expired or superseded one is not reused
         case_file = session.get(CaseFile, bound.id)
         link, created = cases.attach(session, case_file, document, body.attached_by or who.name, body.role)
         log_access(who, "attach", session=session, case_code=case, document_id=document.id,

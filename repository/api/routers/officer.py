@@ -4,6 +4,7 @@ same purpose binding as the API: the case, opened for this agency with the appli
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
@@ -24,6 +25,7 @@ from repository.errors import INVALID, NOT_FOUND, DomainError
 from repository.identifiers import mask
 from repository.reuse import previews
 from repository.reuse.counter import STATUS_NAMES, case_view
+from repository.reuse.rules import refuse_unless_reusable
 from repository.security.access import bind_case, open_case, require
 from repository.security.auth import Principal
 
@@ -87,7 +89,10 @@ def open_case_page(
             owner = Owner(kind=kind, identifier=identifier, name=owner_name.strip() or None)
             session.add(owner)
             session.flush()
-        open_case(session, who, case_code, owner.id, code)
+        case = open_case(session, who, case_code, owner.id, code)
+        case = session.get(CaseFile, case.id)
+        if case.reusable_on_file is None:  # what the repository could serve at receipt (reuse indicator)
+            case.reusable_on_file = case_view(session, case).need_not_bring
         log_access(who, "open_case", session=session, case_code=case_code, owner_id=owner.id)
     return RedirectResponse(f"/officer/cases/{case_code}", status_code=303)
 
@@ -177,6 +182,7 @@ def attach_page(
             if document is None:
                 raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ")
             bind_case(session, who, case_code, document.owner_id)  # only the case owner's documents
+            refuse_unless_reusable(session, document, date.today())
             wanted = [document]
         for document in wanted:
             _link, created = cases.attach(session, case, document, who.name)

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api", tags=["kiểm tra / review"])
 def review_queue(
     who: Caller, database_url: DatabaseUrl, reason: str | None = None, agency: str | None = None,
     type: str | None = None,  # noqa: A002 - the API's parameter name
-    older_than_days: float | None = Query(None, ge=0),
+    older_than_days: float | None = Query(None, ge=0, le=36500),
     limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0),
 ) -> dict:  # fmt: skip
     """Hàng đợi kiểm tra, cũ nhất trước / the review queue, oldest first, with counts per reason."""

@@ -38,7 +38,8 @@ def queue_page(
     type: str = "", age: str = "", page: int = Query(1, ge=1),  # noqa: A002 - the form's names
 ) -> Response:  # fmt: skip
     require(who, "steward")
-    age = float(age) if age.replace(".", "", 1).isdigit() else None  # an empty filter field is no filter
+    # An empty filter field is no filter; a century is the longest wait there is.
+    age = min(float(age), 36500.0) if age.replace(".", "", 1).isdigit() else None
     queue = review.review_queue(reason=reason or None, agency=agency or None, type_code=type or None,
                                 older_than_days=age, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
                                 database_url=database_url)  # fmt: skip

@@ -94,6 +94,22 @@ def routes(ids: dict, case: str | None, upload_id: str) -> list[tuple[str, str, 
         ("steward+admin", "GET", "/reports/", {}),
         ("steward+admin", "GET", "/reports/steward/latest.html", {}),
         ("steward+admin", "POST", "/reports/refresh", {}),
+        ("steward+admin", "GET", "/api/kpi", {"params": {"month": "2026-11"}}),
+        ("steward+admin", "GET", "/kpi", {}),
+        (
+            "officer+admin",
+            "POST",
+            "/api/one-stop/cases",
+            {
+                "json": {
+                    "case_code": CASE,
+                    "procedure_code": "HT.KETHON",
+                    "owner_kind": "citizen",
+                    "owner_id": PID,
+                }
+            },
+        ),
+        ("officer_or_admin", "POST", f"/api/one-stop/cases/{CASE}/resolution", {"json": {}}),
         ("steward+admin", "GET", f"/api/owners/{owner}/access-history", {}),
         ("records_staff", "POST", "/api/uploads", {}),
         ("records_staff", "GET", "/api/uploads", {}),
@@ -132,6 +148,8 @@ def allowed(who: str, role: str, agency: str, case: str | None, path: str) -> bo
         return True
     if who == "officer_any":  # the counter's start page: any officer
         return role == "officer"
+    if who == "officer_or_admin":  # the one-stop system's calls: the case's agency's officer, or an admin
+        return role == "admin" or (role == "officer" and agency == OWN)
     if who == "officer":
         # Attaching and the counter name their case in the path; every read names it as a parameter.
         has_case = case is not None or path.startswith(("/api/cases/", "/officer/"))
@@ -146,7 +164,8 @@ def test_the_matrix_covers_every_route(world) -> None:
     from fastapi.routing import APIRoute
 
     ids_in_paths = r"[0-9a-f-]{36}|nobody|steward/latest\.html|1(?=\.(?:png|json))"
-    pattern = ids_in_paths + r"|(?<=/officer/cases/)" + re.escape(CASE)
+    case = re.escape(CASE)
+    pattern = ids_in_paths + rf"|(?<=/officer/cases/){case}|(?<=/one-stop/cases/){case}"
     covered = {(m, re.sub(pattern, "{}", path))
                for _, m, path, _ in routes(ids, CASE, "0" * 8 + "-0000-0000-0000-" + "0" * 12)}  # fmt: skip
     public = {
@@ -179,7 +198,7 @@ def test_route_role_agency_case_matrix(world, with_case: bool) -> None:
     checked = 0
     for who, method, path, kwargs in routes(ids, case, upload_id):
         anonymous = client.request(method, path, follow_redirects=False, **kwargs)
-        if path.startswith(("/reports/", "/officer", "/review")):  # pages send a browser to sign in
+        if path.startswith(("/reports/", "/officer", "/review", "/kpi")):  # pages send a browser to sign in
             assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login"), path
         else:
             assert anonymous.status_code == 401, path  # no token, no entry

@@ -1,0 +1,348 @@
+"""The service indicators the city reports on (Quyết định 766/QĐ-TTg; Hà Nội's and Hải Dương's plans),
+per period, overall and per agency, procedure and field (lĩnh vực). The formulas (README):
+
+- ``digitization_rate`` = received cases whose submitted components are all digitized / received
+  cases. A case counts as received on ``received_on`` within the period; "digitized" is digitized,
+  approved or (digitized, then) expired; a case with no submitted component has nothing digitized and
+  does not count as digitized. Per component: digitized components / submitted components.
+- ``result_ecopy_rate`` = resolved cases (``resolved_on`` within the period) whose result is in the
+  repository as a digitized e-copy / resolved cases.
+- ``reuse_rate`` = requirements of received cases satisfied by a document attached from the
+  repository (not brought again) / requirements that had a reusable document on file when the case was
+  received; ``reuse_rate_all`` = the same / all requirements. ``documents_not_brought`` = the count of
+  such attachments.
+- ``digitization_days``: from receipt to the last submitted component digitized, median and p90, over
+  the received cases that are digitized.
+Rates are None when nothing was counted below them.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from time import sleep
+from typing import Any
+
+from sqlalchemy import case as when
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from repository.catalog.db import session_scope
+from repository.catalog.models import CaseDocument, CaseFile, Document, DocumentStatus, LinkVia, Owner
+from repository.catalog.procedures import procedures, requirements_for
+from repository.reuse.rules import check_owner
+from repository.settings import thresholds
+
+log = logging.getLogger(__name__)
+
+DIGITIZED = (DocumentStatus.DIGITIZED, DocumentStatus.APPROVED, DocumentStatus.EXPIRED)
+
+
+@dataclass
+class CaseFacts:
+    """What one case contributes to the indicators."""
+
+    agency: str
+    procedure: str
+    field: str
+    received_on: date | None
+    resolved_on: date | None
+    components: int = 0
+    components_digitized: int = 0
+    last_digitized: datetime | None = None
+    ecopy: bool = False
+    requirements: int = 0
+    reusable_on_file: int = 0
+    reused: int = 0
+
+
+@dataclass
+class Tally:
+    received: int = 0
+    digitized_cases: int = 0
+    components: int = 0
+    components_digitized: int = 0
+    resolved: int = 0
+    resolved_with_ecopy: int = 0
+    requirements: int = 0
+    reusable_on_file: int = 0
+    reused: int = 0
+    days: list[float] = field(default_factory=list)
+
+    def add(self, case: CaseFacts, start: date, end: date) -> None:
+        if case.received_on and start <= case.received_on <= end:
+            self.received += 1
+            self.components += case.components
+            self.components_digitized += case.components_digitized
+            digitized = case.components > 0 and case.components == case.components_digitized
+            self.digitized_cases += digitized
+            if digitized and case.last_digitized is not None:
+                received = datetime.combine(case.received_on, time.min, tzinfo=UTC)
+                done = (
+                    case.last_digitized
+                    if case.last_digitized.tzinfo
+                    else case.last_digitized.replace(tzinfo=UTC)
+                )
+                self.days.append(max((done - received).total_seconds() / 86400, 0.0))
+            self.requirements += case.requirements
+            self.reusable_on_file += case.reusable_on_file
+            self.reused += case.reused
+        if case.resolved_on and start <= case.resolved_on <= end:
+            self.resolved += 1
+            self.resolved_with_ecopy += case.ecopy
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "digitization_rate": _rate(self.digitized_cases, self.received),
+            "component_digitization_rate": _rate(self.components_digitized, self.components),
+            "result_ecopy_rate": _rate(self.resolved_with_ecopy, self.resolved),
+            "reuse_rate": _rate(self.reused, self.reusable_on_file),
+            "reuse_rate_all": _rate(self.reused, self.requirements),
+            "documents_not_brought": self.reused,
+            "counts": {
+                "received": self.received,
+                "digitized_cases": self.digitized_cases,
+                "components": self.components,
+                "components_digitized": self.components_digitized,
+                "resolved": self.resolved,
+                "resolved_with_ecopy": self.resolved_with_ecopy,
+                "requirements": self.requirements,
+                "reusable_on_file": self.reusable_on_file,
+                "reused": self.reused,
+            },
+            "digitization_days": {
+                "median": _round(statistics.median(self.days)) if self.days else None,
+                "p90": _round(_p90(self.days)) if self.days else None,
+            },
+        }
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _round(value: float) -> float:
+    return round(value, 2)
+
+
+def _p90(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+def indicators(start: date, end: date, agency: str | None = None, database_url: str | None = None) -> dict:
+    """The indicators for ``start``..``end`` (inclusive), overall and per agency, procedure, field."""
+    with session_scope(database_url) as session:
+        facts = case_facts(session, start, end, agency)
+    levels: dict[str, dict[str, Tally]] = {
+        "agencies": defaultdict(Tally),
+        "procedures": defaultdict(Tally),
+        "fields": defaultdict(Tally),
+    }
+    overall = Tally()
+    for case in facts:
+        overall.add(case, start, end)
+        levels["agencies"][case.agency].add(case, start, end)
+        levels["procedures"][case.procedure].add(case, start, end)
+        levels["fields"][case.field].add(case, start, end)
+    names = {"agencies": "agency", "procedures": "procedure", "fields": "field"}
+    result: dict[str, Any] = {
+        "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "agency_filter": agency,
+        "overall": overall.as_json(),
+    }
+    for level, tallies in levels.items():
+        result[level] = [{names[level]: key} | tally.as_json() for key, tally in sorted(tallies.items())]
+    return result
+
+
+def case_facts(session: Session, start: date, end: date, agency: str | None = None) -> list[CaseFacts]:
+    """One row per case received or resolved in the period, with what its documents say (grouped in SQL)."""
+    in_period = CaseFile.received_on.between(start, end) | CaseFile.resolved_on.between(start, end)
+    query = select(CaseFile).where(in_period)
+    if agency:
+        query = query.where(CaseFile.agency_code == agency)
+    found = {c.id: c for c in session.scalars(query)}
+    if not found:
+        return []
+    # The period's cases as a subquery, not a list of ids: a month may hold tens of thousands.
+    ids = query.with_only_columns(CaseFile.id)
+    submitted = {
+        case_id: (n, digitized, last)
+        for case_id, n, digitized, last in session.execute(
+            select(
+                CaseDocument.case_id,
+                func.count(),
+                func.sum(when((Document.status.in_(DIGITIZED), 1), else_=0)),
+                func.max(Document.digitized_at),
+            )
+            .join(Document, Document.id == CaseDocument.document_id)
+            .where(CaseDocument.case_id.in_(ids), CaseDocument.via == LinkVia.SUBMITTED)
+            .group_by(CaseDocument.case_id)
+        )
+    }
+    ecopies = set(
+        session.scalars(
+            select(CaseDocument.case_id)
+            .join(Document, Document.id == CaseDocument.document_id)
+            .where(
+                CaseDocument.case_id.in_(ids),
+                CaseDocument.via == LinkVia.RESULT,
+                Document.status.in_(DIGITIZED),
+            )
+        )
+    )
+    reused_types: dict[str, set[str]] = defaultdict(set)
+    for case_id, type_code in session.execute(
+        select(CaseDocument.case_id, Document.doc_type_code)
+        .join(Document, Document.id == CaseDocument.document_id)
+        .where(CaseDocument.case_id.in_(ids), CaseDocument.via == LinkVia.REUSE)
+    ):
+        reused_types[case_id].add(type_code)
+    return [
+        _facts(session, c, submitted.get(cid), cid in ecopies, reused_types[cid]) for cid, c in found.items()
+    ]
+
+
+def _facts(session: Session, file: CaseFile, submitted, ecopy: bool, reused: set[str]) -> CaseFacts:
+    procedure = procedures().get(file.procedure_code)
+    required = [
+        r for r in (requirements_for(file.procedure_code, None) if procedure else []) if not r.optional
+    ]
+    facts = CaseFacts(
+        file.agency_code or "—",
+        file.procedure_code or "—",
+        file.field or "—",
+        file.received_on,
+        file.resolved_on,
+        ecopy=ecopy,
+        requirements=len(required),
+    )
+    if submitted:
+        facts.components, facts.components_digitized, facts.last_digitized = (
+            submitted[0],
+            submitted[1] or 0,
+            submitted[2],
+        )
+    facts.reused = len(reused & {r.type for r in required})
+    on_file = file.reusable_on_file
+    facts.reusable_on_file = on_file if on_file is not None else _on_file_at_receipt(session, file, required)
+    return facts
+
+
+def _on_file_at_receipt(session: Session, file: CaseFile, required) -> int:
+    """For a case no counter opened (it came from a manifest or the one-stop system), what the
+    repository could have served when it was received: the reuse check as the repository stood then."""
+    if not required or file.received_on is None:
+        return 0
+    owner = session.get(Owner, file.owner_id)
+    at = datetime.combine(file.received_on, time.min, tzinfo=UTC)
+    report = check_owner(session, owner, required, file.received_on, file.procedure_code, digitized_before=at)
+    return report.need_not_bring
+
+
+# -- targets and alerts -----------------------------------------------------------------------------
+
+TARGETED = ("digitization_rate", "result_ecopy_rate", "reuse_rate")
+
+
+def targets(agency: str | None = None) -> dict[str, float]:
+    """The targets for an agency: the city's, overridden by the agency's own (thresholds file)."""
+    kpi = thresholds()["kpi"]
+    own = kpi.get("agencies", {}).get(agency or "", {})
+    return {name: float(own.get(name, kpi[name])) for name in TARGETED}
+
+
+def alerts(on: date, database_url: str | None = None) -> list[dict[str, Any]]:
+    """Agencies under a target on each of the last ``alert_after_days`` days, each day judged on the
+    ``window_days`` ending that day. An indicator with nothing to count (None) raises no alert."""
+    kpi = thresholds()["kpi"]
+    days, window = int(kpi["alert_after_days"]), int(kpi["window_days"])
+    below: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for back in range(days):
+        end = on - timedelta(days=back)
+        for unit in indicators(end - timedelta(days=window - 1), end, database_url=database_url)["agencies"]:
+            goal = targets(unit["agency"])
+            for name in TARGETED:
+                if unit[name] is not None and unit[name] < goal[name]:
+                    below[(unit["agency"], name)].append(unit[name])
+    return [
+        {"agency": agency, "indicator": name, "value": values[0], "target": targets(agency)[name],
+         "days": days, "label": LABELS[name], "on": on.isoformat()}
+        for (agency, name), values in sorted(below.items()) if len(values) == days
+    ]  # fmt: skip
+
+
+LABELS = {
+    "digitization_rate": "Tỷ lệ hồ sơ được số hóa",
+    "result_ecopy_rate": "Tỷ lệ kết quả trả kèm bản điện tử",
+    "reuse_rate": "Tỷ lệ tái sử dụng dữ liệu số hóa",
+}
+
+
+def notify(found: list[dict[str, Any]], url: str | None, attempts: int = 3, wait: float = 2.0) -> bool:
+    """POST the alerts as JSON to the city's notification system, retried; never raises (a failed
+    notification is logged and the alerts stay on the dashboard and in the DAG's output)."""
+    if not found or not url:
+        return False
+    import httpx
+
+    for attempt in range(1, attempts + 1):
+        try:
+            answer = httpx.post(url, json={"source": "sohoa", "alerts": found}, timeout=5.0)
+            if answer.status_code < 300:
+                return True
+            log.warning("kpi webhook answered %s (attempt %d)", answer.status_code, attempt)
+        except httpx.HTTPError as exc:
+            log.warning("kpi webhook unreachable (attempt %d): %s", attempt, type(exc).__name__)
+        if attempt < attempts:
+            sleep(wait * attempt)
+    return False
+
+
+# -- the monthly report -----------------------------------------------------------------------------
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """'2026-11' -> (1 Nov, 30 Nov)."""
+    year, number = (int(part) for part in month.split("-"))
+    start = date(year, number, 1)
+    return start, date(year, number, calendar.monthrange(year, number)[1])
+
+
+def to_xlsx(result: dict[str, Any], path) -> None:
+    """The indicators as a workbook: one sheet per level (overall, agencies, procedures, fields)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    columns = ["digitization_rate", "component_digitization_rate", "result_ecopy_rate", "reuse_rate",
+               "reuse_rate_all", "documents_not_brought"]  # fmt: skip
+    counts = list(result["overall"]["counts"])
+    sheets = [("Toàn bộ", [{"": "Toàn bộ"} | result["overall"]])]
+    sheets += [(title, result[level]) for title, level in (("Cơ quan", "agencies"), ("Thủ tục", "procedures"),
+                                                             ("Lĩnh vực", "fields"))]  # fmt: skip
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append(["Đơn vị", *columns, *counts, "Số ngày số hóa (trung vị)", "Số ngày số hóa (p90)"])
+        for row in rows:
+            key = next(iter(row.values()))
+            sheet.append([key, *[row[c] for c in columns], *[row["counts"][c] for c in counts],
+                          row["digitization_days"]["median"], row["digitization_days"]["p90"]])  # fmt: skip
+    book.save(path)
+
+
+def trend(start: date, end: date, agency: str | None = None, database_url: str | None = None) -> list[dict]:
+    """Each day's indicators on their own (cases received or resolved that day), for the trend charts."""
+    days = []
+    day = start
+    while day <= end:
+        overall = indicators(day, day, agency, database_url)["overall"]
+        days.append({"day": day.isoformat()} | {name: overall[name] for name in TARGETED}
+                    | {"received": overall["counts"]["received"]})  # fmt: skip
+        day += timedelta(days=1)
+    return days
