@@ -125,8 +125,10 @@ def build(
                  Line(f"Nơi đăng ký khai sinh: Ủy ban nhân dân phường {ward}"),
                  Line(f"Ngày, tháng, năm đăng ký: {registered:%d/%m/%Y}", "right", "italic", space_before=8),
                  *signature("NGƯỜI KÝ GIẤY KHAI SINH", signer)]  # fmt: skip
+        # The form states its registering body on a line of its own (Thông tư 04/2020/TT-BTP).
         labels = {"full_name": p.name, "date_of_birth": p.born.isoformat(), "personal_id": p.personal_id,
-                  "number": number, "issue_date": registered.isoformat(), "signer": signer}  # fmt: skip
+                  "number": number, "issue_date": registered.isoformat(), "signer": signer,
+                  "issuer": f"ỦY BAN NHÂN DÂN PHƯỜNG {ward.upper()}"}  # fmt: skip
     elif code == "marriage_certificate":
         spouse = person(rng)
         number = f"{number}/{issued.year}"

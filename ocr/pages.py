@@ -40,8 +40,9 @@ class BadInput(Exception):
     """The file cannot be digitized as given; the message says why, in Vietnamese first. What the
     library said goes to the log (for whoever maintains the system), never into the message."""
 
-    def __init__(self, message: str, detail: Exception | None = None) -> None:
+    def __init__(self, message: str, detail: Exception | None = None, *, code: str = "unreadable") -> None:
         super().__init__(message)
+        self.code = code  # a stable reason code beside the Vietnamese text
         if detail is not None:
             log.info("%s: %s: %s", message.split(" / ")[-1], type(detail).__name__, detail)
 
@@ -67,7 +68,8 @@ class PageLimits:
             raise BadInput(
                 f"Trang {number} có khổ {w_cm:.0f} × {h_cm:.0f} cm, quá lớn để đọc"
                 f" (tối đa {self.max_megapixels:.0f} megapixel ở {self.min_render_dpi} DPI)"
-                " / page too large to render"
+                " / page too large to render",
+                code="page_too_large",
             )
         return min(dpi, fits)
 
@@ -75,7 +77,8 @@ class PageLimits:
         if width * height > self.max_pixels:
             raise BadInput(
                 f"Ảnh trang {number} có {width} × {height} điểm ảnh ({width * height / 1e6:.0f} megapixel),"
-                f" vượt giới hạn {self.max_megapixels:.0f} megapixel / image too large in pixels"
+                f" vượt giới hạn {self.max_megapixels:.0f} megapixel / image too large in pixels",
+                code="page_too_large",
             )
 
 
@@ -96,15 +99,19 @@ def detect_format(path: Path) -> str:
     with open(path, "rb") as f:
         head = f.read(16)
     if not head:
-        raise BadInput("Tệp rỗng (0 byte) / empty file")
+        raise BadInput("Tệp rỗng (0 byte) / empty file", code="empty_file")
     fmt = next((name for magic, name in _MAGIC if head.startswith(magic)), None)
     if fmt is None:
-        raise BadInput("Định dạng không được hỗ trợ (chỉ nhận PDF, PNG, JPEG, TIFF) / unsupported format")
+        raise BadInput(
+            "Định dạng không được hỗ trợ (chỉ nhận PDF, PNG, JPEG, TIFF) / unsupported format",
+            code="unsupported_format",
+        )
     suffix = path.suffix.lower()
     if suffix and suffix not in _EXTENSIONS[fmt]:
         raise BadInput(
             f"Nội dung tệp là {fmt.upper()} nhưng phần mở rộng là '{suffix}'"
-            " / content does not match the name"
+            " / content does not match the name",
+            code="name_mismatch",
         )
     return fmt
 
@@ -147,7 +154,7 @@ class PdfSource:
             raise _why_unreadable(path, exc) from None
         if len(self._pdfium) == 0:
             self._pdfium.close()
-            raise BadInput("PDF không có trang nào / PDF has no pages")
+            raise BadInput("PDF không có trang nào / PDF has no pages", code="no_pages")
         try:  # every page's size is known before any is rendered (a cheap read of its box)
             self._dpi = [limits.pdf_dpi(i + 1, *self._pdfium.get_page_size(i)) for i in range(len(self))]
         except BadInput:
@@ -157,7 +164,9 @@ class PdfSource:
             self._plumber = pdfplumber.open(str(path))
         except Exception as exc:  # pdfminer raises many kinds for broken files
             self._pdfium.close()
-            raise BadInput("PDF hỏng, không đọc được cấu trúc / corrupt PDF", exc) from None
+            raise BadInput(
+                "PDF hỏng, không đọc được cấu trúc / corrupt PDF", exc, code="corrupt_pdf"
+            ) from None
 
     def __len__(self) -> int:
         return len(self._pdfium)
@@ -217,12 +226,16 @@ class ImageSource:
             self._image.seek(0)
             self._image.load()
         except Image.DecompressionBombError:
-            raise BadInput("Ảnh quá lớn, nghi là bom giải nén / image decompression bomb") from None
+            raise BadInput(
+                "Ảnh quá lớn, nghi là bom giải nén / image decompression bomb", code="decompression_bomb"
+            ) from None
         except BadInput:
             self._image.close()
             raise
         except (OSError, SyntaxError, ValueError) as exc:
-            raise BadInput("Ảnh hỏng hoặc bị cắt cụt / corrupt or truncated image", exc) from None
+            raise BadInput(
+                "Ảnh hỏng hoặc bị cắt cụt / corrupt or truncated image", exc, code="corrupt_image"
+            ) from None
 
     def __len__(self) -> int:
         return self._frames
@@ -239,7 +252,9 @@ class ImageSource:
         try:
             image = ImageOps.exif_transpose(self._image.copy())
         except (OSError, SyntaxError, ValueError) as exc:
-            raise BadInput(f"Ảnh hỏng ở trang {number} / corrupt image frame", exc) from None
+            raise BadInput(
+                f"Ảnh hỏng ở trang {number} / corrupt image frame", exc, code="corrupt_image"
+            ) from None
         if image.mode not in {"L", "RGB"}:
             image = image.convert("RGB")
         image.info["dpi"] = (image_dpi(self._image),) * 2
@@ -268,13 +283,13 @@ def _why_unreadable(path: Path, exc: Exception) -> BadInput:
     try:
         with pdfplumber.open(str(path)) as pdf:
             if len(pdf.pages) == 0:
-                return BadInput("PDF không có trang nào / PDF has no pages")
+                return BadInput("PDF không có trang nào / PDF has no pages", code="no_pages")
     except Exception as second:  # pdfminer raises many kinds for broken files
         if "password" in repr(second).lower() or "encrypt" in repr(second).lower():
-            return BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF")
+            return BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF", code="encrypted_pdf")
     if "password" in str(exc).lower():
-        return BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF")
-    return BadInput("PDF hỏng hoặc bị cắt cụt / corrupt or truncated PDF", exc)
+        return BadInput("PDF được mã hóa, cần mật khẩu / encrypted PDF", code="encrypted_pdf")
+    return BadInput("PDF hỏng hoặc bị cắt cụt / corrupt or truncated PDF", exc, code="corrupt_pdf")
 
 
 def open_source(path: Path, limits: PageLimits = DEFAULT_LIMITS) -> PdfSource | ImageSource:
@@ -291,7 +306,7 @@ def pdf_page_png(path: Path, number: int, width_px: int) -> bytes:
     pdf = pdfium.PdfDocument(str(path))
     try:
         if not 1 <= number <= len(pdf):
-            raise BadInput(f"Không có trang {number} / no page {number}")
+            raise BadInput(f"Không có trang {number} / no page {number}", code="no_such_page")
         page = pdf[number - 1]
         try:
             width_pt = page.get_width()

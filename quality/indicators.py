@@ -28,7 +28,7 @@ from time import sleep
 from typing import Any
 
 from sqlalchemy import case as when
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from repository.catalog.db import session_scope
@@ -161,88 +161,80 @@ def indicators(start: date, end: date, agency: str | None = None, database_url: 
 
 
 def case_facts(session: Session, start: date, end: date, agency: str | None = None) -> list[CaseFacts]:
-    """One row per case received or resolved in the period, with what its documents say (grouped in SQL)."""
-    in_period = CaseFile.received_on.between(start, end) | CaseFile.resolved_on.between(start, end)
-    query = select(CaseFile).where(in_period)
+    """One row per case received or resolved in the period, with what its documents say: a single
+    query grouped by case in the database (plain rows: a month may hold tens of thousands of cases)."""
+    c, link, d = CaseFile.__table__, CaseDocument.__table__, Document.__table__
+    digitized = d.c.status.in_(DIGITIZED)
+    submitted = link.c.via == LinkVia.SUBMITTED
+    # A reuse attachment counts once per requirement it satisfies: (procedure, type) pairs of the catalog.
+    required_pairs = [
+        (code, r.type) for code, p in procedures().items() for r in p.requires if not r.optional
+    ]
+    reuse_for_requirement = (link.c.via == LinkVia.REUSE) & tuple_(c.c.procedure_code, d.c.doc_type_code).in_(
+        required_pairs
+    )
+    query = (
+        select(
+            c.c.id, c.c.agency_code, c.c.procedure_code, c.c.field, c.c.received_on, c.c.resolved_on,
+            c.c.reusable_on_file, c.c.owner_id,
+            func.sum(when((submitted, 1), else_=0)),
+            func.sum(when((submitted & digitized, 1), else_=0)),
+            func.max(when((submitted, d.c.digitized_at), else_=None)),
+            func.max(when(((link.c.via == LinkVia.RESULT) & digitized, 1), else_=0)),
+            func.count(func.distinct(when((reuse_for_requirement, d.c.doc_type_code), else_=None))),
+        )
+        .select_from(c.outerjoin(link, link.c.case_id == c.c.id).outerjoin(d, d.c.id == link.c.document_id))
+        .where(c.c.received_on.between(start, end) | c.c.resolved_on.between(start, end))
+        .group_by(c.c.id)
+    )  # fmt: skip
     if agency:
-        query = query.where(CaseFile.agency_code == agency)
-    found = {c.id: c for c in session.scalars(query)}
-    if not found:
-        return []
-    # The period's cases as a subquery, not a list of ids: a month may hold tens of thousands.
-    ids = query.with_only_columns(CaseFile.id)
-    submitted = {
-        case_id: (n, digitized, last)
-        for case_id, n, digitized, last in session.execute(
-            select(
-                CaseDocument.case_id,
-                func.count(),
-                func.sum(when((Document.status.in_(DIGITIZED), 1), else_=0)),
-                func.max(Document.digitized_at),
-            )
-            .join(Document, Document.id == CaseDocument.document_id)
-            .where(CaseDocument.case_id.in_(ids), CaseDocument.via == LinkVia.SUBMITTED)
-            .group_by(CaseDocument.case_id)
-        )
-    }
-    ecopies = set(
-        session.scalars(
-            select(CaseDocument.case_id)
-            .join(Document, Document.id == CaseDocument.document_id)
-            .where(
-                CaseDocument.case_id.in_(ids),
-                CaseDocument.via == LinkVia.RESULT,
-                Document.status.in_(DIGITIZED),
-            )
-        )
-    )
-    reused_types: dict[str, set[str]] = defaultdict(set)
-    for case_id, type_code in session.execute(
-        select(CaseDocument.case_id, Document.doc_type_code)
-        .join(Document, Document.id == CaseDocument.document_id)
-        .where(CaseDocument.case_id.in_(ids), CaseDocument.via == LinkVia.REUSE)
-    ):
-        reused_types[case_id].add(type_code)
-    return [
-        _facts(session, c, submitted.get(cid), cid in ecopies, reused_types[cid]) for cid, c in found.items()
-    ]
+        query = query.where(c.c.agency_code == agency)
+    return [_facts(session, row) for row in session.execute(query)]
 
 
-def _facts(session: Session, file: CaseFile, submitted, ecopy: bool, reused: set[str]) -> CaseFacts:
-    procedure = procedures().get(file.procedure_code)
-    required = [
-        r for r in (requirements_for(file.procedure_code, None) if procedure else []) if not r.optional
-    ]
-    facts = CaseFacts(
-        file.agency_code or "—",
-        file.procedure_code or "—",
-        file.field or "—",
-        file.received_on,
-        file.resolved_on,
-        ecopy=ecopy,
-        requirements=len(required),
+def _facts(session: Session, row) -> CaseFacts:
+    (
+        case_id,
+        agency,
+        procedure,
+        field_,
+        received,
+        resolved,
+        on_file,
+        owner_id,
+        n,
+        n_digitized,
+        last,
+        ecopy,
+        reused,
+    ) = row
+    required = (
+        [r for r in requirements_for(procedure, None) if not r.optional] if procedure in procedures() else []
     )
-    if submitted:
-        facts.components, facts.components_digitized, facts.last_digitized = (
-            submitted[0],
-            submitted[1] or 0,
-            submitted[2],
-        )
-    facts.reused = len(reused & {r.type for r in required})
-    on_file = file.reusable_on_file
-    facts.reusable_on_file = on_file if on_file is not None else _on_file_at_receipt(session, file, required)
+    last = datetime.fromisoformat(last) if isinstance(last, str) else last  # SQLite returns text here
+    facts = CaseFacts(agency or "—", procedure or "—", field_ or "—", _day(received), _day(resolved),
+                      components=n or 0, components_digitized=n_digitized or 0, last_digitized=last,
+                      ecopy=bool(ecopy), requirements=len(required), reused=reused or 0)  # fmt: skip
+    if on_file is None:  # not opened at the counter: what the repository could serve that day
+        on_file = _on_file_at_receipt(session, owner_id, procedure, facts.received_on, required)
+    facts.reusable_on_file = on_file
     return facts
 
 
-def _on_file_at_receipt(session: Session, file: CaseFile, required) -> int:
+def _day(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _on_file_at_receipt(
+    session: Session, owner_id: str, procedure: str, received: date | None, required
+) -> int:
     """For a case no counter opened (it came from a manifest or the one-stop system), what the
     repository could have served when it was received: the reuse check as the repository stood then."""
-    if not required or file.received_on is None:
+    if not required or received is None:
         return 0
-    owner = session.get(Owner, file.owner_id)
-    at = datetime.combine(file.received_on, time.min, tzinfo=UTC)
-    report = check_owner(session, owner, required, file.received_on, file.procedure_code, digitized_before=at)
-    return report.need_not_bring
+    owner = session.get(Owner, owner_id)
+    at = datetime.combine(received, time.min, tzinfo=UTC)
+    return check_owner(session, owner, required, received, procedure, digitized_before=at).need_not_bring
 
 
 # -- targets and alerts -----------------------------------------------------------------------------

@@ -250,6 +250,7 @@ class BatchItem(Base):
     kind: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default=ItemStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(Text)
+    reason_code: Mapped[str | None] = mapped_column(String(64))  # stable, beside the Vietnamese reason
     # Where a turned-away file is kept for inspection (content-addressed, like originals).
     quarantine_key: Mapped[str | None] = mapped_column(String(255))
     page_count: Mapped[int | None] = mapped_column(Integer)  # pages found at intake

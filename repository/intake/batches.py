@@ -19,6 +19,7 @@ from repository.catalog.models import Batch, BatchItem, ItemStatus
 from repository.intake.manifest import (
     MANIFEST_NAMES,
     ManifestError,
+    Reason,
     find_manifest,
     inbox_files,
     read_manifest,
@@ -46,7 +47,7 @@ def register_batch(inbox: Path, run_id: str | None = None, database_url: str | N
     files, undecodable = inbox_files(inbox)
     validated = [(row, *validate_row(inbox, row, files)) for row in rows]
     listed = {fields["filename"] for _row, fields, _reason in validated}
-    unlisted = [(name, None) for name in files.values() if name not in listed]
+    unlisted = [(name, NOT_LISTED) for name in files.values() if name not in listed]
     unlisted += [(name, UNDECODABLE_NAME) for name in undecodable]
     with session_scope(database_url) as session:
         batch = session.scalar(select(Batch).where(Batch.fingerprint == fingerprint))
@@ -70,21 +71,23 @@ def register_batch(inbox: Path, run_id: str | None = None, database_url: str | N
             else:
                 continue  # stored or digitized earlier: nothing to redo
             item.status = ItemStatus.REJECTED if reason else ItemStatus.PENDING
-            item.reason = reason
+            item.reason, item.reason_code = reason, getattr(reason, "code", None)
         # Unlisted files get negative row numbers so they never collide with manifest rows.
         for offset, (name, why) in enumerate(unlisted, start=1):
             number = -offset
             item = existing.get(number) or BatchItem(batch_id=batch.id, row_number=number)
             item.filename = name
             item.status = ItemStatus.REJECTED
-            item.reason = why or "tệp không có trong manifest / file not listed in the manifest"
+            item.reason, item.reason_code = why, why.code
             session.add(item)
         return batch.id
 
 
-UNDECODABLE_NAME = (
-    "tên tệp không phải UTF-8, hãy đổi tên tệp rồi gửi lại / file name is not UTF-8: rename and resend"
+UNDECODABLE_NAME = Reason(
+    "tên tệp không phải UTF-8, hãy đổi tên tệp rồi gửi lại / file name is not UTF-8: rename and resend",
+    "name_not_utf8",
 )
+NOT_LISTED = Reason("tệp không có trong manifest / file not listed in the manifest", "not_listed")
 
 
 def _refuse_batch(inbox: Path, reason: str, run_id: str | None, database_url: str | None) -> str:

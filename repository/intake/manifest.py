@@ -35,6 +35,17 @@ class ManifestError(Exception):
     """The manifest as a whole cannot be read; the message names the file and the reason."""
 
 
+class Reason(str):
+    """Why a row or file is turned away: the Vietnamese text, with a stable ``code`` beside it."""
+
+    code: str
+
+    def __new__(cls, text: str, code: str) -> Reason:
+        reason = super().__new__(cls, text)
+        reason.code = code
+        return reason
+
+
 @dataclass
 class ManifestRow:
     number: int  # 1-based data row
@@ -192,9 +203,11 @@ def validate_row(
     try:
         path = safe_member(inbox, fields["filename"] or "")
     except ValueError as exc:
-        return fields, str(exc)
+        return fields, Reason(str(exc), "unsafe_name")
     if not path.is_file():
-        return fields, "không tìm thấy tệp trong thư mục nhận / file not found in the inbox"
+        return fields, Reason(
+            "không tìm thấy tệp trong thư mục nhận / file not found in the inbox", "file_not_found"
+        )
     return fields, check_row(v, fields)
 
 
@@ -205,15 +218,15 @@ def check_row(values: dict[str, str], fields: dict[str, str | None] | None = Non
     fields = fields if fields is not None else {}
     for column in ("case_code", "procedure_code"):
         if not (values.get(column) or "").strip():
-            return f"thiếu {column} / missing {column}"
+            return Reason(f"thiếu {column} / missing {column}", f"missing_{column}")
     if values["procedure_code"].strip() not in procedures():
-        return "mã thủ tục không có trong danh mục / unknown procedure code"
+        return Reason("mã thủ tục không có trong danh mục / unknown procedure code", "unknown_procedure")
     if KIND_ALIASES.get((values.get("kind") or "component").strip().lower()) is None:
-        return "kind phải là component/thành phần hoặc result/kết quả"
+        return Reason("kind phải là component/thành phần hoặc result/kết quả", "invalid_kind")
     identifier = (values.get("owner_id") or "").replace(" ", "")
     kind = values.get("owner_kind") or ("citizen" if len(identifier) == 12 else "organization")
     try:
         fields["owner_kind"], fields["owner_identifier"] = normalize_owner(kind, identifier)
     except InvalidIdentifier as exc:
-        return str(exc)
+        return Reason(str(exc), "invalid_identifier")
     return None

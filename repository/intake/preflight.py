@@ -55,7 +55,10 @@ def check_input(path: Path) -> tuple[str, int]:
     size = path.stat().st_size
     limit = max_file_bytes()
     if size > limit:
-        raise BadInput(f"Tệp quá lớn ({size / 2**20:.0f} MiB > {limit / 2**20:.0f} MiB) / file too large")
+        raise BadInput(
+            f"Tệp quá lớn ({size / 2**20:.0f} MiB > {limit / 2**20:.0f} MiB) / file too large",
+            code="too_large",
+        )
     fmt = detect_format(path)
     source = open_source(
         path, page_limits()

@@ -117,7 +117,7 @@ def add_file(upload_id: str, name: str, stream: BinaryIO, meta: dict[str, str | 
     try:
         entry["name"] = safe = check_name(name)
     except DomainError as exc:
-        entry |= {"status": ItemStatus.REJECTED, "reason": exc.message}
+        entry |= {"status": ItemStatus.REJECTED, "reason": exc.message, "reason_code": exc.code}
         stream.read()  # drain; nothing is kept under a name that is a path
         return _append(directory, upload_id, entry)
     with _lock(upload_id):
@@ -147,7 +147,7 @@ def add_file(upload_id: str, name: str, stream: BinaryIO, meta: dict[str, str | 
         while stream.read(CHUNK):  # drain what the client still sends
             pass
         reason = f"Tệp quá lớn (> {limit / 2**20:.0f} MiB), không được lưu / file too large, not kept"
-        entry |= {"status": ItemStatus.REJECTED, "size": size, "reason": reason}
+        entry |= {"status": ItemStatus.REJECTED, "size": size, "reason": reason, "reason_code": "too_large"}
         return _append(directory, upload_id, entry)
     entry |= {"file": stored_as, "size": size}
     return _append(directory, upload_id, entry)
@@ -164,11 +164,12 @@ def _append(directory: Path, upload_id: str, entry: dict[str, Any]) -> dict[str,
 
 def _public(entry: dict[str, Any], item: BatchItem | None = None) -> dict[str, Any]:
     status = entry["status"]
-    reason = entry.get("reason")
+    reason, code = entry.get("reason"), entry.get("reason_code")
     pages = None
     document_id = None
     if item is not None:
         status, reason, pages, document_id = item.status, item.reason, item.page_count, item.document_id
+        code = item.reason_code
     return {
         "index": entry["index"],
         "name": entry["name"],
@@ -178,6 +179,7 @@ def _public(entry: dict[str, Any], item: BatchItem | None = None) -> dict[str, A
         "status": status,
         "label": LABELS.get(status, status),
         "reason": reason,
+        "reason_code": code,
         "pages": pages,
         "document_id": document_id,
         "done": status in TERMINAL,

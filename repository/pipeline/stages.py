@@ -75,10 +75,16 @@ def _get_or_create(session: Session, model, lookup: dict, **defaults):
     return row
 
 
-def _reject(item_id: str, reason: str, database_url: str | None, quarantine_key: str | None = None) -> None:
+def _reject(
+    item_id: str,
+    reason: str,
+    database_url: str | None,
+    quarantine_key: str | None = None,
+    code: str = "refused",
+) -> None:
     with session_scope(database_url) as session:
         item = session.get(BatchItem, item_id)
-        item.status, item.reason = ItemStatus.REJECTED, reason
+        item.status, item.reason, item.reason_code = ItemStatus.REJECTED, reason, code
         item.quarantine_key = quarantine_key
     log.warning("item %s rejected: %s", item_id, reason)
 
@@ -96,10 +102,11 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
     try:
         fmt, page_count = check_input(path)
     except BadInput as exc:
-        _reject(item_id, str(exc), database_url, quarantine(path, store))
+        _reject(item_id, str(exc), database_url, quarantine(path, store), exc.code)
         return item_id
     except FileNotFoundError:
-        _reject(item_id, "tệp đã bị xóa khỏi thư mục nhận / file vanished from the inbox", database_url)
+        _reject(item_id, "tệp đã bị xóa khỏi thư mục nhận / file vanished from the inbox", database_url,
+                code="file_vanished")  # fmt: skip
         return item_id
     digest = sha256_file(path)
     key = keys.original_key(digest, fmt)
@@ -157,7 +164,7 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
             item.status = ItemStatus.STORED if document.status not in DONE else document.status
             item.reason = None
     except LinkConflict as exc:
-        _reject(item_id, str(exc), database_url)
+        _reject(item_id, str(exc), database_url, code="case_of_another_owner")
     return item_id
 
 
@@ -187,20 +194,39 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
             )
             store.put_bytes(keys.ocr_key(document_id), _ocr_detail(reading), "application/json")
     except BadInput as exc:
-        _fail(item_id, document_id, DocumentStatus.REJECTED, ItemStatus.REJECTED, str(exc), database_url)
+        _fail(
+            item_id,
+            document_id,
+            DocumentStatus.REJECTED,
+            ItemStatus.REJECTED,
+            str(exc),
+            database_url,
+            exc.code,
+        )
         with session_scope(database_url) as session:
             session.get(BatchItem, item_id).quarantine_key = original_key  # kept, never offered
         return item_id
-    except Exception as exc:
+    except Exception:
+        # What went wrong is for the log (ids only); staff read that the file will be read again.
+        log.exception("document %s: reading failed", document_id)
+        reason = "Lỗi khi đọc tệp; hệ thống sẽ đọc lại / reading failed, it will be retried"
         _fail(
             item_id,
             document_id,
             DocumentStatus.FAILED,
             ItemStatus.FAILED,
-            f"{type(exc).__name__}: {exc}",
+            reason,
             database_url,
+            "processing_failed",
         )
         raise
+    _record_reading(item_id, document_id, reading, database_url)
+    log.info("document %s: %d pages", document_id, len(reading.pages))  # ids only: no names in logs
+    return item_id
+
+
+def _record_reading(item_id: str, document_id: str, reading, database_url: str | None) -> None:
+    """The pages and renditions of a reading onto the catalog, in one transaction."""
     low = low_confidence_reason(reading.pages)
     with session_scope(database_url) as session:
         document = session.get(Document, document_id)
@@ -233,8 +259,6 @@ def read_pages(item_id: str, store: ObjectStore | None = None, database_url: str
         document.review_reasons = [ReviewReason.LOW_CONFIDENCE] if low else []
         item = session.get(BatchItem, item_id)
         item.status, item.reason = document.status, document.status_reason
-    log.info("document %s: %d pages", document_id, len(reading.pages))  # ids only: no names in logs
-    return item_id
 
 
 def _ocr_detail(reading) -> bytes:
@@ -246,12 +270,12 @@ def _ocr_detail(reading) -> bytes:
     return json.dumps({"pages": pages}, ensure_ascii=False).encode("utf-8")
 
 
-def _fail(item_id, document_id, doc_status, item_status, reason, database_url) -> None:
+def _fail(item_id, document_id, doc_status, item_status, reason, database_url, code: str) -> None:
     with session_scope(database_url) as session:
         document = session.get(Document, document_id)
         document.status, document.status_reason = doc_status, reason
         item = session.get(BatchItem, item_id)
-        item.status, item.reason = item_status, reason
+        item.status, item.reason, item.reason_code = item_status, reason, code
 
 
 def finish_batch(batch_id: str, database_url: str | None = None) -> None:

@@ -194,6 +194,9 @@ def test_each_bad_input_kind(client, sample_batch: Path, kind: str) -> None:
     good_entry, bad_entry = status["files"]
     assert status["done"] and good_entry["status"] == "digitized", good_entry
     assert bad_entry["status"] == "rejected" and words in bad_entry["reason"], bad_entry
+    # Every reason a user sees has a stable code beside it, and no library's English text in it.
+    assert bad_entry["reason_code"] and bad_entry["reason_code"] not in ("refused", "unreadable"), bad_entry
+    assert "PDFium" not in bad_entry["reason"] and "Error" not in bad_entry["reason"], bad_entry
     with session_scope() as s:
         item = s.scalar(select(BatchItem).where(BatchItem.filename == bad_entry["stored_as"]))
         if item is not None and kind not in ("invalid_identifier", "unknown_procedure"):
