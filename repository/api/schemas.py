@@ -40,7 +40,7 @@ class ReviewRequest(BaseModel):
 
 
 class TypeChange(BaseModel):
-    type: str = Field(description="Mã loại giấy tờ / document type code")
+    type: str = Field(max_length=64, description="Mã loại giấy tờ / document type code")
     note: str | None = None
 
 
@@ -75,14 +75,20 @@ class RowsCheck(BaseModel):
 
 class OneStopCase(BaseModel):
     case_code: str = Field(min_length=1, max_length=64)
-    procedure_code: str
-    owner_kind: str = Field(description="citizen / công dân | organization / tổ chức")
-    owner_id: str = Field(description="Số định danh cá nhân hoặc mã số thuế (in the body, never the URL)")
-    owner_name: str | None = None
-    agency_code: str | None = Field(None, description="Admins only; an officer's cases are their agency's")
+    procedure_code: str = Field(max_length=64)
+    owner_kind: str = Field(max_length=32, description="citizen / công dân | organization / tổ chức")
+    owner_id: str = Field(
+        max_length=32, description="Số định danh cá nhân hoặc mã số thuế (in the body only)"
+    )
+    owner_name: str | None = Field(None, max_length=255)
+    agency_code: str | None = Field(
+        None, max_length=64, description="Admins only; officers register their agency's"
+    )
     received_on: date | None = Field(None, description="Ngày tiếp nhận (mặc định hôm nay)")
 
 
 class Resolution(BaseModel):
     resolved_on: date | None = Field(None, description="Ngày trả kết quả (mặc định hôm nay)")
-    result_document_id: str | None = Field(None, description="Giấy tờ kết quả đã số hóa trong kho, nếu có")
+    result_document_id: str | None = Field(
+        None, max_length=36, description="Giấy tờ kết quả đã số hóa, nếu có"
+    )

@@ -25,7 +25,10 @@ def _period(month: str | None, start: date | None, end: date | None) -> tuple[da
         if first > last:
             raise DomainError(INVALID, "bad_period", "Ngày bắt đầu sau ngày kết thúc / start after end")
         return first, last
-    return month_bounds(month or date.today().strftime("%Y-%m"))
+    try:
+        return month_bounds(month or date.today().strftime("%Y-%m"))
+    except ValueError:
+        raise DomainError(INVALID, "bad_month", "Tháng không hợp lệ (YYYY-MM) / not a month") from None
 
 
 @router.get("/api/kpi")
@@ -45,6 +48,7 @@ def dashboard(request: Request, who: PageUser, database_url: DatabaseUrl, store:
               month: str | None = MONTH) -> Response:  # fmt: skip
     require(who, "steward", "admin")
     month = month or date.today().strftime("%Y-%m")
+    _period(month, None, None)  # a month that does not exist is refused, not a server error
     reports = sorted({k.removeprefix(PREFIX).rsplit(".", 1)[0] for k in store.list(PREFIX)}, reverse=True)
     return render_page(request, "kpi.html", who, title="Chỉ số phục vụ", reports=reports,
                        **month_page(month, database_url))  # fmt: skip
