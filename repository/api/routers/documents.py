@@ -77,6 +77,13 @@ def may_read(session: Session, who: Principal, doc: Document, case: str | None) 
     )
 
 
+def readable(session: Session, who: Principal, document_id: str, case: str | None) -> Document:
+    """The document, if this caller may read it through ``case`` (404 when there is none, else 403)."""
+    doc = _found(session, document_id)
+    may_read(session, who, doc, case)
+    return doc
+
+
 def _found(session: Session, document_id: str) -> Document:
     doc = session.get(Document, document_id)
     if doc is None:
@@ -87,8 +94,7 @@ def _found(session: Session, document_id: str) -> Document:
 @router.get("/{document_id}")
 async def document(document_id: str, who: Caller, database_url: DatabaseUrl, case: str | None = None) -> dict:
     def read(session: Session) -> dict:
-        doc = _found(session, document_id)
-        may_read(session, who, doc, case)
+        doc = readable(session, who, document_id, case)
         log_access(who, "read", session=session, case_code=case, document_id=doc.id, owner_id=doc.owner_id)
         cases = session.scalars(
             select(CaseFile.case_code).join(CaseDocument).where(CaseDocument.document_id == doc.id)
@@ -108,8 +114,7 @@ def document_file(
 ) -> Any:  # fmt: skip
     """A 5-minute presigned URL on S3, a stream on the local backend; signed only after the check."""
     with read_scope(database_url) as session:
-        doc = _found(session, document_id)
-        may_read(session, who, doc, case)  # before any URL is signed
+        doc = readable(session, who, document_id, case)  # before any URL is signed
         log_access(who, "download", session=session, case_code=case, document_id=doc.id,
                    owner_id=doc.owner_id, detail={"rendition": rendition})  # fmt: skip
         key = getattr(doc, RENDITIONS[rendition])

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from repository.api.common import log_access, owner_identity
 from repository.api.deps import DatabaseUrl, PageUser, Store, check_csrf
-from repository.api.routers.documents import may_read
+from repository.api.routers.documents import readable
 from repository.api.templating import render_page
 from repository.catalog import cases
 from repository.catalog.db import read_scope, session_scope
@@ -236,7 +236,7 @@ def preview_page(
     """The document beside its record: page thumbnails, the page, its text, the e-copy."""
     _officer(who)
     with read_scope(database_url) as session:
-        document = _readable(session, who, case_code, document_id)
+        document = readable(session, who, document_id, case_code)
         log_access(
             who,
             "preview",
@@ -265,14 +265,6 @@ def preview_page(
         )
 
 
-def _readable(session: Session, who: Principal, case_code: str, document_id: str) -> Document:
-    document = session.get(Document, document_id)
-    if document is None:
-        raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ / no such document")
-    may_read(session, who, document, case_code)
-    return document
-
-
 @router.get("/cases/{case_code}/documents/{document_id}/pages/{number}.png")
 def page_image(
     case_code: str,
@@ -286,7 +278,7 @@ def page_image(
     """A page image, through the access check (cached in the store under the document's key)."""
     _officer(who)
     with read_scope(database_url) as session:
-        document = _readable(session, who, case_code, document_id)
+        document = readable(session, who, document_id, case_code)
         if size == "page":  # each page looked at is on record (thumbnails belong to the preview's event)
             log_access(
                 who,

@@ -15,11 +15,11 @@ from ocr.understand import document_types
 from quality import review
 from quality.report import publish_report
 from repository.api.deps import DatabaseUrl, PageUser, Store
-from repository.api.routers.documents import may_read
+from repository.api.routers.documents import readable
 from repository.api.templating import render_page
 from repository.catalog.db import read_scope
 from repository.catalog.models import CaseFile, Document, Owner, Page
-from repository.errors import NOT_FOUND, DomainError
+from repository.errors import DomainError
 from repository.identifiers import mask
 from repository.reuse import previews
 from repository.reuse.counter import STATUS_NAMES
@@ -53,10 +53,7 @@ def queue_page(
 def _desk(request: Request, who: Principal, database_url: str, document_id: str, *, error: str | None = None,
           values: dict | None = None, status_code: int = 200) -> Response:  # fmt: skip
     with read_scope(database_url) as session:
-        doc = session.get(Document, document_id)
-        if doc is None:
-            raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ / no such document")
-        may_read(session, who, doc, None)  # stewards read what waits in their queue
+        doc = readable(session, who, document_id, None)  # stewards read what waits in their queue
         owner = session.get(Owner, doc.owner_id)
         case = session.get(CaseFile, doc.origin_case_id) if doc.origin_case_id else None
         pages = session.execute(select(Page.number, Page.confidence, Page.method).where(
@@ -156,10 +153,7 @@ def page_image(document_id: str, number: int, who: PageUser, database_url: Datab
                size: str = Query("page", pattern="^(thumb|page)$")) -> Response:  # fmt: skip
     require(who, "steward")
     with read_scope(database_url) as session:
-        doc = session.get(Document, document_id)
-        if doc is None:
-            raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ / no such document")
-        may_read(session, who, doc, None)
+        doc = readable(session, who, document_id, None)  # stewards read what waits in their queue
     return Response(previews.page_png(store, doc, number, size), media_type="image/png")
 
 
@@ -168,10 +162,7 @@ def page_words(document_id: str, number: int, who: PageUser, database_url: Datab
     """The words OCR read on a page with their boxes (for highlighting a field on the page image)."""
     require(who, "steward")
     with read_scope(database_url) as session:
-        doc = session.get(Document, document_id)
-        if doc is None:
-            raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ / no such document")
-        may_read(session, who, doc, None)
+        doc = readable(session, who, document_id, None)  # stewards read what waits in their queue
     key = keys.ocr_key(doc.id)
     detail = json.loads(store.get_bytes(key)) if store.exists(key) else {"pages": []}
     page = next((p for p in detail["pages"] if p["number"] == number), {})
