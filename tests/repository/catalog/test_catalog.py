@@ -77,3 +77,33 @@ def test_rows_and_constraints(db_url: str) -> None:
     # One identifier is one owner.
     with pytest.raises(IntegrityError), session_scope(db_url) as s:
         s.add(Owner(kind="citizen", identifier="001190012345"))
+
+
+@pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
+def test_upgrading_a_catalog_keeps_its_cases_received_on_their_day(engine: str, tmp_path, request) -> None:
+    """Migration 0007 dates existing cases by when they were made (SQLite's CAST AS DATE keeps only
+    the year: the migration must not use it there)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from repository.catalog.db import MIGRATIONS, get_engine
+
+    url = f"sqlite:///{tmp_path / 'old.db'}" if engine == "sqlite" else request.getfixturevalue("pg_url")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+
+    def upgrade(revision: str) -> None:
+        with get_engine(url).begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+
+    upgrade("0006")
+    with get_engine(url).begin() as c:
+        c.execute(text("INSERT INTO owner (id, kind, identifier, created_at) "
+                       "VALUES ('o1', 'citizen', '001190012345', '2026-11-05 10:00:00+00:00')"))  # fmt: skip
+        c.execute(text("INSERT INTO case_file (id, case_code, procedure_code, owner_id, created_at) "
+                       "VALUES ('c1', 'X', 'HT.KETHON', 'o1', '2026-11-05 10:00:00+00:00')"))  # fmt: skip
+    upgrade("head")
+    with get_engine(url).connect() as c:
+        assert str(c.execute(text("SELECT received_on FROM case_file")).scalar()) == "2026-11-05"

@@ -26,7 +26,9 @@ def upgrade() -> None:
     with op.batch_alter_table("case_document") as table:
         # submitted (handed in with the case), reuse (attached from the repository), result (its result)
         table.add_column(sa.Column("via", sa.String(16), nullable=True))
-    op.execute("UPDATE case_file SET received_on = CAST(created_at AS DATE) WHERE received_on IS NULL")
+    # SQLite has no DATE type (CAST would keep the year alone): its date() reads the stored timestamp.
+    day = "date(created_at)" if op.get_bind().dialect.name == "sqlite" else "CAST(created_at AS DATE)"
+    op.execute(f"UPDATE case_file SET received_on = {day} WHERE received_on IS NULL")
     op.execute("UPDATE case_document SET via = 'result' WHERE role = 'result'")
     op.execute(
         "UPDATE case_document SET via = 'submitted' WHERE via IS NULL AND document_id IN "
