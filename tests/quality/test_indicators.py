@@ -105,3 +105,18 @@ def test_filters_and_empty_periods(fixture: str) -> None:
     ]
     empty = indicators(date(2025, 1, 1), date(2025, 1, 31), database_url=fixture)
     assert empty["overall"]["digitization_rate"] is None and empty["agencies"] == []
+
+
+def test_the_daily_trend_is_each_days_own_indicators(fixture: str) -> None:
+    from datetime import timedelta
+
+    from quality.indicators import TARGETED, trend
+
+    days = trend(*NOV, database_url=fixture)
+    assert len(days) == 30
+    for n, day in enumerate(days):
+        alone = indicators(NOV[0] + timedelta(days=n), NOV[0] + timedelta(days=n), database_url=fixture)[
+            "overall"
+        ]
+        assert {k: day[k] for k in TARGETED} == {k: alone[k] for k in TARGETED}, day
+        assert day["received"] == alone["counts"]["received"]
