@@ -14,13 +14,17 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2 qpdf
 # The PostgreSQL tests use a running server when one answers, else start a throwaway one of their own.
 TEST_APT_PACKAGES := postgresql
+# The engine test's Celery broker: the Redis answering at SOHOA_TEST_REDIS_URL, else Debian's, started here.
+REDIS_APT_PACKAGES := redis-server
+SOHOA_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+export SOHOA_TEST_REDIS_URL
 # Browser tests drive Debian's headless Chromium with Playwright (Playwright's own browser download is
 # not used: it needs network access to a CDN).
 BROWSER_APT_PACKAGES := chromium
 SOHOA_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 export SOHOA_TEST_DATABASE_URL
 
-.PHONY: run test setup system-packages test-services lint samples clean
+.PHONY: run test engine-test setup system-packages test-services redis lint samples clean
 
 run: setup
 	@if [ ! -f "$(SOHOA_HOME)/inbox/manifest.csv" ] && [ ! -f "$(SOHOA_HOME)/inbox/manifest.json" ]; then \
@@ -31,6 +35,12 @@ test: setup test-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory engine-test
+
+# A real Airflow deployment (scheduler, dag-processor, api-server, triggerer, two Celery workers on
+# Redis, PostgreSQL, an S3 server): one worker is SIGKILLed mid-batch and the store cut off for 30 s.
+engine-test: setup test-services redis
+	$(PY) -m tests.engine.run
 
 setup: system-packages $(VENV)/.installed
 
@@ -58,6 +68,16 @@ test-services:
 	if [ -n "$$missing" ]; then \
 		echo "Cài trình duyệt cho kiểm thử / installing Debian packages for browser tests:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+redis:
+	@if ! $(PY) -c "import os, redis; redis.Redis.from_url(os.environ['SOHOA_TEST_REDIS_URL'], socket_connect_timeout=3).ping()" 2>/dev/null; then \
+		if ! command -v redis-server >/dev/null; then \
+			echo "Không có Redis / no Redis answers: installing Debian's redis-server"; \
+			$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(REDIS_APT_PACKAGES); \
+		fi; \
+		$(PY) -c "import os, redis; redis.Redis.from_url(os.environ['SOHOA_TEST_REDIS_URL'], socket_connect_timeout=3).ping()" 2>/dev/null \
+			|| redis-server --port 6379 --bind 127.0.0.1 --save '' --appendonly no --daemonize yes; \
 	fi
 
 lint: setup
