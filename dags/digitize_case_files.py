@@ -24,7 +24,7 @@ INBOX = Asset(name="sohoa_inbox", uri="sohoa://inbox")
     catchup=False,
     max_active_runs=4,
     params={"inbox": Param("", type="string", description="Thư mục nhận (mặc định $SOHOA_HOME/inbox)")},
-    # Retries come from Airflow's core.default_task_retries (2 in docker-compose.yml, 0 in-process).
+    # Retries come from Airflow's core.default_task_retries (2 in docker-compose.yml and sohoa run).
     default_args={"retry_delay": timedelta(seconds=30)},
     tags=["sohoa"],
 )

@@ -10,10 +10,7 @@
 
 from __future__ import annotations
 
-import glob
 import os
-import shutil
-import subprocess
 import tempfile
 import threading
 import uuid
@@ -44,51 +41,17 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _throwaway_postgres() -> tuple[str, callable]:
-    binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not binaries:
-        pytest.fail(
-            "No PostgreSQL answers at SOHOA_TEST_DATABASE_URL and Debian's postgresql binaries are missing: "
-            "run 'make test' (it installs them) or start a server.",
-            pytrace=False,
-        )
-    bindir = Path(binaries[-1]).parent
-    root = Path(tempfile.mkdtemp(prefix="sohoa-pg-"))
-    data, port = root / "data", free_port()
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(root, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    _run([*as_user, bindir / "initdb", "-D", data, "-U", "postgres", "-A", "trust"])
-    _run([*as_user, bindir / "pg_ctl", "-D", data, "-w", "-l", root / "log",
-          "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"])  # fmt: skip
-
-    def stop() -> None:
-        subprocess.run(
-            [*as_user, bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(root, ignore_errors=True)
-
-    return f"postgresql://postgres@127.0.0.1:{port}/postgres", stop
-
-
-def _run(command: list) -> None:
-    done = subprocess.run(command, capture_output=True, text=True)
-    if done.returncode:
-        pytest.fail(f"{command[0]} failed ({done.returncode}): {done.stderr or done.stdout}", pytrace=False)
-
-
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:
     url = os.environ.get("SOHOA_TEST_DATABASE_URL") or DEFAULT_PG
     if _answers(url):
         yield url
         return
-    url, stop = _throwaway_postgres()
+    server = PrivatePostgres().start()
     try:
-        yield url
+        yield server.url
     finally:
-        stop()
+        server.stop()
 
 
 @pytest.fixture
@@ -173,7 +136,7 @@ def sample_batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return inbox
 
 
-from tests.helpers import CHROMIUM, free_port, wait_for  # noqa: E402 - after the Airflow settings
+from tests.helpers import CHROMIUM, PrivatePostgres, free_port, wait_for  # noqa: E402 - after the Airflow settings
 
 
 @pytest.fixture(scope="session")

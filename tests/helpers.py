@@ -3,6 +3,7 @@ seeded catalogs, a live server, where screenshots go."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -30,6 +31,61 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL server of the tests' own, from Debian's binaries (``make test`` installs
+    them): for when none answers, and for tests that must restart the server under a running batch."""
+
+    def __init__(self) -> None:
+        import glob
+        import tempfile
+
+        binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not binaries:
+            import pytest
+
+            pytest.fail(
+                "Debian's postgresql binaries are missing: run 'make test' (it installs them)", pytrace=False
+            )
+        self.bindir = Path(binaries[-1]).parent
+        self.root = Path(tempfile.mkdtemp(prefix="sohoa-pg-"))
+        self.data, self.port = self.root / "data", free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            import shutil
+
+            shutil.chown(self.root, "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args) -> None:
+        import subprocess
+
+        done = subprocess.run([*self.as_user, *map(str, args)], capture_output=True, text=True)
+        if done.returncode:
+            raise RuntimeError(f"{args[0]} failed ({done.returncode}): {done.stderr or done.stdout}")
+
+    def start(self) -> PrivatePostgres:
+        self._ctl(self.bindir / "initdb", "-D", self.data, "-U", "postgres", "-A", "trust")
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._ctl(
+            self.bindir / "pg_ctl", "-D", self.data, "-w", "-l", self.root / "log", "-o", options, "start"
+        )
+        return self
+
+    def restart(self) -> None:
+        """A fast restart: every open connection is cut, the server is back a moment later."""
+        self._ctl(
+            self.bindir / "pg_ctl", "-D", self.data, "-w", "-l", self.root / "log", "-m", "fast", "restart"
+        )
+
+    def stop(self) -> None:
+        import shutil
+
+        with contextlib.suppress(RuntimeError):
+            self._ctl(self.bindir / "pg_ctl", "-D", self.data, "-m", "immediate", "stop")
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def wait_for(predicate, timeout: float = 10.0) -> bool:

@@ -69,7 +69,8 @@ def _make_engine(url: str, autocommit: bool) -> Engine:
     # Autocommit engines (their own pool) serve single-statement reads: no BEGIN/COMMIT round trips.
     # A database that does not answer fails the request within seconds instead of holding it (the
     # API's token check runs on the event loop).
-    options: dict[str, Any] = {"connect_args": {"connect_timeout": 5}}
+    # Pre-ping: a connection the server dropped (a restart) is replaced, not handed to a request.
+    options: dict[str, Any] = {"connect_args": {"connect_timeout": 5}, "pool_pre_ping": True}
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
     engine = create_engine(url, **options)

@@ -30,9 +30,10 @@ def configure_airflow(quiet: bool = True) -> None:
     os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(dags_folder()))
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{home / 'airflow.db'}")
-    # In-process runs have no one to wait for a retry; production keeps its retries (Airflow's own
-    # core.default_task_retries, set in docker-compose.yml).
-    os.environ.setdefault("AIRFLOW__CORE__DEFAULT_TASK_RETRIES", "0")
+    # As in production (docker-compose.yml): a task that failed on our side (the store away for a
+    # moment, the catalog's server restarted) is tried again after the DAG's retry delay. Bad input is
+    # never retried: it is turned away with its reason, not raised.
+    os.environ.setdefault("AIRFLOW__CORE__DEFAULT_TASK_RETRIES", "2")
     if quiet:
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
         # Raised by Airflow's own imports (fastapi.testclient); nothing for our users to act on.
