@@ -114,6 +114,10 @@ def migrate(url: str | None = None) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    from repository.catalog import case_facts
+
+    with session_scope(url) as session:
+        case_facts.refresh(session)  # cases from before the facts were kept (none, once done)
 
 
 @contextmanager
@@ -161,6 +165,7 @@ def _read_in_thread(url: str, work: Callable[[Session], T]) -> T:
 
 @cache
 def _async_sessions(url: str) -> async_sessionmaker:
+    _track_case_facts()
     return async_sessionmaker(_async_engine(url), expire_on_commit=False)
 
 
@@ -180,7 +185,14 @@ def _sessions(url: str, autocommit: bool = False) -> sessionmaker:
 
 
 @cache
+def _track_case_facts() -> None:
+    from repository.catalog import case_facts
+
+    case_facts.track()
+
+
 def _make_sessions(url: str, autocommit: bool) -> sessionmaker:
+    _track_case_facts()
     return sessionmaker(_engine(url, autocommit), expire_on_commit=False)
 
 

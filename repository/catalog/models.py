@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -106,6 +107,16 @@ class CaseFile(Base):
     """A case file (hồ sơ) of one administrative procedure, identified by the portal's case code."""
 
     __tablename__ = "case_file"
+    # Cases nobody counted reusable documents for (from a manifest or the one-stop system): the
+    # indicators compute those one by one, and find them without reading the month's other cases.
+    __table_args__ = (
+        Index(
+            "ix_case_file_on_file_unknown",
+            "received_on",
+            postgresql_where=text("reusable_on_file IS NULL"),
+            sqlite_where=text("reusable_on_file IS NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     case_code: Mapped[str] = mapped_column(String(64), unique=True)
@@ -114,10 +125,16 @@ class CaseFile(Base):
     owner_id: Mapped[str] = mapped_column(ForeignKey("owner.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     field: Mapped[str | None] = mapped_column(String(128))  # lĩnh vực of the procedure
-    received_on: Mapped[date | None] = mapped_column(Date, default=date.today)
-    resolved_on: Mapped[date | None] = mapped_column(Date)  # its result issued
+    received_on: Mapped[date | None] = mapped_column(Date, default=date.today, index=True)
+    resolved_on: Mapped[date | None] = mapped_column(Date, index=True)  # its result issued
     # Requirements of the procedure the repository could serve when the case was received.
     reusable_on_file: Mapped[int | None] = mapped_column(Integer)
+    # What its documents say, kept current by repository.catalog.case_facts (None: not computed yet).
+    components: Mapped[int | None] = mapped_column(Integer)
+    components_digitized: Mapped[int | None] = mapped_column(Integer)
+    last_digitized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ecopy: Mapped[bool | None] = mapped_column(Boolean)
+    reused_requirements: Mapped[int | None] = mapped_column(Integer)
 
     owner: Mapped[Owner] = relationship()
     links: Mapped[list[CaseDocument]] = relationship(back_populates="case_file")
