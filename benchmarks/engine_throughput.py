@@ -1,0 +1,159 @@
+"""Pages per hour on the real engine, against plain tesseract on the same pages and the same cores.
+
+A batch of scanned Vietnamese pages (default 200: 20 image-only PDFs of 10 pages) is digitized
+- embedded (``sohoa run``: dag.test(), SQLite, local store; pages read by SOHOA_OCR_WORKERS=cores),
+- on Airflow with the CeleryExecutor and 1, then 2 Celery workers (one task, one core each; catalog
+  on PostgreSQL, store on an S3 server), storage, catalog and quality checks included,
+and the same pages, rasterised to PNG beforehand (not timed), go through ``tesseract -l vie`` with
+one process per core (OMP_THREAD_LIMIT=1). The ratios are what to quote: this machine's speed
+drifts, so every figure comes from one run.
+
+    .venv/bin/python benchmarks/engine_throughput.py [--pages 200] [--per-file 10] [--skip embedded,1,2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CORPUS = Path(__file__).with_name("corpus_vi.txt")
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def build_batch(inbox: Path, pages: int, per_file: int, seed: int = 11) -> list[Path]:
+    """Image-only PDFs of decision-like pages, with a manifest; returns the per-page PNGs too."""
+    from ocr.render import Line, render_page, scanned
+    from repository.intake.samples import HUONG, MANIFEST_COLUMNS, image_pdf
+
+    rng = random.Random(seed)
+    corpus = [line for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    inbox.mkdir(parents=True)
+    images = inbox.parent / "png"
+    images.mkdir()
+    rows, pngs = [], []
+    for n in range(0, pages, per_file):
+        sheets = []
+        for _ in range(min(per_file, pages - n)):
+            lines = [Line("QUYẾT ĐỊNH", "center", "bold", 14)]
+            lines += [Line(rng.choice(corpus), space_before=4) for _ in range(12)]
+            sheet = scanned(render_page(lines), rng)
+            sheets.append(sheet)
+            pngs.append(images / f"{len(pngs):04d}.png")
+            sheet.convert("L").save(pngs[-1], dpi=(300, 300))
+        name = f"ho_so_{n // per_file:03d}.pdf"
+        (inbox / name).write_bytes(image_pdf(sheets))
+        rows.append(
+            [
+                name,
+                f"UBTX-261201-{n // per_file:05d}",
+                "HT.CUTRU",
+                "UBND.TX",
+                "citizen",
+                HUONG.personal_id,
+                HUONG.name,
+                "",
+                "component",
+            ]
+        )
+    with open(inbox / "manifest.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(MANIFEST_COLUMNS)
+        writer.writerows(rows)
+    return pngs
+
+
+def plain_tesseract(pngs: list[Path], cores: int, out: Path) -> float:
+    env = os.environ | {"OMP_THREAD_LIMIT": "1"}
+    out.mkdir(exist_ok=True)
+
+    def one(png: Path) -> None:
+        subprocess.run(
+            ["tesseract", str(png), str(out / png.stem), "-l", "vie", "txt", "pdf"],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(cores) as pool:
+        list(pool.map(one, pngs))
+    return time.monotonic() - start
+
+
+def embedded(inbox: Path, home: Path, cores: int) -> float:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SOHOA_"))}
+    env |= {"SOHOA_HOME": str(home), "SOHOA_OCR_WORKERS": str(cores), "OMP_THREAD_LIMIT": "1"}
+    sohoa = str(Path(sys.executable).with_name("sohoa"))
+    start = time.monotonic()
+    done = subprocess.run([sohoa, "run", str(inbox), "--json"], env=env, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    if done.returncode:
+        raise RuntimeError(f"sohoa run failed: {done.stderr[-2000:]}")
+    return wall
+
+
+def on_celery(inbox: Path, workers: int) -> float:
+    from tests.engine.deployment import Deployment
+
+    deployment = Deployment(postgres=os.environ.get("SOHOA_TEST_DATABASE_URL") or DEFAULT_PG, workers=workers)
+    try:
+        deployment.start()
+        start = time.monotonic()
+        run_id = deployment.trigger(inbox)
+        state = deployment.wait_run(run_id, 7200)
+        wall = time.monotonic() - start
+        if state != "success":
+            raise RuntimeError(f"run {state}: {deployment.log_tail('scheduler')}")
+        return wall
+    finally:
+        deployment.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--per-file", type=int, default=10)
+    parser.add_argument("--skip", default="", help="comma-separated: embedded, 1, 2")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    work = Path(tempfile.mkdtemp(prefix="sohoa-throughput-"))
+    try:
+        measure(work, args, skip)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def measure(work: Path, args: argparse.Namespace, skip: set[str]) -> None:
+    pngs = build_batch(work / "inbox", args.pages, args.per_file)
+    cores = os.cpu_count() or 1
+    print(f"{len(pngs)} pages in {len(list((work / 'inbox').glob('*.pdf')))} files; {cores} cores")
+
+    def line(label: str, wall: float, base: float) -> None:
+        print(f"{label:<44} {wall:8.1f} s {len(pngs) * 3600 / wall:8.0f} pages/h   ratio {base / wall:5.2f}x")
+
+    base = {n: plain_tesseract(pngs, n, work / f"tess{n}") for n in sorted({1, min(2, cores)})}
+    for n, wall in base.items():
+        line(f"plain tesseract -l vie, {n} process(es)", wall, wall)
+    if "embedded" not in skip:
+        n = min(2, cores)
+        line(f"sohoa run (embedded, {n} OCR workers)", embedded(work / "inbox", work / "home", n), base[n])
+    for workers in (1, 2):
+        if str(workers) not in skip:
+            # Each worker run digitizes a fresh copy: a catalog of its own, so nothing is skipped as done.
+            wall = on_celery(work / "inbox", workers)
+            line(f"Airflow CeleryExecutor, {workers} worker(s)", wall, base[min(workers, cores)])
+
+
+if __name__ == "__main__":
+    main()
