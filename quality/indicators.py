@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,8 +28,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from time import sleep
 from typing import Any
 
+from sqlalchemy import DateTime, func, select, tuple_
 from sqlalchemy import case as when
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from repository.catalog.db import session_scope
@@ -52,6 +53,7 @@ class Tally:
     reusable_on_file: int = 0
     reused: int = 0
     days: list[float] = field(default_factory=list)
+    quantiles: dict[str, float | None] | None = None  # median and p90 when the database computed them
 
     def add_received(self, sums: dict[str, int]) -> None:
         for name in RECEIVED_SUMS:
@@ -80,7 +82,8 @@ class Tally:
                 "reusable_on_file": self.reusable_on_file,
                 "reused": self.reused,
             },
-            "digitization_days": {
+            "digitization_days": self.quantiles
+            or {
                 "median": _round(statistics.median(self.days)) if self.days else None,
                 "p90": _round(_p90(self.days)) if self.days else None,
             },
@@ -101,8 +104,9 @@ def _round(value: float) -> float:
 
 
 def _p90(values: list[float]) -> float:
+    """Nearest rank: the smallest value at or above 90% of them (PostgreSQL's percentile_disc)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    return ordered[max(math.ceil(0.9 * len(ordered)) - 1, 0)]
 
 
 def indicators(start: date, end: date, agency: str | None = None, database_url: str | None = None) -> dict:
@@ -120,9 +124,13 @@ def indicators(start: date, end: date, agency: str | None = None, database_url: 
         for tally in (overall, *(levels[level][key] for level, key in zip(levels, unit, strict=True))):
             tally.add_received(received)
             tally.add_resolved(resolved)
-    for unit, value in days:
-        for tally in (overall, *(levels[level][key] for level, key in zip(levels, unit, strict=True))):
-            tally.days.append(value)
+    if isinstance(days, dict):  # PostgreSQL: the quantiles per level, computed in the database
+        for (level, key), quantiles in days.items():
+            (overall if level is None else levels[level][key]).quantiles = quantiles
+    else:
+        for unit, value in days:
+            for tally in (overall, *(levels[level][key] for level, key in zip(levels, unit, strict=True))):
+                tally.days.append(value)
     names = {"agencies": "agency", "procedures": "procedure", "fields": "field"}
     result: dict[str, Any] = {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
@@ -204,19 +212,21 @@ def unit_sums(
     return [((key[:3] if not by_day else key), *sums) for key, sums in found.items()]
 
 
-def digitization_days(
-    session: Session, start: date, end: date, agency: str | None = None
-) -> list[tuple[Unit, float]]:
-    """Days from receipt to the last submitted component digitized, per digitized case received in the
-    period (one number a case: the median and p90 need them all)."""
+def digitization_days(session: Session, start: date, end: date, agency: str | None = None):
+    """Days from receipt to the last submitted component digitized, over the digitized cases received in
+    the period. PostgreSQL gives the median and p90 per level itself ({(level, key): quantiles}, level
+    None for overall); elsewhere one number a case comes back ([(unit, days)]) for Python to rank."""
     q = _per_case(start, end, agency)
+    digitized = (
+        q.c.received_on.between(start, end),
+        q.c.components > 0,
+        q.c.components == q.c.components_digitized,
+        q.c.last_digitized.is_not(None),
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        return _quantiles_in_database(session, q, digitized)
     rows = session.execute(
-        select(q.c.agency, q.c.procedure, q.c.field, q.c.received_on, q.c.last_digitized).where(
-            q.c.received_on.between(start, end),
-            q.c.components > 0,
-            q.c.components == q.c.components_digitized,
-            q.c.last_digitized.is_not(None),
-        )
+        select(q.c.agency, q.c.procedure, q.c.field, q.c.received_on, q.c.last_digitized).where(*digitized)
     )
     found = []
     for agency_, procedure, field_, received, last in rows:
@@ -226,6 +236,29 @@ def digitization_days(
         found.append(
             ((agency_ or "—", procedure or "—", field_ or "—"), max((last - at).total_seconds() / 86400, 0.0))
         )
+    return found
+
+
+def _quantiles_in_database(session: Session, q, digitized) -> dict:
+    received = func.timezone("UTC", func.cast(q.c.received_on, DateTime()))
+    days = func.greatest(func.extract("epoch", q.c.last_digitized - received) / 86400.0, 0.0)
+    inner = select(q.c.agency, q.c.procedure, q.c.field, days.label("days")).where(*digitized).subquery()
+    keys = {"agencies": inner.c.agency, "procedures": inner.c.procedure, "fields": inner.c.field}
+    rows = session.execute(
+        select(
+            *keys.values(),
+            *(func.grouping(column).label(f"g_{level}") for level, column in keys.items()),
+            func.percentile_cont(0.5).within_group(inner.c.days).label("median"),
+            func.percentile_disc(0.9).within_group(inner.c.days).label("p90"),
+        ).group_by(func.grouping_sets(tuple_(), *(tuple_(column) for column in keys.values())))
+    ).mappings()
+    found = {}
+    for row in rows:
+        level = next((name for name in keys if row[f"g_{name}"] == 0), None)
+        key = (row[keys[level].name] or "—") if level else None
+        if row["median"] is None:
+            continue  # the overall row of an empty period: nothing digitized to rank
+        found[(level, key)] = {"median": _round(float(row["median"])), "p90": _round(float(row["p90"]))}
     return found
 
 

@@ -38,6 +38,16 @@ def _document(s, owner: Owner, sha: str, type_code: str, status: str = DocumentS
     return document
 
 
+def _case(s, code: str) -> tuple[Owner, CaseFile]:
+    owner = Owner(kind="citizen", identifier=PID, name="Nguyễn Thị Hương")
+    s.add(owner)
+    s.flush()
+    case = CaseFile(case_code=code, procedure_code="HT.KETHON", agency_code="UBND.TX", owner_id=owner.id)
+    s.add(case)
+    s.flush()
+    return owner, case
+
+
 def _recomputed(url: str, case_id: str) -> dict:
     with session_scope(url) as s:
         s.execute(update(CaseFile).where(CaseFile.id == case_id).values(components=None))
@@ -48,14 +58,7 @@ def _recomputed(url: str, case_id: str) -> dict:
 def test_case_facts_follow_links_statuses_and_types(catalog_url: str) -> None:
     url = catalog_url
     with session_scope(url) as s:
-        owner = Owner(kind="citizen", identifier=PID, name="Nguyễn Thị Hương")
-        s.add(owner)
-        s.flush()
-        case = CaseFile(
-            case_code="UBTX-1", procedure_code="HT.KETHON", agency_code="UBND.TX", owner_id=owner.id
-        )
-        s.add(case)
-        s.flush()
+        owner, case = _case(s, "UBTX-1")
         card = _document(s, owner, "a" * 64, "cccd")
         certificate = _document(s, owner, "b" * 64, "marital_status_certificate", DocumentStatus.DIGITIZED)
         result = _document(s, owner, "c" * 64, "decision")
@@ -101,14 +104,7 @@ def test_case_facts_follow_links_statuses_and_types(catalog_url: str) -> None:
 
 def test_migrate_fills_the_facts_of_cases_that_predate_them(catalog_url: str) -> None:
     with session_scope(catalog_url) as s:
-        owner = Owner(kind="citizen", identifier=PID, name="Nguyễn Thị Hương")
-        s.add(owner)
-        s.flush()
-        case = CaseFile(
-            case_code="UBTX-2", procedure_code="HT.KETHON", agency_code="UBND.TX", owner_id=owner.id
-        )
-        s.add(case)
-        s.flush()
+        owner, case = _case(s, "UBTX-2")
         card = _document(s, owner, "d" * 64, "cccd", DocumentStatus.DIGITIZED)
         s.add(CaseDocument(case_id=case.id, document_id=card.id, role="component", via=LinkVia.SUBMITTED))
         case_id = case.id
