@@ -142,19 +142,25 @@ def indicators(start: date, end: date, agency: str | None = None, database_url: 
     return result
 
 
-def _per_case(start: date, end: date, agency: str | None):
+def _cases_in_period(start: date, end: date, agency: str | None):
     """One row per case received or resolved in the period, with what its documents say (the facts
     the catalog keeps on the case: one indexed scan, no join)."""
     c = CaseFile
     query = select(
-        c.id, c.agency_code.label("agency"), c.procedure_code.label("procedure"), c.field.label("field"),
-        c.received_on, c.resolved_on, c.reusable_on_file, c.owner_id,
+        c.id,
+        c.agency_code.label("agency"),
+        c.procedure_code.label("procedure"),
+        c.field.label("field"),
+        c.received_on,
+        c.resolved_on,
+        c.reusable_on_file,
+        c.owner_id,
         func.coalesce(c.components, 0).label("components"),
         func.coalesce(c.components_digitized, 0).label("components_digitized"),
         c.last_digitized_at.label("last_digitized"),
         c.ecopy.label("ecopy"),
         func.coalesce(c.reused_requirements, 0).label("reused"),
-    ).where(c.received_on.between(start, end) | c.resolved_on.between(start, end))  # fmt: skip
+    ).where(c.received_on.between(start, end) | c.resolved_on.between(start, end))
     if agency:
         query = query.where(c.agency_code == agency)
     return query.subquery()
@@ -163,12 +169,18 @@ def _per_case(start: date, end: date, agency: str | None):
 Unit = tuple[str, str, str]  # agency, procedure, field
 
 
+def _unit_key(row, by_day: bool) -> tuple:
+    """The unit a summed row belongs to, and with ``by_day`` its days received and resolved."""
+    unit = (row["agency"] or "—", row["procedure"] or "—", row["field"] or "—")
+    return (*unit, *((_day(row["received_on"]), _day(row["resolved_on"])) if by_day else ()))
+
+
 def unit_sums(
     session: Session, start: date, end: date, agency: str | None = None, by_day: bool = False
 ) -> list[tuple[Unit, dict[str, int], dict[str, int]]]:
     """The counts behind the indicators, summed in the database per agency, procedure and field (and,
     ``by_day``, per day received and day resolved): (unit, received-side sums, resolved-side sums)."""
-    q = _per_case(start, end, agency)
+    q = _cases_in_period(start, end, agency)
     got = q.c.received_on.between(start, end)
     done = q.c.resolved_on.between(start, end)
     digitized = (q.c.components > 0) & (q.c.components == q.c.components_digitized)
@@ -192,8 +204,7 @@ def unit_sums(
     ).mappings()
     found: dict[tuple, tuple[dict[str, int], dict[str, int]]] = {}
     for row in rows:
-        unit = (row["agency"] or "—", row["procedure"] or "—", row["field"] or "—")
-        key = (*unit, *((_day(row["received_on"]), _day(row["resolved_on"])) if by_day else ()))
+        key = _unit_key(row, by_day)
         received = {name: int(row[name]) for name in RECEIVED_SUMS if name != "requirements"}
         received["requirements"] = received["received"] * len(_required(row["procedure"]))
         found[key] = (received, {name: int(row[name]) for name in RESOLVED_SUMS})
@@ -204,8 +215,7 @@ def unit_sums(
             got & q.c.reusable_on_file.is_(None)
         )
     ).mappings():
-        unit = (row["agency"] or "—", row["procedure"] or "—", row["field"] or "—")
-        key = (*unit, *((_day(row["received_on"]), _day(row["resolved_on"])) if by_day else ()))
+        key = _unit_key(row, by_day)
         found[key][0]["reusable_on_file"] += _on_file_at_receipt(
             session, row["owner_id"], row["procedure"], _day(row["received_on"]), _required(row["procedure"])
         )
@@ -216,7 +226,7 @@ def digitization_days(session: Session, start: date, end: date, agency: str | No
     """Days from receipt to the last submitted component digitized, over the digitized cases received in
     the period. PostgreSQL gives the median and p90 per level itself ({(level, key): quantiles}, level
     None for overall); elsewhere one number a case comes back ([(unit, days)]) for Python to rank."""
-    q = _per_case(start, end, agency)
+    q = _cases_in_period(start, end, agency)
     digitized = (
         q.c.received_on.between(start, end),
         q.c.components > 0,

@@ -87,6 +87,8 @@ def test_a_morning_batch_of_three_cases_with_one_bad_file(
     bad.locator("input[type=file]").set_input_files(str(replacement))
     page.click("#resubmit")
     assert wait_for(lambda: bad.get_attribute("data-status") in ("digitized", "needs_review"), 300)
+    # The history is reloaded once the run is done, just after the row's status changes.
+    page.locator("#history tbody tr").nth(1).wait_for(timeout=30_000)
     assert page.locator("#history tbody tr").count() == 2
     assert problems == []
     page.screenshot(path=str(SCREENSHOTS / "upload-2-fixed.png"), full_page=True)

@@ -20,14 +20,13 @@ from repository.catalog.models import (
     CaseDocument,
     CaseFile,
     Document,
-    DocumentStatus,
     Owner,
     Page,
 )
+from repository.pipeline.stages import DONE
 from repository.security.audit import verify
 from repository.storage import ObjectStore
 
-DONE = (DocumentStatus.DIGITIZED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.APPROVED)
 DERIVED = ("/ocr.json", "/pages/")  # beside the renditions, rebuilt on demand: not records
 
 
@@ -60,8 +59,9 @@ def take(database_url: str, store: ObjectStore, batch_id: str | None = None) -> 
             i.row_number: (str(i.status), i.reason_code, digest.get(i.document_id))
             for i in session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id))
         }
-        documents, expected = {}, set()
+        documents, expected, pairs = {}, set(), Counter()
         for d in session.scalars(select(Document)):
+            pairs[(d.owner_id, d.sha256)] += 1
             documents[(owners[d.owner_id], d.sha256)] = (
                 str(d.status),
                 d.doc_type_code,
@@ -84,15 +84,13 @@ def take(database_url: str, store: ObjectStore, batch_id: str | None = None) -> 
                 )
             )
         )
-        pairs = Counter((d.owner_id, d.sha256) for d in session.scalars(select(Document)))
     stored = {k for prefix in ("originals/", "documents/") for k in store.list(prefix)}
     records = {k for k in stored if not any(mark in k for mark in DERIVED)}
-    by_digest = {doc_id: sha for doc_id, sha in digest.items()}
     objects = set()
     for key in stored:
         parts = key.split("/")
-        if parts[0] == "documents" and parts[1] in by_digest:
-            parts[1] = by_digest[parts[1]]
+        if parts[0] == "documents" and parts[1] in digest:
+            parts[1] = digest[parts[1]]
         objects.add("/".join(parts))
     check = verify(database_url, store)
     duplicated = (

@@ -23,9 +23,11 @@ def test_compose_has_the_engine_tests_settings() -> None:
     assert not differ, f"docker-compose.yml differs from make engine-test: {differ}"
 
 
-def test_compose_uses_the_same_drivers_and_secrets() -> None:
+def test_compose_uses_the_same_drivers_and_secrets(tmp_path: Path) -> None:
     env = _compose()["x-airflow-common"]["environment"]
-    engine = Deployment(postgres="postgresql://postgres@127.0.0.1:5432/postgres").env()
+    deployment = Deployment(postgres="postgresql://postgres@127.0.0.1:5432/postgres", root=tmp_path)
+    deployment.relay.stop()  # only its settings are wanted here
+    engine = deployment.env()
     for key in (
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC",
