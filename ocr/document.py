@@ -21,8 +21,19 @@ from pathlib import Path
 from PIL import Image
 
 from ocr.engine import Recognition, recognize, reread_uncertain
-from ocr.pages import DEFAULT_LIMITS, BadInput, ImageSource, PageLimits, PdfSource, image_dpi, open_source
+from ocr.pages import (
+    DEFAULT_LIMITS,
+    BadInput,
+    ImageSource,
+    PageLimits,
+    PdfSource,
+    claimed_dpi,
+    image_dpi,
+    open_source,
+)
 from ocr.preprocess import prepare
+from ocr.regions import garbage_lines, keep_only, text_lines, without_lines
+from ocr.text import wordlike
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
 SPARSE_CHARS = 40
@@ -46,6 +57,7 @@ class PageReading:
     lines: list[dict] = field(default_factory=list)  # per-line confidence (OCR pages)
     words: list[dict] = field(default_factory=list)  # per-word text, confidence and box (OCR pages)
     box_size: tuple[int, int] | None = None  # the image the word boxes are in (upright), in pixels
+    facts: dict = field(default_factory=dict)  # what the original bears: {"seal": 1, "blue_ink": True}
 
 
 @dataclass
@@ -74,18 +86,32 @@ def default_workers() -> int:
 
 def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReading:
     """Prepare and recognize one page; write its searchable PDF page under ``workdir`` when given."""
-    dpi = image_dpi(image)
-    prepared = prepare(image, dpi)
+    prepared = prepare(image, image_dpi(image), dpi_known=claimed_dpi(image) is not None)
     want_pdf = workdir is not None
     recognition = prepared.recognition
     result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
     notes = list(prepared.steps)
-    if _weak(result):
-        # Sparse or oddly laid-out pages: psm 11 finds scattered text, psm 6 reads one uniform block.
-        for psm in (11, 6):
-            retry = _retry(recognition, prepared.recognition_dpi, psm, want_pdf)
+    facts = dict(prepared.facts)
+    if _weak(result) or _mostly_noise(result):
+        # Sparse or noisy: find the rows of letters, paint the rest paper, and read again; psm 11
+        # finds scattered text, psm 6 reads one uniform block.
+        rows = text_lines(recognition, prepared.recognition_dpi)
+        masked = keep_only(recognition, rows, prepared.recognition_dpi) if rows else None
+        for image, psm, step in ((masked, 3, "text lines only"), (masked, 6, "text lines only, psm 6"),
+                                 (recognition, 11, "psm 11")):  # fmt: skip
+            if image is None or (psm == 6 and _score(result) > 0 and not _weak(result)):
+                continue
+            retry = _retry(image, prepared.recognition_dpi, psm, want_pdf)
             if retry is not None and _score(retry) > _score(result):
-                result, notes = retry, [*prepared.steps, f"psm {psm}"]
+                result, notes = retry, [*prepared.steps, step]
+        if not rows and _score(result) == 0:
+            result = Recognition("", 0.0, [], result.pdf)
+            facts["blank"] = "no_text_lines"
+            notes.append("trang trắng: không thấy dòng chữ nào / blank: no text lines")
+    noise = garbage_lines(result.words)
+    if noise:
+        result = without_lines(result, noise)
+        notes.append(f"{len(noise)} noise line(s) dropped")
     turned = 0
     unsure = prepared.analysis.orientation_confidence < UNSURE_ORIENTATION
     if result.confidence < UNSURE_CONFIDENCE and unsure:
@@ -113,6 +139,7 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         rotation=(prepared.analysis.rotation + turned) % 360,
         note="; ".join(notes) or None,
         box_size=recognition.size,
+        facts=facts,
         lines=[{"line": n, "confidence": round(c, 2)} for n, c in sorted(result.line_confidences.items())],
         words=[
             {
@@ -138,8 +165,16 @@ def _weak(result: Recognition) -> bool:
     return len("".join(result.text.split())) < SPARSE_CHARS or result.confidence < SPARSE_CONFIDENCE
 
 
+def _mostly_noise(result: Recognition) -> bool:
+    """Most of what was read is unsure non-words: noise read as text."""
+    total = sum(len(w.text) for w in result.words)
+    return total > 0 and _score(result) < 0.5 * total * 100
+
+
 def _score(result: Recognition) -> float:
-    return len("".join(result.text.split())) * max(result.confidence, 1.0)
+    """Characters read as words, weighted by confidence: a reading of noise scores nothing, however
+    many characters it has."""
+    return sum(len(w.text) * w.confidence for w in result.words if w.confidence >= 50 and wordlike(w.text))
 
 
 def overlay_pdf(display: Image.Image, dpi: int, text_pdf: bytes) -> bytes:

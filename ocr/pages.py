@@ -255,24 +255,34 @@ class ImageSource:
             raise BadInput(
                 f"Ảnh hỏng ở trang {number} / corrupt image frame", exc, code="corrupt_image"
             ) from None
-        if image.mode not in {"L", "RGB"}:
+        if image.mode in {"1", "I;16", "I"}:  # 1-bit photocopies, 16-bit scans: grey
+            image = image.convert("L")
+        elif image.mode not in {"L", "RGB"}:
             image = image.convert("RGB")
-        image.info["dpi"] = (image_dpi(self._image),) * 2
+        # Only a resolution the file states plausibly travels on; a photo's is judged from the page.
+        image.info.pop("dpi", None)
+        if claimed_dpi(self._image):
+            image.info["dpi"] = (claimed_dpi(self._image),) * 2
         return image
 
     def close(self) -> None:
         self._image.close()
 
 
-def image_dpi(image: Image.Image) -> int:
-    """The scan resolution, rounded (a PNG stores 300 DPI as 299.9994); phone photos often claim
-    72 dpi, which says nothing, so assume 300."""
+def claimed_dpi(image: Image.Image) -> int | None:
+    """The resolution the file states, rounded (a PNG stores 300 DPI as 299.9994), when plausible
+    for a scan. Phone photos claim 72 DPI, which says nothing about the page: None."""
     dpi = image.info.get("dpi", (0, 0))[0]
     try:
         dpi = round(float(dpi))
     except (TypeError, ValueError):
         dpi = 0
-    return dpi if 100 <= dpi <= 1200 else RENDER_DPI
+    return dpi if 100 <= dpi <= 1200 else None
+
+
+def image_dpi(image: Image.Image) -> int:
+    """The scan resolution, or 300 when the file does not state a plausible one."""
+    return claimed_dpi(image) or RENDER_DPI
 
 
 def _why_unreadable(path: Path, exc: Exception) -> BadInput:

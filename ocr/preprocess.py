@@ -16,6 +16,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
+from ocr import geometry
+from ocr.colour import drop_colour_ink
+
 ANALYSIS_DPI = 150
 # At ANALYSIS_DPI: a 30 pt capital is ~60 px high; letters that touch at low resolution make
 # word-sized marks, never wider than a long word.
@@ -65,6 +68,7 @@ class Prepared:
     recognition_dpi: int
     analysis: Analysis
     steps: list[str]
+    facts: dict = field(default_factory=dict)  # what the original bears (a seal, pen ink)
 
 
 def _otsu(values: np.ndarray) -> int:
@@ -222,10 +226,36 @@ def _dark_border(ink: np.ndarray, factor: int) -> dict[str, int]:
     return border
 
 
-def prepare(image: Image.Image, dpi: int) -> Prepared:
-    """Upright, straight, clean, legible-size page images for display and for recognition."""
+def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
+    """Upright, straight, clean, legible-size page images for display and for recognition.
+
+    ``dpi_known`` is False when the file's resolution is not to be believed (a JPEG's 72 DPI from a
+    phone, or none at all): it is then judged from the page's size in pixels.
+    """
     steps: list[str] = []
+    facts: dict = {}
+    if image.mode == "1":  # a 1-bit photocopy: grey levels let resampling and deskew stay smooth
+        image = image.convert("L")
+    colour = image.mode == "RGB"  # phone photos keep their colours on display
+    display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     gray = image if image.mode == "L" else image.convert("L")
+    quad = geometry.find_page(np.asarray(gray))
+    if quad is not None:
+        display = geometry.square_up(display, quad)
+        gray = display if display.mode == "L" else display.convert("L")
+        steps.append("page found, squared up")
+    if not dpi_known:
+        dpi = geometry.content_dpi(*gray.size)
+        steps.append(f"resolution {dpi} DPI from the page")
+    if colour:
+        gray, ink = drop_colour_ink(display, dpi)
+        facts |= ink.facts
+        if ink.dropped:
+            steps.append("colour ink dropped" + (f" ({len(ink.seals)} seal)" if ink.seals else ""))
+    flat = geometry.flatten_light(gray)
+    if flat is not None:
+        gray = flat
+        steps.append("light flattened")
     analysis = analyse(gray, dpi)
     colour = image.mode == "RGB"  # phone photos keep their colours on display
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
@@ -265,7 +295,7 @@ def prepare(image: Image.Image, dpi: int) -> Prepared:
     if specks >= SPECK_GATE:
         recognition = cleaned
         steps.append(f"despeckle ({specks})")
-    return Prepared(display, recognition, dpi, recognition_dpi, analysis, steps)
+    return Prepared(display, recognition, dpi, recognition_dpi, analysis, steps, facts)
 
 
 def _whiten_border(gray: Image.Image, border: dict[str, int], rotation: int, paper: int) -> Image.Image:

@@ -26,6 +26,16 @@ _FONT_FILES = {
     "bold": ("LiberationSerif-Bold.ttf", "DejaVuSerif-Bold.ttf"),
     "italic": ("LiberationSerif-Italic.ttf", "DejaVuSerif-Italic.ttf"),
 }
+# Other typefaces, for benchmarks that must not measure one font only: {family: (regular, bold, italic)}.
+# Liberation comes with fonts-liberation2; DejaVu with fonts-dejavu-core (present wherever fontconfig is).
+FAMILIES = {
+    "serif": None,  # _FONT_FILES
+    "sans": ("LiberationSans-Regular.ttf", "LiberationSans-Bold.ttf", "LiberationSans-Italic.ttf"),
+    "mono": ("LiberationMono-Regular.ttf", "LiberationMono-Bold.ttf", "LiberationMono-Italic.ttf"),
+    "dejavu-serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf"),
+    "dejavu-sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"),
+    "dejavu-mono": ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf"),
+}
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,7 @@ class Line:
     weight: str = "regular"  # regular | bold | italic
     size: float = 13.0  # points
     space_before: float = 0.0  # points
+    family: str = "serif"  # a key of FAMILIES
 
 
 class FontMissing(RuntimeError):
@@ -42,20 +53,22 @@ class FontMissing(RuntimeError):
 
 
 @cache
-def font_path(weight: str = "regular") -> Path:
-    for name in _FONT_FILES[weight]:
+def font_path(weight: str = "regular", family: str = "serif") -> Path:
+    files = FAMILIES[family]
+    names = _FONT_FILES[weight] if files is None else (files[("regular", "bold", "italic").index(weight)],)
+    for name in names:
         for folder in _FONT_DIRS:
             if (folder / name).exists():
                 return folder / name
     raise FontMissing(
-        "Không tìm thấy phông chữ có dấu tiếng Việt (Liberation Serif / DejaVu Serif). "
-        "Install Debian's fonts-liberation2 (make setup does)."
+        f"Không tìm thấy phông chữ có dấu tiếng Việt ({family}: {', '.join(names)}). "
+        "Install Debian's fonts-liberation2 (make setup does) or fonts-dejavu-core."
     )
 
 
 @cache
-def _font(weight: str, px: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font_path(weight)), px)
+def _font(weight: str, px: int, family: str = "serif") -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(font_path(weight, family)), px)
 
 
 def nfc(text: str) -> str:
@@ -86,7 +99,7 @@ def layout(lines: list[Line], dpi: int) -> list[tuple[Line, str, int, int]]:
     placed = []
     for line in lines:
         px = round(line.size / 72 * dpi)
-        font = _font(line.weight, px)
+        font = _font(line.weight, px, line.family)
         y += line.space_before / 72 * dpi
         for piece in _wrap(nfc(line.text), lambda s, f=font: f.getlength(s) <= width):
             w = font.getlength(piece)
@@ -103,7 +116,9 @@ def render_page(lines: list[Line], dpi: int = 300, mode: str = "L") -> Image.Ima
     image = Image.new(mode, size, "white")
     draw = ImageDraw.Draw(image)
     for line, text, x, y in layout(lines, dpi):
-        draw.text((x, y), text, fill="black", font=_font(line.weight, round(line.size / 72 * dpi)))
+        draw.text(
+            (x, y), text, fill="black", font=_font(line.weight, round(line.size / 72 * dpi), line.family)
+        )
     image.info["dpi"] = (dpi, dpi)
     return image
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 
@@ -19,3 +20,28 @@ def fold(text: str) -> str:
 
     One output character per input character, so positions found in the folded text carry over."""
     return "".join(_fold_char(ch) for ch in unicodedata.normalize("NFC", text))
+
+
+# A Vietnamese syllable, folded: an initial consonant (or none), a vowel nucleus, a final (or none).
+# Tesseract's garbage on noise, seals and specks ("[A", "_m”<", "z", "x") is rarely one.
+_SYLLABLE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|ch|nh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
+    r"(?:[aeiouy]{1,3})"
+    r"(?:ng|nh|ch|[cmnpt])?"
+)
+_TRIM = ".,;:!?()[]\"'“”‘’-–…/"
+
+
+def wordlike(token: str) -> bool:
+    """Whether a token read off a page looks like text: a Vietnamese syllable, a number or a code
+    with digits, or an acronym (UBND, CCCD). Punctuation around it is ignored."""
+    core = token.strip(_TRIM)
+    if not core:
+        return token in {"-", "–", ":", "/"}
+    if any(c.isdigit() for c in core):
+        return sum(c.isdigit() for c in core) * 2 >= len(core) or "/" in core or "-" in core
+    if not all(c.isalpha() or c in "-/." for c in core):
+        return False
+    if len(core) >= 2 and core.isupper() and core.isascii():
+        return True
+    return all(_SYLLABLE.fullmatch(fold(part)) for part in re.split(r"[-/.]", core) if part)

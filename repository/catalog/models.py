@@ -224,6 +224,8 @@ class Page(Base):
     height_px: Mapped[int | None] = mapped_column(Integer)
     rotation: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)  # why this method (e.g. garbage text layer)
+    # What the original page bears, found by the OCR: {"seal": 1, "blue_ink": true, "blank": "..."}.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     document: Mapped[Document] = relationship(back_populates="pages")
 

@@ -242,6 +242,7 @@ def _record_reading(item_id: str, document_id: str, reading, database_url: str |
                 height_px=p.height_px,
                 rotation=p.rotation,
                 note=p.note,
+                facts=p.facts or None,
             )
             for p in reading.pages
         )
@@ -264,7 +265,7 @@ def _record_reading(item_id: str, document_id: str, reading, database_url: str |
 def _ocr_detail(reading) -> bytes:
     pages = [
         {"number": p.number, "method": p.method, "confidence": p.confidence, "rotation": p.rotation,
-         "note": p.note, "lines": p.lines, "words": p.words, "box_size": p.box_size}
+         "note": p.note, "facts": p.facts, "lines": p.lines, "words": p.words, "box_size": p.box_size}
         for p in reading.pages
     ]  # fmt: skip
     return json.dumps({"pages": pages}, ensure_ascii=False).encode("utf-8")

@@ -14,7 +14,7 @@ from quality import review
 from repository.api.common import iso, log_access
 from repository.api.deps import Caller, DatabaseUrl, Store
 from repository.catalog.db import in_read_scope, read_scope
-from repository.catalog.models import CaseDocument, CaseFile, Document
+from repository.catalog.models import CaseDocument, CaseFile, Document, Page
 from repository.errors import FORBIDDEN, GONE, NOT_FOUND, DomainError
 from repository.security.access import bind_case
 from repository.security.auth import Principal
@@ -58,6 +58,20 @@ def document_json(doc: Document, origin: CaseFile | None) -> dict[str, Any]:
     }
 
 
+def original_bears(session: Session, document_id: str) -> dict[str, list[int]]:
+    """What the paper original bears, page by page, as the OCR found it: the pages with a seal, with
+    pen ink, and the pages found blank. A digitized record says its original was sealed."""
+    found: dict[str, list[int]] = {"seal_pages": [], "pen_ink_pages": [], "blank_pages": []}
+    rows = session.execute(
+        select(Page.number, Page.facts).where(Page.document_id == document_id, Page.facts.is_not(None))
+    )
+    for number, facts in rows:
+        for fact, key in (("seal", "seal_pages"), ("blue_ink", "pen_ink_pages"), ("blank", "blank_pages")):
+            if (facts or {}).get(fact):
+                found[key].append(number)
+    return {key: sorted(numbers) for key, numbers in found.items()}
+
+
 def origins(session: Session, documents) -> dict[str, CaseFile]:
     ids = {d.origin_case_id for d in documents if d.origin_case_id}
     if not ids:
@@ -99,7 +113,10 @@ async def document(document_id: str, who: Caller, database_url: DatabaseUrl, cas
         cases = session.scalars(
             select(CaseFile.case_code).join(CaseDocument).where(CaseDocument.document_id == doc.id)
         ).all()
-        return document_json(doc, origins(session, [doc]).get(doc.origin_case_id)) | {"cases": sorted(cases)}
+        return document_json(doc, origins(session, [doc]).get(doc.origin_case_id)) | {
+            "cases": sorted(cases),
+            "original_bears": original_bears(session, doc.id),
+        }
 
     return await in_read_scope(database_url, read)
 

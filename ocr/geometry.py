@@ -1,0 +1,127 @@
+"""Phone photos: the page found on the desk and squared up, its light made even, its resolution
+judged from the content.
+
+A photo of a page is a quadrilateral of paper on a darker desk, lit unevenly, with a shadow across
+it; its EXIF says 72 DPI whatever the phone's sensor. Tesseract wants an upright rectangle of evenly
+lit paper at a known scale. Each step here runs only when the image needs it, decided on a small copy
+(long side ANALYSIS_PX), so flatbed scans pass through at the cost of one reduction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+ANALYSIS_PX = 1000
+A4_INCHES = (8.27, 11.69)
+CARD_INCHES = (2.13, 3.37)  # ID-1: ID cards, driving licences
+# A page is what covers this much of the frame and leaves a desk round it (else the scan is the page).
+PAGE_MIN_AREA, PAGE_MAX_AREA = 0.2, 0.93
+# Paper's brightness varying by more than this (grey levels, after text is closed over) is shadow
+# or falling light: the page is flattened.
+UNEVEN_LIGHT = 28
+PLAUSIBLE_DPI = (100, 1200)
+
+
+@dataclass
+class Geometry:
+    quad: np.ndarray | None = None  # the page's corners at full resolution (tl, tr, br, bl)
+    content_dpi: int | None = None  # what the pixels say, when the file's DPI is not to be believed
+    flattened: bool = False
+
+
+def _small(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    scale = ANALYSIS_PX / max(gray.shape)
+    if scale >= 1:
+        return gray, 1.0
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
+def _order(points: np.ndarray) -> np.ndarray:
+    """Corners as top-left, top-right, bottom-right, bottom-left."""
+    s, d = points.sum(axis=1), np.diff(points, axis=1).ravel()
+    return np.float32(
+        [points[np.argmin(s)], points[np.argmin(d)], points[np.argmax(s)], points[np.argmax(d)]]
+    )
+
+
+def find_page(gray: np.ndarray) -> np.ndarray | None:
+    """The four corners of a sheet of paper lying on a darker background, or None when the image
+    is the page itself (a scan) or no clear quadrilateral is there."""
+    small, scale = _small(gray)
+    h, w = small.shape
+    blurred = cv2.GaussianBlur(small, (5, 5), 0)
+    # The desk shows all round the frame: an image with a side as bright as paper is a scan (a
+    # photocopy's lid leaves black along one or two sides only).
+    threshold, _ = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    sides = (blurred[:4], blurred[-4:], blurred[:, :4], blurred[:, -4:])
+    if any(np.median(side) >= threshold for side in sides):
+        return None
+    # The sheet's outline is the strongest edge in the photo; a shadow's edge is soft and a threshold
+    # would cut the page along it. Text edges lie inside the outline and are not looked at.
+    edges = cv2.dilate(cv2.Canny(blurred, 40, 120), np.ones((3, 3), np.uint8), iterations=2)
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    sheet = max(contours, key=lambda c: cv2.contourArea(cv2.convexHull(c)))
+    area = cv2.contourArea(cv2.convexHull(sheet)) / (w * h)
+    if not PAGE_MIN_AREA <= area <= PAGE_MAX_AREA:
+        return None
+    hull = cv2.convexHull(sheet)
+    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+    if len(quad) != 4:
+        # A corner out of the frame, or a curled page: the hull's minimum-area rectangle instead.
+        quad = cv2.boxPoints(cv2.minAreaRect(hull))
+    quad = _order(np.asarray(quad, np.float32).reshape(4, 2))
+    if cv2.contourArea(quad) < 0.8 * cv2.contourArea(hull):
+        return None
+    return quad / scale
+
+
+def square_up(image: Image.Image, quad: np.ndarray) -> Image.Image:
+    """The page inside ``quad``, as a rectangle of the size its sides measure."""
+    tl, tr, br, bl = quad
+    width = round(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = round(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
+    matrix = cv2.getPerspectiveTransform(np.float32(quad), target)
+    pixels = np.asarray(image)
+    out = cv2.warpPerspective(
+        pixels, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return Image.fromarray(out, image.mode)
+
+
+def flatten_light(gray: Image.Image) -> Image.Image | None:
+    """The page with its paper made evenly white (shadows and falling light divided out), or None
+    when the light is already even."""
+    pixels = np.asarray(gray)
+    small, scale = _small(pixels)
+    # Paper brightness: text closed over with a window wider than any stroke, then smoothed.
+    window = max(9, round(0.025 * max(small.shape)) | 1)
+    background = cv2.morphologyEx(
+        small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (window, window))
+    )
+    background = cv2.GaussianBlur(cv2.medianBlur(background, 5), (0, 0), window / 2)
+    inner = background[
+        small.shape[0] // 20 : -small.shape[0] // 20 or None,
+        small.shape[1] // 20 : -small.shape[1] // 20 or None,
+    ]
+    low, high = np.percentile(inner, (2, 98))
+    if high - low < UNEVEN_LIGHT:
+        return None
+    full = cv2.resize(background, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
+    flat = pixels.astype(np.float32) * (235.0 / np.maximum(full.astype(np.float32), 1.0))
+    return Image.fromarray(np.clip(flat, 0, 255).astype(np.uint8), "L")
+
+
+def content_dpi(width_px: int, height_px: int) -> int:
+    """The resolution a photographed or unlabeled page has, from its size taken as an ID card when
+    it has a card's proportions, else as A4: what the pixels say, not what EXIF says."""
+    short, long = sorted((width_px, height_px))
+    inches = CARD_INCHES if 1.5 <= long / max(short, 1) <= 1.7 else A4_INCHES
+    dpi = (short / inches[0] + long / inches[1]) / 2
+    return int(min(max(dpi, PLAUSIBLE_DPI[0]), PLAUSIBLE_DPI[1]))

@@ -1,0 +1,106 @@
+"""Where the text is on a sparse or noisy page, found before tesseract is asked again.
+
+On a last page or a signature page (one to five lines) the page is mostly paper noise, specks and
+stains. Tesseract's page segmentation then either finds no text block at all (an empty page) or
+reads the noise as hundreds of characters. Here text lines are found as rows of letter-sized marks
+joined side by side; what is not such a row (specks, smudges, a rule, a scanner edge) is noise and
+is painted paper, so the second reading sees the lines alone, where they were (the searchable PDF's
+text layer stays on them).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from ocr.engine import Recognition, Word
+from ocr.text import wordlike
+
+# Sizes in inches, so they hold at any resolution: 8-16 pt text has letters 0.04-0.22 in high.
+LETTER_HEIGHT = (0.03, 0.3)
+LINE_HEIGHT = (0.06, 0.5)
+MIN_LINE_WIDTH = 0.25
+MIN_LETTERS = 3  # marks in a row before it is taken for text
+GARBAGE_CONFIDENCE = 60.0  # a line read this unsure, mostly of non-words, is noise read as text
+
+
+def text_lines(gray: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
+    """Boxes (left, top, right, bottom) of the rows of letters on the page, top to bottom."""
+    pixels = cv2.GaussianBlur(np.asarray(gray), (3, 3), 0)
+    _, ink = cv2.threshold(pixels, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if np.count_nonzero(ink) > 0.2 * ink.size:  # Otsu split paper noise: ink is well below paper
+        paper, darkest = np.percentile(pixels, (50, 0.05))
+        ink = np.where(pixels < (paper + darkest) / 2, 255, 0).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h = stats[:, cv2.CC_STAT_HEIGHT]
+    w = stats[:, cv2.CC_STAT_WIDTH]
+    area = stats[:, cv2.CC_STAT_AREA]
+    letter = (h >= LETTER_HEIGHT[0] * dpi) & (h <= LETTER_HEIGHT[1] * dpi) & (w <= 0.6 * dpi)
+    letter &= area >= 0.25 * (0.02 * dpi) ** 2  # not a speck
+    letter[0] = False
+    letters = (letter[labels] & (ink > 0)).astype(np.uint8)
+    # Letters of a word are a letter apart, words a space: joined across, hardly at all down.
+    joined = cv2.morphologyEx(
+        letters, cv2.MORPH_CLOSE, np.ones((max(3, round(0.02 * dpi)), max(5, round(0.12 * dpi))), np.uint8)
+    )
+    n, line_labels, line_stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    members = np.bincount(line_labels[letters > 0].ravel(), minlength=n) if n else np.zeros(0)
+    boxes = []
+    for i in range(1, n):
+        x, y, bw, bh, _ = line_stats[i]
+        if not LINE_HEIGHT[0] * dpi <= bh <= LINE_HEIGHT[1] * dpi or bw < MIN_LINE_WIDTH * dpi:
+            continue
+        # A row of letters holds many separate marks; a smudge or a rule is one or two.
+        marks = len(np.unique(labels[y : y + bh, x : x + bw][letters[y : y + bh, x : x + bw] > 0]))
+        if members[i] and marks >= MIN_LETTERS:
+            boxes.append((int(x), int(y), int(x + bw), int(y + bh)))
+    return sorted(boxes, key=lambda b: (b[1], b[0]))
+
+
+def keep_only(gray: Image.Image, boxes: list[tuple[int, int, int, int]], dpi: int) -> Image.Image:
+    """The page with everything outside the text lines painted paper white."""
+    pixels = np.asarray(gray)
+    out = np.full_like(pixels, 255)
+    pad = max(2, round(0.04 * dpi))
+    for left, top, right, bottom in boxes:
+        box = (slice(max(0, top - pad), bottom + pad), slice(max(0, left - pad), right + pad))
+        out[box] = pixels[box]
+    return Image.fromarray(out, "L")
+
+
+def garbage_lines(words: list[Word]) -> set[int]:
+    """Lines tesseract read from noise: unsure, and mostly not words (a seal's ring, a signature's
+    loop, specks between lines come out as ``Z [A kộ v z x _m”<``)."""
+    by_line: dict[int, list[Word]] = {}
+    for word in words:
+        by_line.setdefault(word.line, []).append(word)
+    found = set()
+    for line, members in by_line.items():
+        confidence = sum(w.confidence for w in members) / len(members)
+        # A real line read unsure still reads as words ("2087/QĐ-UBND." at 40); noise does not.
+        words_in_it = sum(len(w.text) for w in members if wordlike(w.text))
+        if confidence < GARBAGE_CONFIDENCE and words_in_it * 2 < sum(len(w.text) for w in members):
+            found.add(line)
+    return found
+
+
+def without_lines(result: Recognition, lines: set[int]) -> Recognition:
+    """The reading with those lines taken out of its text and words (the text layer keeps them)."""
+    if not lines:
+        return result
+    text_rows = result.text.split("\n")
+    filled = [n for n, row in enumerate(text_rows) if row.strip()]
+    if len(filled) == len({w.line for w in result.words}):  # tesseract's text: one row per TSV line
+        drop = {filled[line - 1] for line in lines}
+        text = "\n".join(row for n, row in enumerate(text_rows) if n not in drop)
+    else:
+        kept: dict[int, list[str]] = {}
+        for word in result.words:
+            if word.line not in lines:
+                kept.setdefault(word.line, []).append(word.text)
+        text = "\n".join(" ".join(ws) for _, ws in sorted(kept.items()))
+    words = [w for w in result.words if w.line not in lines]
+    total = sum(len(w.text) for w in words)
+    confidence = round(sum(w.confidence * len(w.text) for w in words) / total, 2) if total else 0.0
+    return Recognition("\n".join(row for row in text.split("\n")).strip(), confidence, words, result.pdf)

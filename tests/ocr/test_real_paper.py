@@ -1,0 +1,139 @@
+"""What records staff really scan, read end to end by ``ocr_page``: a red seal and a blue signature
+over the text, a phone photo with a shadow, a 1-bit photocopy, a noise-only page; and the pieces
+that decide (colour dropout, page finding, noise lines, word check)."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ocr import degrade
+from ocr.colour import drop_colour_ink
+from ocr.document import ocr_page
+from ocr.engine import Word
+from ocr.geometry import content_dpi, find_page
+from ocr.metrics import cer, fold
+from ocr.regions import garbage_lines, text_lines
+from ocr.render import Line, layout, render_page, scanned, speckle
+from ocr.text import wordlike
+
+BODY = [
+    "Điều 1. Công nhận bà Nguyễn Thị Hương, số định danh cá nhân 001190012345, là thành viên Hội đồng.",
+    "Điều 2. Quyết định này có hiệu lực kể từ ngày ký và thay thế Quyết định số 2087/QĐ-UBND.",
+    "Giấy xác nhận này có giá trị sử dụng trong thời hạn sáu tháng kể từ ngày cấp.",
+    "Hồ sơ gồm: tờ khai theo mẫu; bản sao giấy khai sinh; giấy xác nhận tình trạng hôn nhân.",
+    "Thời hạn giải quyết: ngay trong ngày tiếp nhận hồ sơ theo quy định hiện hành.",
+    "Kết quả giải quyết được trả trực tiếp tại Bộ phận Một cửa hoặc qua dịch vụ bưu chính công ích.",
+]
+LINES = [
+    Line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "center", "bold"),
+    Line("Độc lập - Tự do - Hạnh phúc", "center", "bold"),
+    Line("QUYẾT ĐỊNH", "center", "bold", 14, 14),
+    *[Line(text, space_before=4) for text in BODY * 2],
+]
+
+
+def _truth(lines: list[Line]) -> str:
+    return fold(" ".join(text for _, text, _, _ in layout(lines, 300)))
+
+
+@pytest.fixture(scope="module")
+def page() -> Image.Image:
+    return render_page(LINES, dpi=300)
+
+
+def test_seal_and_signature_over_the_text_are_dropped_and_the_seal_recorded(page: Image.Image) -> None:
+    sealed = degrade.sealed(page, random.Random(4))
+    reading = ocr_page(sealed, 1, None)
+    assert reading.facts.get("seal") == 1 and reading.facts.get("blue_ink")
+    assert cer(_truth(LINES), reading.text) < 0.01
+    # Read as plain grey, the seal's ring and letters cost whole lines.
+    gray, found = drop_colour_ink(sealed, 300)
+    assert found.dropped and np.asarray(gray).min() < 80  # black text stays black
+
+
+def test_red_print_outside_a_seal_is_kept() -> None:
+    title = render_page([Line("GIẤY CHỨNG NHẬN", "center", "bold", 20)]).convert("RGB")
+    red = np.asarray(title).copy()
+    red[np.asarray(title.convert("L")) < 128] = (200, 30, 40)
+    gray, found = drop_colour_ink(Image.fromarray(red), 300)
+    assert not found.seals and not found.dropped
+    assert np.asarray(gray).min() < 100  # the red title is still there to read
+
+
+def test_phone_photo_is_found_squared_and_read(page: Image.Image) -> None:
+    photo = degrade.phone_photo(page, random.Random(2))
+    assert photo.info["dpi"][0] == 72  # what phones write
+    quad = find_page(np.asarray(photo.convert("L")))
+    assert quad is not None
+    reading = ocr_page(Image.open(io.BytesIO(_jpeg(photo))), 1, None)
+    assert "page found, squared up" in reading.note
+    assert cer(_truth(LINES), reading.text) < 0.01
+
+
+def test_a_flatbed_scan_is_the_page_itself(page: Image.Image) -> None:
+    assert find_page(np.asarray(scanned(page, random.Random(1)))) is None
+
+
+def test_one_bit_photocopy_with_lid_borders_and_dust(page: Image.Image) -> None:
+    copy = degrade.photocopy(page, random.Random(5))
+    assert copy.mode == "1"
+    reading = ocr_page(copy, 1, None)
+    assert cer(_truth(LINES), reading.text) < 0.01
+
+
+def test_a_page_of_noise_is_blank_with_the_reason() -> None:
+    noise = speckle(
+        scanned(Image.new("L", (2480, 3508), 255), random.Random(1), noise=14.0), random.Random(2), 0.002
+    )
+    noise.info["dpi"] = (300, 300)
+    assert text_lines(noise, 300) == []
+    reading = ocr_page(noise, 1, None)
+    assert reading.text == ""
+    assert reading.facts.get("blank") == "no_text_lines"
+    assert "trang trắng" in reading.note
+
+
+def test_one_line_on_a_noisy_page_is_read_and_not_buried_in_noise() -> None:
+    line = "Người ký: Phó Chủ tịch Hoàng Văn Phúc"
+    page = render_page([Line(line, space_before=400)])
+    noisy = speckle(scanned(page, random.Random(3), noise=16.0), random.Random(4), 0.003)
+    noisy.info["dpi"] = (300, 300)
+    assert len(text_lines(noisy, 300)) == 1
+    reading = ocr_page(noisy, 1, None)
+    assert cer(line, reading.text) < 0.05
+
+
+def test_noise_lines_are_told_from_text_lines() -> None:
+    def words(line: int, items: list[tuple[str, float]]) -> list[Word]:
+        return [Word(t, c, line, 0, 0, 10, 10) for t, c in items]
+
+    read = words(1, [("Giấy", 96), ("xác", 95), ("nhận", 96)]) + words(
+        2, [("Z", 84), ("[A", 20), ("kộ", 0), ("v", 43), ("_m”<", 0), ("x", 92)]
+    )
+    read += words(3, [("dụnđ", 9), ("trong", 74), ("thời", 97), ("hạn", 97)])  # one bad word: kept
+    assert garbage_lines(read) == {2}
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [("nghiêng", True), ("Nguyễn", True), ("2087/QĐ-UBND", True), ("UBND", True), ("(Bằng", True),
+     ("2.500.000.000", True), ("_m”<", False), ("z", False), ("`", False), ("dụnđ", False)],
+)  # fmt: skip
+def test_wordlike(token: str, expected: bool) -> None:
+    assert wordlike(token) is expected
+
+
+def test_resolution_is_judged_from_the_page_not_exif() -> None:
+    assert 240 <= content_dpi(2000, 2830) <= 245  # an A4 page 2000 px wide
+    assert 290 <= content_dpi(1011, 640) <= 300  # an ID card 1011 px wide
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    data = io.BytesIO()
+    image.save(data, "JPEG", quality=85, dpi=(72, 72))
+    return data.getvalue()
