@@ -45,3 +45,39 @@ def wordlike(token: str) -> bool:
     if len(core) >= 2 and core.isupper() and core.isascii():
         return True
     return all(_SYLLABLE.fullmatch(fold(part)) for part in re.split(r"[-/.]", core) if part)
+
+
+def _syllables(folded: str) -> list[str] | None:
+    """``folded`` cut into Vietnamese syllables, as few as possible and, of those, with the fewest
+    starting with a vowel ("hanoi": "ha noi", not "han oi"); None when it cannot be."""
+    best: dict[int, list[str] | None] = {len(folded): []}
+    for start in range(len(folded) - 1, -1, -1):
+        options = [
+            [folded[start:end], *best[end]]
+            for end in range(len(folded), start, -1)
+            if best.get(end) is not None and _SYLLABLE.fullmatch(folded[start:end])
+        ]
+        best[start] = (
+            min(options, key=lambda p: (len(p), sum(s[0] in "aeiouy" for s in p))) if options else None
+        )
+    return best[0]
+
+
+def respace(text: str) -> str:
+    """Put back the spaces OCR drops between the syllables of words in capitals ("HÀNỘI", "BAN
+    NHÂNDÂN", "KINHDOANH" on tight bold headers): every Vietnamese syllable is a word. A word that is
+    a syllable, is not all capitals, has no vowel (UBND, TNHH) or holds anything but letters is
+    left as it is."""
+    words = []
+    for word in text.split(" "):
+        if len(word) >= 4 and word.isalpha() and word.isupper():
+            folded = fold(word)
+            parts = None if _SYLLABLE.fullmatch(folded) else _syllables(folded)
+            if parts and len(parts) >= 2:
+                cuts, at = [], 0
+                for part in parts:
+                    cuts.append(word[at : at + len(part)])
+                    at += len(part)
+                word = " ".join(cuts)
+        words.append(word)
+    return " ".join(words)

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from datetime import date
 
 from ocr.identifiers import InvalidIdentifier, normalize_tax_code, parse_personal_id
 from ocr.text import fold
 from ocr.understand.dates import _D, _date, add_months
-from ocr.understand.labels import _INNER_MARK, _WORDS, _after_label, repair_digits
+from ocr.understand.labels import _ENGLISH_GLOSS, _INNER_MARK, _WORDS, _after_label, repair_digits
 from ocr.understand.names import _NAME_WORD, NAME_LABELS, _clean_name, _name_after, _name_words
 from ocr.understand.reading import Field, Line
 from ocr.understand.registry import FIELD_NAMES, DocumentType, document_types
@@ -67,6 +68,12 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
         name = _name_after(line, NAME_LABELS)
         if name:
             put("full_name", name, 0.9, line)
+        elif index + 1 < len(lines) and _label_alone(line, NAME_LABELS):
+            # Cards print the label on a line of its own and the name under it, in capitals.
+            following = lines[index + 1]
+            name = _clean_name(following.text) if following.text.upper() == following.text else None
+            if name:
+                put("full_name", name, 0.9, following)
         at = _after_label(line, DOB_LABELS)
         if at is not None and (parsed := _date(line.folded, at)):
             put("date_of_birth", parsed[0].isoformat(), 0.95, line)
@@ -85,7 +92,7 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
             put("number", _book_number(line.text[book.start(1) :].strip()), 0.85, line)
         if re.match(r"^(?:ve viec|v/v)\b", line.folded):
             put("summary", _summary(lines, line), 0.9, line)
-        scope = re.search(rf"(?:de|dung de) lam thu tuc ({_WORDS}+)", line.folded)
+        scope = re.search(rf"(?:de|dung de)\s?:?\s?lam thu tuc ({_WORDS}+)", line.folded)
         if scope:
             start, end = scope.span(1)
             purpose = line.text[start:end].strip()
@@ -107,6 +114,15 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
         except InvalidIdentifier:  # century/year digits contradict the birth date: suspect
             found["personal_id"].confidence *= 0.5
     return found
+
+
+def _label_alone(line: Line, labels: tuple[str, ...]) -> bool:
+    """The line is a name label and nothing after it ("Họ và tên / Full name:")."""
+    at = _after_label(line, labels)
+    if at is None:
+        return False
+    rest = _ENGLISH_GLOSS.sub("", line.folded[at:]).strip(" :./")
+    return not rest or bool(re.fullmatch(r"[a-z ,]*name[a-z ,]*:?", rest))
 
 
 _DIGIT_TO_LETTER = str.maketrans({"5": "S", "0": "O", "1": "I", "8": "B", "2": "Z"})
@@ -231,7 +247,12 @@ _PLACE_FOLLOWS = {"phuong", "xa", "pho", "tinh", "tran", "quan", "huyen"}
 
 
 def canonical_issuer(text: str) -> str:
-    words = " ".join(text.split()).upper().split()
+    # OCR dust between words ("ỦY BAN NHÂN DÂN ˆ PHƯỜNG") is no part of a name.
+    words = [
+        w
+        for w in " ".join(text.split()).upper().split()
+        if any(unicodedata.category(c) in ("Lu", "Ll", "Nd") for c in w)
+    ]
     # Only the agency words are corrected: the place name after "PHƯỜNG", "XÃ", "THÀNH PHỐ"... is
     # left as read ("THANH XUÂN" must not become "THÀNH XUÂN").
     fixed, in_place = [], False

@@ -40,4 +40,5 @@ def _label_pattern(label: str) -> re.Pattern[str]:
 
 
 # An English gloss after a Vietnamese label ("Họ và tên / Full name:"), often garbled by OCR.
-_ENGLISH_GLOSS = re.compile(r"\s*/\s*[a-z]+(?:\s[a-z]+)?\s?[:.;\-]\s*")
+# The 2024 card's are longer: "Họ, chữ đệm và tên khai sinh / Surname, middle and given name:".
+_ENGLISH_GLOSS = re.compile(r"\s*/\s*[a-z]+(?:,?\s[a-z]+){0,4}\s?[:.;\-]\s*")

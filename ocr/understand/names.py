@@ -105,7 +105,8 @@ def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
 
 
 NAME_LABELS = (
-    "ho, chu dem, ten:", "ho, chu dem, ten", "ho, chu dem va ten", "ho va ten / full name:",
+    "ho, chu dem va ten khai sinh", "ho, chu dem, ten:", "ho, chu dem, ten", "ho, chu dem va ten",
+    "ho va ten / full name:",
     "ho va ten chu ho:", "ho va ten:", "ho va ten", "ho ten:", "full name:", "cap cho: ong/ba",
     "cap cho: ong", "cap cho: ba", "cap cho ong", "cap cho ba", "cap cho:", "ong/ba:", "ong:", "ba:",
     "chu ho:",

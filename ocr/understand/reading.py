@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ocr.text import fold
+from ocr.text import fold, respace
 from ocr.understand.registry import DocumentType, document_types
 
 
@@ -57,10 +58,58 @@ class Line:
 
 
 def split_lines(pages: list[tuple[int, str, float]]) -> list[Line]:
-    """(page number, text, confidence 0-100) -> non-empty lines, folded for matching."""
+    """(page number, text, confidence 0-100) -> non-empty lines, folded for matching, with the
+    official layout's two columns taken apart (``split_columns``)."""
     lines = []
     for number, text, confidence in pages:
         for i, raw in enumerate(unicodedata.normalize("NFC", text).splitlines(), start=1):
-            if raw.strip():
-                lines.append(Line(number, i, raw.strip(), fold(raw.strip()), min(confidence, 100) / 100))
-    return lines
+            text = raw.strip()
+            if text:
+                # Words in capitals (headers, names) lose the spaces between syllables on tight bold type.
+                text = respace(text)
+                lines.append(Line(number, i, text, fold(text), min(confidence, 100) / 100))
+    return split_columns(lines)
+
+
+# Nghị định 30/2020 lays a document's head out in two columns: the issuing body over the number on
+# the left, the national motto over the place and date on the right. OCR reads them across, one line
+# each: "ỦY BAN NHÂN DÂN  CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 12/QĐ-UBND  Hà Nội, ngày 5 ...".
+_RIGHT_COLUMN = re.compile(
+    r"\s(?=cong hoa xa hoi|doc lap\s*[-–]\s*tu do"
+    r"|[a-z][a-z .\-]{1,40}[,;.]\s*ngay\s*\d)"
+)
+
+
+def split_columns(lines: list[Line]) -> list[Line]:
+    """Each head line read across both columns becomes its left part and its right part; the left
+    column's lines come first, in order, then the right column's (the issuer reads as one block)."""
+    out: list[Line] = []
+    right: list[Line] = []
+    for line in lines:
+        match = _RIGHT_COLUMN.search(line.folded, 1)
+        left_text = line.text[: match.start()].strip() if match else ""
+        left_folded = line.folded[: match.start()].strip() if match else ""
+        # Only a head line: on the left an agency in capitals over the motto, or the document's
+        # number beside its place and date; never a sentence of the body.
+        motto = match is not None and line.folded[match.end() :].startswith(("cong hoa", "doc lap"))
+        head = (motto and left_text.upper() == left_text) or (not motto and re.match(r"so\b", left_folded))
+        if (
+            match
+            and head
+            and 0 < len(left_text) <= 60
+            and not line.folded.startswith(("cong hoa", "doc lap"))
+        ):
+            start = match.end()
+            out.append(replace(line, text=left_text, folded=left_folded))
+            right.append(replace(line, text=line.text[start:].strip(), folded=line.folded[start:].strip()))
+            continue
+        if right and line.folded.strip(" .-") in _MOTTO_ENDS:
+            right.append(line)  # the motto's end, wrapped: still the right column
+            continue
+        out.extend(right)
+        right = []
+        out.append(line)
+    return out + right
+
+
+_MOTTO_ENDS = ("nam", "viet nam", "nghia viet nam", "chu nghia viet nam", "hanh phuc", "tu do - hanh phuc")

@@ -12,6 +12,7 @@ Used by ``make engine-test`` (tests/engine/run.py) and benchmarks/engine_through
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -174,11 +175,24 @@ class Deployment:
             cwd=self.root,
         )
 
-    def kill(self, name: str) -> None:
-        """SIGKILL a component and all its children at once: a machine lost, not a polite shutdown."""
-        os.killpg(self.processes[name].pid, signal.SIGKILL)
+    def kill(self, name: str) -> set[int]:
+        """SIGKILL a component and all its descendants at once: a machine lost, not a polite
+        shutdown. Descendants are collected first and killed by pid too, since a task process may
+        sit in a process group of its own. Returns the pids killed."""
+        import psutil
+
+        root = self.processes[name].pid
+        try:
+            tree = {root} | {c.pid for c in psutil.Process(root).children(recursive=True)}
+        except psutil.NoSuchProcess:
+            tree = {root}
+        os.killpg(root, signal.SIGKILL)
+        for pid in tree:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.processes[name].wait(30)
         self.killed.append(name)
+        return tree
 
     def stop(self) -> None:
         for process in reversed(list(self.processes.values())):

@@ -48,10 +48,18 @@ def kill_a_reading_worker(deployment: Deployment, run_id: str, timeout: float = 
             if ti["task_id"] == "read_pages" and ti["state"] == "running" and ti.get("pid"):
                 worker = worker_running(deployment, ti["pid"])
                 if worker:
-                    time.sleep(1.0)  # well inside the reading: past the download, before the writes
-                    deployment.kill(worker)
-                    say(f"SIGKILL {worker} while read_pages[{ti['map_index']}] ran on it")
-                    return ti
+                    time.sleep(0.5)  # inside the reading: past the download, before the writes
+                    if worker_running(deployment, ti["pid"]) != worker:
+                        continue  # finished meanwhile (a fast machine reads a sample quickly)
+                    if ti["pid"] in deployment.kill(worker):
+                        say(f"SIGKILL {worker} while read_pages[{ti['map_index']}] ran on it")
+                        return ti
+                    # The task ended between the look and the kill: another worker takes the lost
+                    # one's place, and the next reading task is tried.
+                    spare = len([n for n in deployment.processes if n.startswith("worker-")]) + 1
+                    deployment.add_worker(spare)
+                    say(f"read_pages[{ti['map_index']}] ended before {worker} died; worker-{spare} added")
+                    break
         if deployment.run_state(run_id) in ("success", "failed"):
             return None
         time.sleep(0.5)
