@@ -11,7 +11,10 @@ export SOHOA_HOME
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # OCR engine + Vietnamese model, a Times-metric serif with Vietnamese glyphs for the sample pages, and
 # qpdf, which assembles searchable PDFs page by page from disk (flat memory on 500-page scans).
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2 qpdf
+# tesserocr (tesseract in-process) is built against Debian's libtesseract, so the pipeline reads
+# exactly as the `tesseract` command does: its wheel bundles another tesseract build that misreads
+# tone marks a little more often on clean pages. Building needs the headers and a compiler.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2 qpdf libtesseract-dev libleptonica-dev pkg-config g++
 # The PostgreSQL tests use a running server when one answers, else start a throwaway one of their own.
 TEST_APT_PACKAGES := postgresql
 # The engine test's Celery broker: the Redis answering at SOHOA_TEST_REDIS_URL, else Debian's, started here.
@@ -55,7 +58,7 @@ system-packages:
 $(VENV)/.installed: pyproject.toml
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --no-binary tesserocr -e '.[dev]'
 	@touch $@
 
 test-services:

@@ -224,6 +224,10 @@ def main() -> None:
         facts_started = time.perf_counter()
         with session_scope(url) as session:
             case_facts.refresh(session)  # what the pipeline and the counter keep current as they go
+        # That one-off recomputation of every case left each row once dead (half the table); a
+        # running catalog's autovacuum reclaims it, so the indicators are timed on a vacuumed table.
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE) case_file")
         print(f"case facts of {len(owners):,} cases computed in {time.perf_counter() - facts_started:.0f} s")
         pages = args.documents * args.pages_per_document
         print(

@@ -215,13 +215,20 @@ def main() -> None:
                 "sohoa": [(p.name, ref, *ours[str(p)]) for p, ref in pages[cls]],
                 "tesseract": [(p.name, ref, *run_plain(p)) for p, ref in pages[cls]],
             }
+            medians = {}
             for side, results in sides.items():
                 s = score(results)
+                medians[side] = s["median_s"]
                 print(
                     f"{split:<9} {cls:<10} {side:<10} {s['cer']:8.2%} {s['wer']:8.2%} {s['empty']:5d}"
                     f" {s['median_s']:9.2f}  {s['worst'][0]} ({s['worst'][1]:.2%})",
                     flush=True,
                 )
+            ratio = medians["sohoa"] / max(medians["tesseract"], 1e-9)
+            print(
+                f"{split:<9} {cls:<10} {'ratio':<10} {'':>8} {'':>8} {'':>5} {ratio:8.2f}x  time per page",
+                flush=True,
+            )
     print(f"pages kept in {directory}" if args.keep else "")
 
 

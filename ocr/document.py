@@ -157,7 +157,7 @@ def _retry(image: Image.Image, dpi: int, psm: int, want_pdf: bool) -> Recognitio
     """A second opinion, given a short time: a page of noise can keep psm 11 busy for minutes."""
     try:
         return recognize(image, dpi=dpi, psm=psm, want_pdf=want_pdf, timeout=RETRY_TIMEOUT)
-    except RuntimeError:  # pytesseract's timeout; the first reading stands
+    except RuntimeError:  # EngineTimeout; the first reading stands
         return None
 
 

@@ -1,11 +1,12 @@
-"""Tesseract as the OCR engine: one run per page gives text, word confidences and a searchable PDF page."""
+"""Tesseract as the OCR engine, in-process (tesserocr): one recognition per page gives text, word
+confidences and a searchable PDF page."""
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
-import shutil
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,19 @@ LANG = "vie"  # Debian's tesseract-ocr-vie
 
 class EngineMissing(RuntimeError):
     pass
+
+
+class EngineTimeout(RuntimeError):
+    """Tesseract gave up within the time it was given (a page of noise can keep it busy)."""
+
+
+# Debian's tesseract-ocr-vie puts the model here; TESSDATA_PREFIX overrides (another distribution).
+TESSDATA_DIRS = (
+    "/usr/share/tesseract-ocr/5/tessdata",
+    "/usr/share/tesseract-ocr/4.00/tessdata",
+    "/usr/share/tessdata",
+)
+TSV_COLUMNS = "level page_num block_num par_num line_num word_num left top width height conf text"
 
 
 @dataclass
@@ -48,77 +62,104 @@ class Recognition:
         return {line: sum(c) / len(c) for line, c in totals.items()}
 
 
-def check_engine() -> str:
-    """Fail loudly, with the fix, when tesseract or its Vietnamese model is missing."""
-    import pytesseract
+def tessdata() -> str:
+    """The folder holding the Vietnamese model, or EngineMissing with the fix."""
+    for folder in (os.environ.get("TESSDATA_PREFIX"), *TESSDATA_DIRS):
+        if folder and all(Path(folder, f"{part}.traineddata").exists() for part in LANG.split("+")):
+            return folder
+    raise EngineMissing(
+        f"thiếu dữ liệu ngôn ngữ tesseract '{LANG}' / missing model: apt-get install tesseract-ocr-vie"
+    )
 
-    if shutil.which(pytesseract.pytesseract.tesseract_cmd) is None:
-        raise EngineMissing("tesseract không có trên máy / not installed: apt-get install tesseract-ocr")
-    langs = set(pytesseract.get_languages())
-    missing = {part for part in LANG.split("+")} - langs
-    if missing:
-        raise EngineMissing(
-            f"thiếu dữ liệu ngôn ngữ tesseract {sorted(missing)} / missing: apt-get install tesseract-ocr-vie"
-        )
-    return str(pytesseract.get_tesseract_version())
+
+def check_engine() -> str:
+    """Fail loudly, with the fix, when the engine or its Vietnamese model is missing."""
+    try:
+        import tesserocr
+    except ImportError as exc:  # pragma: no cover - a platform without tesserocr's wheel
+        raise EngineMissing("tesserocr không cài được / not installed: pip install tesserocr") from exc
+    tessdata()
+    return tesserocr.tesseract_version().split()[1]
+
+
+_API = None  # one engine per process: the model is loaded once, not once per page
+
+
+def _engine():
+    """Tesseract in-process (tesserocr, over Debian's tessdata): a page costs its recognition only,
+    not a process start and a model load, twice (the page and its re-read words)."""
+    global _API
+    if _API is None:
+        # One thread per tesseract: the page-level pool already keeps every core busy.
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        import tesserocr
+
+        _API = tesserocr.PyTessBaseAPI(path=tessdata(), lang=LANG)
+    return _API
 
 
 def recognize(
     image: Image.Image, *, dpi: int, psm: int = 3, want_pdf: bool = True, timeout: int = 300
 ) -> Recognition:
-    """OCR one page image with one tesseract run: text, TSV word data and, when asked, a text-only PDF
-    page (invisible text at the image's physical size) to lay over the page image."""
-    from pytesseract.pytesseract import run_tesseract
+    """OCR one page image in one recognition: text, word boxes and confidences and, when asked, a
+    text-only PDF page (invisible text at the image's physical size) to lay over the page image.
 
-    # One thread per tesseract: the page-level pool already keeps every core busy.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
-        # Uncompressed TIFF: encoding a PNG costs more than it saves, and Leptonica reads a PGM byte by
-        # byte (0.15 s of tesseract's 1.7 s on a 360-DPI page, against 0.01 s for a TIFF).
-        source = Path(tmp, "page.tif")
-        image.convert("L").save(source)
-        base = str(Path(tmp, "out"))
-        config = f"--psm {psm} --dpi {dpi} -c tessedit_create_tsv=1"
-        if want_pdf:
-            config += " -c textonly_pdf=1"
-        run_tesseract(
-            str(source),
-            base,
-            extension="pdf txt" if want_pdf else "txt",
-            lang=LANG,
-            config=config,
-            timeout=timeout,
-        )
-        text = Path(base + ".txt").read_text(encoding="utf-8")
-        words = _parse_tsv(Path(base + ".tsv"))
-        pdf = Path(base + ".pdf").read_bytes() if want_pdf else None
-    text = unicodedata.normalize("NFC", text).replace("\x0c", "").strip()
+    Raises EngineTimeout when tesseract does not finish within ``timeout`` seconds."""
+    api = _engine()
+    gray = image.convert("L")
+    api.SetPageSegMode(psm)
+    api.SetVariable("user_defined_dpi", str(dpi))
+    api.SetVariable("tessedit_create_pdf", "1" if want_pdf else "0")
+    api.SetVariable("textonly_pdf", "1")
+    pdf = None
+    if want_pdf:
+        with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
+            # The PDF renderer writes a whole document only through ProcessPages, which reads a
+            # file: an uncompressed TIFF (encoding a PNG costs more than it saves). The reading
+            # stays in the engine for the text and words below.
+            source, base = Path(tmp, "page.tif"), str(Path(tmp, "out"))
+            gray.save(source)
+            done = api.ProcessPages(base, str(source), None, timeout * 1000)
+            if done and Path(base + ".pdf").exists():
+                pdf = Path(base + ".pdf").read_bytes()
+    else:
+        api.SetImage(gray)
+        api.SetSourceResolution(dpi)
+        done = api.Recognize(timeout * 1000)
+    if not done:
+        api.Clear()
+        raise EngineTimeout(f"tesseract stopped after {timeout} s")
+    text = unicodedata.normalize("NFC", api.GetUTF8Text() or "").replace("\x0c", "").strip()
+    words = _parse_tsv(api.GetTSVText(0) or "")
+    api.Clear()
     return Recognition(text=text, confidence=_weighted_confidence(words), words=words, pdf=pdf)
 
 
-def _parse_tsv(path: Path) -> list[Word]:
+def _parse_tsv(tsv: str) -> list[Word]:
     words: list[Word] = []
     line_numbers: dict[tuple[str, str, str], int] = {}
-    with open(path, encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
-            if row.get("level") != "5" or not (row.get("text") or "").strip():
-                continue
-            conf = float(row["conf"])
-            if conf < 0:
-                continue
-            key = (row["block_num"], row["par_num"], row["line_num"])
-            line = line_numbers.setdefault(key, len(line_numbers) + 1)
-            words.append(
-                Word(
-                    text=unicodedata.normalize("NFC", row["text"]),
-                    confidence=conf,
-                    line=line,
-                    left=int(row["left"]),
-                    top=int(row["top"]),
-                    width=int(row["width"]),
-                    height=int(row["height"]),
-                )
+    rows = csv.DictReader(
+        io.StringIO(tsv), fieldnames=TSV_COLUMNS.split(), delimiter="\t", quoting=csv.QUOTE_NONE
+    )
+    for row in rows:
+        if row.get("level") != "5" or not (row.get("text") or "").strip():
+            continue
+        conf = float(row["conf"])
+        if conf < 0:
+            continue
+        key = (row["block_num"], row["par_num"], row["line_num"])
+        line = line_numbers.setdefault(key, len(line_numbers) + 1)
+        words.append(
+            Word(
+                text=unicodedata.normalize("NFC", row["text"]),
+                confidence=conf,
+                line=line,
+                left=int(row["left"]),
+                top=int(row["top"]),
+                width=int(row["width"]),
+                height=int(row["height"]),
             )
+        )
     return words
 
 

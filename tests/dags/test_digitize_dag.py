@@ -39,7 +39,7 @@ def test_dagbag_imports_without_errors_or_work_at_parse_time() -> None:
         "wanted = {'expire_documents', 'catalog_quality', 'watch_dropzone'}\n"
         "assert wanted <= set(bag.dags), sorted(bag.dags)\n"
         "heavy = [m for m in ('repository.pipeline.stages', 'repository.catalog.models', 'ocr.document',\n"
-        "                     'pdfplumber', 'pytesseract', 'great_expectations', 'quality.checks',\n"
+        "                     'pdfplumber', 'tesserocr', 'great_expectations', 'quality.checks',\n"
         "                     'matplotlib') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
