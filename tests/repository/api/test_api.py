@@ -148,3 +148,24 @@ def test_presigned_url_on_s3(s3_store, tmp_path: Path) -> None:
     assert answer["expires_in"] == 300 and "X-Amz-Expires=300" in answer["url"]
     with urllib.request.urlopen(answer["url"], timeout=10) as response:
         assert response.read().decode() == "Giấy xác nhận tình trạng hôn nhân"
+
+
+def test_document_says_what_its_original_bears(api, db_url: str) -> None:
+    """A page the OCR found sealed makes the digitized record say so; others say nothing."""
+    from repository.catalog.models import Page
+
+    client, ids = api
+    with session_scope(db_url) as s:
+        s.add_all(
+            [
+                Page(document_id=ids["marital"], number=11, method="ocr", confidence=95.0, text="",
+                     facts={"seal": 1, "blue_ink": True}),
+                Page(document_id=ids["marital"], number=12, method="ocr", confidence=0.0, text="",
+                     facts={"blank": "no_text_lines"}),
+                Page(document_id=ids["marital"], number=13, method="text", confidence=100.0, text=""),
+            ]
+        )  # fmt: skip
+    detail = client.get(f"/api/documents/{ids['marital']}", params={"case": CASE}).json()
+    assert detail["original_bears"] == {"seal_pages": [11], "pen_ink_pages": [11], "blank_pages": [12]}
+    card = client.get(f"/api/documents/{ids['card']}", params={"case": CASE}).json()
+    assert card["original_bears"] == {"seal_pages": [], "pen_ink_pages": [], "blank_pages": []}
