@@ -97,11 +97,15 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         # finds scattered text, psm 6 reads one uniform block.
         rows = text_lines(recognition, prepared.recognition_dpi)
         masked = keep_only(recognition, rows, prepared.recognition_dpi) if rows else None
-        for image, psm, step in ((masked, 3, "text lines only"), (masked, 6, "text lines only, psm 6"),
-                                 (recognition, 11, "psm 11")):  # fmt: skip
-            if image is None or (psm == 6 and _score(result) > 0 and not _weak(result)):
+        attempts = [
+            (masked, 3, "text lines only"),
+            (masked, 6, "text lines only, psm 6"),
+            (recognition, 11, "psm 11"),
+        ]
+        for candidate, psm, step in attempts:
+            if candidate is None or (psm == 6 and _score(result) > 0 and not _weak(result)):
                 continue
-            retry = _retry(image, prepared.recognition_dpi, psm, want_pdf)
+            retry = _retry(candidate, prepared.recognition_dpi, psm, want_pdf)
             if retry is not None and _score(retry) > _score(result):
                 result, notes = retry, [*prepared.steps, step]
         if not rows and _score(result) == 0:

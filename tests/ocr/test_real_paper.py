@@ -95,6 +95,7 @@ def test_a_page_of_noise_is_blank_with_the_reason() -> None:
     reading = ocr_page(noise, 1, None)
     assert reading.text == ""
     assert reading.facts.get("blank") == "no_text_lines"
+    assert (reading.width_px, reading.height_px) == noise.size  # the page as it came, not as re-read
     assert "trang trắng" in reading.note
 
 
