@@ -6,9 +6,11 @@ is imported or computed at parse time beyond Airflow itself (Airflow best practi
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pendulum
+from airflow.configuration import conf
 from airflow.sdk import Asset, Param, dag, task
 
 # Records staff (or the upload page) update this asset when a batch lands in the inbox; the event's
@@ -24,8 +26,16 @@ INBOX = Asset(name="sohoa_inbox", uri="sohoa://inbox")
     catchup=False,
     max_active_runs=4,
     params={"inbox": Param("", type="string", description="Thư mục nhận (mặc định $SOHOA_HOME/inbox)")},
-    # Retries come from Airflow's core.default_task_retries (2 in docker-compose.yml and sohoa run).
-    default_args={"retry_delay": timedelta(seconds=30)},
+    # Retries: Airflow's core.default_task_retries (2 in docker-compose.yml), or SOHOA_TASK_RETRIES
+    # (sohoa run sets 2). The embedded run cannot use Airflow's default: dag.test() drops a retries
+    # value equal to it when it serializes the DAG and its task instances got max_tries 0, so one
+    # failure at a PostgreSQL restart failed the run.
+    default_args={
+        "retries": int(
+            os.environ.get("SOHOA_TASK_RETRIES") or conf.getint("core", "default_task_retries", fallback=0)
+        ),
+        "retry_delay": timedelta(seconds=30),
+    },
     tags=["sohoa"],
 )
 def digitize_case_files():

@@ -26,6 +26,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME}/airflow.db"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(Path(__file__).resolve().parent.parent / "dags")
 os.environ["AIRFLOW__CORE__DEFAULT_TASK_RETRIES"] = "0"
+os.environ["SOHOA_TASK_RETRIES"] = "0"
 os.environ.setdefault("SOHOA_OCR_WORKERS", "2")
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -33,7 +33,8 @@ def configure_airflow(quiet: bool = True) -> None:
     # As in production (docker-compose.yml): a task that failed on our side (the store away for a
     # moment, the catalog's server restarted) is tried again after the DAG's retry delay. Bad input is
     # never retried: it is turned away with its reason, not raised.
-    os.environ.setdefault("AIRFLOW__CORE__DEFAULT_TASK_RETRIES", "2")
+    # SOHOA_TASK_RETRIES, not Airflow's default_task_retries: see the DAG's default_args.
+    os.environ.setdefault("SOHOA_TASK_RETRIES", "2")
     if quiet:
         os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
         # Raised by Airflow's own imports (fastapi.testclient); nothing for our users to act on.
