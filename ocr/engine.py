@@ -8,6 +8,7 @@ import io
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -82,20 +83,21 @@ def check_engine() -> str:
     return tesserocr.tesseract_version().split()[1]
 
 
-_API = None  # one engine per process: the model is loaded once, not once per page
+_ENGINES = threading.local()  # one engine per thread: a tesseract API must not be shared across threads
 
 
 def _engine():
     """Tesseract in-process (tesserocr, over Debian's tessdata): a page costs its recognition only,
-    not a process start and a model load, twice (the page and its re-read words)."""
-    global _API
-    if _API is None:
+    not a process start and a model load, twice (the page and its re-read words). The model is
+    loaded once per worker process (and per thread, where the API server re-reads in threads)."""
+    api = getattr(_ENGINES, "api", None)
+    if api is None:
         # One thread per tesseract: the page-level pool already keeps every core busy.
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         import tesserocr
 
-        _API = tesserocr.PyTessBaseAPI(path=tessdata(), lang=LANG)
-    return _API
+        api = _ENGINES.api = tesserocr.PyTessBaseAPI(path=tessdata(), lang=LANG)
+    return api
 
 
 def recognize(
