@@ -117,6 +117,15 @@ def make_page(cls: str, n: int, rng: random.Random, corpus: list[str], split: di
     return image, lines
 
 
+def arrival_format(image, cls: str) -> tuple[str, dict]:
+    """Saved as such a page arrives: photos and e-mailed scans as JPEG, 1-bit copies as G4 TIFF."""
+    if image.mode == "1":
+        return ".tif", {"compression": "group4"}
+    if image.format == "JPEG":
+        return ".jpg", {"quality": 45 if cls == "lowres" else 80}
+    return ".png", {}
+
+
 def make_pages(directory: Path, per_class: int, seed: int, split_name: str, classes) -> dict:
     split = SPLITS[split_name]
     corpus = [ln.strip() for ln in split["corpus"].read_text(encoding="utf-8").splitlines() if ln.strip()]
@@ -126,17 +135,7 @@ def make_pages(directory: Path, per_class: int, seed: int, split_name: str, clas
         for n in range(per_class):
             image, lines = make_page(cls, n, rng, corpus, split)
             dpi = image.info.get("dpi", (300, 300))[0]
-            # Saved as such a page arrives: photos as JPEG, photocopies as G4 TIFF.
-            suffix, options = {
-                "photo": (".jpg", {"quality": 80}),
-                "lowres": (".jpg", {"quality": 45}),
-                "photocopy": (".tif", {"compression": "group4"}),
-                "sparse": {
-                    1: (".png", {}),
-                    2: (".tif", {"compression": "group4"}),
-                    3: (".jpg", {"quality": 80}),
-                }.get(n % 4, (".png", {})),
-            }.get(cls, (".png", {}))
+            suffix, options = arrival_format(image, cls)
             path = directory / f"{split_name}-{cls}-{n:02d}{suffix}"
             image.save(path, dpi=(dpi, dpi), **options)
             pages[cls].append((path, truth(lines)))

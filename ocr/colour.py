@@ -75,11 +75,11 @@ def find_seals(red: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
     )
     joined = cv2.dilate(joined, np.ones((5, 5), np.uint8))
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    small, large = (SEAL_MM[0] * px_per_mm, SEAL_MM[1] * px_per_mm)
     seals = []
     for i in range(1, count):
         x, y, w, h, _area = stats[i]
         inked = int(red[y : y + h, x : x + w].sum())
-        small, large = (SEAL_MM[0] * px_per_mm, SEAL_MM[1] * px_per_mm)
         if small <= w <= large and small <= h <= large and 0.7 <= w / h <= 1.4 and inked >= 0.04 * w * h:
             seals.append((int(x), int(y), int(x + w), int(y + h)))
     return seals
@@ -96,9 +96,7 @@ def drop_colour_ink(image: Image.Image, dpi: float) -> tuple[Image.Image, Colour
     gray = image.convert("L")
     if red.sum() + blue.sum() < MIN_COLOURED * red.size:
         return gray, found
-    found.seals = [
-        tuple(v * factor for v in box) for box in find_seals(red, dpi / factor)
-    ]  # fmt: skip
+    found.seals = [tuple(v * factor for v in box) for box in find_seals(red, dpi / factor)]
     found.blue_ink = bool(blue.sum() >= MIN_COLOURED * blue.size)
     if not found.seals and not found.blue_ink:
         return gray, found

@@ -97,6 +97,7 @@ def _engine():
         import tesserocr
 
         api = _ENGINES.api = tesserocr.PyTessBaseAPI(path=tessdata(), lang=LANG)
+        api.SetVariable("textonly_pdf", "1")  # the text layer only: the page image is laid under it
     return api
 
 
@@ -112,7 +113,6 @@ def recognize(
     api.SetPageSegMode(psm)
     api.SetVariable("user_defined_dpi", str(dpi))
     api.SetVariable("tessedit_create_pdf", "1" if want_pdf else "0")
-    api.SetVariable("textonly_pdf", "1")
     pdf = None
     if want_pdf:
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
@@ -134,7 +134,7 @@ def recognize(
     text = unicodedata.normalize("NFC", api.GetUTF8Text() or "").replace("\x0c", "").strip()
     words = _parse_tsv(api.GetTSVText(0) or "")
     api.Clear()
-    return Recognition(text=text, confidence=_weighted_confidence(words), words=words, pdf=pdf)
+    return Recognition(text=text, confidence=weighted_confidence(words), words=words, pdf=pdf)
 
 
 def _parse_tsv(tsv: str) -> list[Word]:
@@ -165,7 +165,7 @@ def _parse_tsv(tsv: str) -> list[Word]:
     return words
 
 
-def _weighted_confidence(words: list[Word]) -> float:
+def weighted_confidence(words: list[Word]) -> float:
     total = sum(len(w.text) for w in words)
     if not total:
         return 0.0
@@ -256,7 +256,7 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
     if not changed:
         return result, 0
     text = _replace_words(result.text, result.words, words)
-    return Recognition(text, _weighted_confidence(words), words, result.pdf), changed
+    return Recognition(text, weighted_confidence(words), words, result.pdf), changed
 
 
 def _replace_words(text: str, before: list[Word], after: list[Word]) -> str:

@@ -99,7 +99,7 @@ def flatten_light(gray: Image.Image) -> Image.Image | None:
     """The page with its paper made evenly white (shadows and falling light divided out), or None
     when the light is already even."""
     pixels = np.asarray(gray)
-    small, scale = _small(pixels)
+    small, _ = _small(pixels)
     # Paper brightness: text closed over with a window wider than any stroke, then smoothed.
     window = max(9, round(0.025 * max(small.shape)) | 1)
     background = cv2.morphologyEx(

@@ -261,8 +261,8 @@ class ImageSource:
             image = image.convert("RGB")
         # Only a resolution the file states plausibly travels on; a photo's is judged from the page.
         image.info.pop("dpi", None)
-        if claimed_dpi(self._image):
-            image.info["dpi"] = (claimed_dpi(self._image),) * 2
+        if dpi := claimed_dpi(self._image):
+            image.info["dpi"] = (dpi, dpi)
         return image
 
     def close(self) -> None:

@@ -234,8 +234,6 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     """
     steps: list[str] = []
     facts: dict = {}
-    if image.mode == "1":  # a 1-bit photocopy: grey levels let resampling and deskew stay smooth
-        image = image.convert("L")
     colour = image.mode == "RGB"  # phone photos keep their colours on display
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     gray = image if image.mode == "L" else image.convert("L")
@@ -257,8 +255,6 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         gray = flat
         steps.append("light flattened")
     analysis = analyse(gray, dpi)
-    colour = image.mode == "RGB"  # phone photos keep their colours on display
-    display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     if analysis.rotation:
         gray = gray.rotate(analysis.rotation, expand=True)
         if colour:

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ocr.engine import Recognition, Word
+from ocr.engine import Recognition, Word, weighted_confidence
 from ocr.text import wordlike
 
 # Sizes in inches, so they hold at any resolution: 8-16 pt text has letters 0.04-0.22 in high.
@@ -101,6 +101,4 @@ def without_lines(result: Recognition, lines: set[int]) -> Recognition:
                 kept.setdefault(word.line, []).append(word.text)
         text = "\n".join(" ".join(ws) for _, ws in sorted(kept.items()))
     words = [w for w in result.words if w.line not in lines]
-    total = sum(len(w.text) for w in words)
-    confidence = round(sum(w.confidence * len(w.text) for w in words) / total, 2) if total else 0.0
-    return Recognition("\n".join(row for row in text.split("\n")).strip(), confidence, words, result.pdf)
+    return Recognition(text.strip(), weighted_confidence(words), words, result.pdf)

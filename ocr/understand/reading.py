@@ -80,35 +80,45 @@ _RIGHT_COLUMN = re.compile(
 )
 
 
+def _head_columns(line: Line) -> tuple[Line, Line] | None:
+    """A head line read across both columns, as its left and right parts; None for any other line.
+    On the left stands an agency in capitals over the motto, or the document's number beside its
+    place and date; never a sentence of the body."""
+    if line.folded.startswith(("cong hoa", "doc lap")):
+        return None
+    match = _RIGHT_COLUMN.search(line.folded, 1)
+    if match is None:
+        return None
+    left_text, left_folded = line.text[: match.start()].strip(), line.folded[: match.start()].strip()
+    if line.folded[match.end() :].startswith(("cong hoa", "doc lap")):
+        head = left_text.upper() == left_text
+    else:
+        head = re.match(r"so\b", left_folded) is not None
+    if not head or not 0 < len(left_text) <= 60:
+        return None
+    start = match.end()
+    return (
+        replace(line, text=left_text, folded=left_folded),
+        replace(line, text=line.text[start:].strip(), folded=line.folded[start:].strip()),
+    )
+
+
 def split_columns(lines: list[Line]) -> list[Line]:
     """Each head line read across both columns becomes its left part and its right part; the left
     column's lines come first, in order, then the right column's (the issuer reads as one block)."""
     out: list[Line] = []
     right: list[Line] = []
     for line in lines:
-        match = _RIGHT_COLUMN.search(line.folded, 1)
-        left_text = line.text[: match.start()].strip() if match else ""
-        left_folded = line.folded[: match.start()].strip() if match else ""
-        # Only a head line: on the left an agency in capitals over the motto, or the document's
-        # number beside its place and date; never a sentence of the body.
-        motto = match is not None and line.folded[match.end() :].startswith(("cong hoa", "doc lap"))
-        head = (motto and left_text.upper() == left_text) or (not motto and re.match(r"so\b", left_folded))
-        if (
-            match
-            and head
-            and 0 < len(left_text) <= 60
-            and not line.folded.startswith(("cong hoa", "doc lap"))
-        ):
-            start = match.end()
-            out.append(replace(line, text=left_text, folded=left_folded))
-            right.append(replace(line, text=line.text[start:].strip(), folded=line.folded[start:].strip()))
-            continue
-        if right and line.folded.strip(" .-") in _MOTTO_ENDS:
+        columns = _head_columns(line)
+        if columns:
+            out.append(columns[0])
+            right.append(columns[1])
+        elif right and line.folded.strip(" .-") in _MOTTO_ENDS:
             right.append(line)  # the motto's end, wrapped: still the right column
-            continue
-        out.extend(right)
-        right = []
-        out.append(line)
+        else:
+            out.extend(right)
+            right = []
+            out.append(line)
     return out + right
 
 

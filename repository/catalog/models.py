@@ -225,7 +225,8 @@ class Page(Base):
     rotation: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)  # why this method (e.g. garbage text layer)
     # What the original page bears, found by the OCR: {"seal": 1, "blue_ink": true, "blank": "..."}.
-    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # None is stored as SQL NULL (not JSON null), so pages with facts are found by IS NOT NULL.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
 
     document: Mapped[Document] = relationship(back_populates="pages")
 

@@ -17,6 +17,7 @@ from ocr.document import ocr_page
 from ocr.engine import Word
 from ocr.geometry import content_dpi, find_page
 from ocr.metrics import cer, fold
+from ocr.preprocess import prepare
 from ocr.regions import garbage_lines, text_lines
 from ocr.render import Line, layout, render_page, scanned, speckle
 from ocr.text import wordlike
@@ -73,6 +74,16 @@ def test_phone_photo_is_found_squared_and_read(page: Image.Image) -> None:
     reading = ocr_page(Image.open(io.BytesIO(_jpeg(photo))), 1, None)
     assert "page found, squared up" in reading.note
     assert cer(_truth(LINES), reading.text) < 0.01
+
+
+def test_phone_photo_is_shown_as_the_page_it_was_read_from(page: Image.Image) -> None:
+    """The searchable PDF shows the squared-up page the text layer was read from, not the photo."""
+    photo = degrade.phone_photo(page, random.Random(2))
+    prepared = prepare(photo, 300, dpi_known=False)
+    assert prepared.display.mode == "RGB" and prepared.display.size != photo.size
+    scale = prepared.recognition_dpi / prepared.display_dpi
+    assert abs(prepared.display.width * scale - prepared.recognition.width) <= 2
+    assert abs(prepared.display.height * scale - prepared.recognition.height) <= 2
 
 
 def test_a_flatbed_scan_is_the_page_itself(page: Image.Image) -> None:

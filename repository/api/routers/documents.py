@@ -67,7 +67,7 @@ def original_bears(session: Session, document_id: str) -> dict[str, list[int]]:
     )
     for number, facts in rows:
         for fact, key in (("seal", "seal_pages"), ("blue_ink", "pen_ink_pages"), ("blank", "blank_pages")):
-            if (facts or {}).get(fact):
+            if facts.get(fact):
                 found[key].append(number)
     return {key: sorted(numbers) for key, numbers in found.items()}
 
