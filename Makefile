@@ -14,7 +14,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # tesserocr (tesseract in-process) is built against Debian's libtesseract, so the pipeline reads
 # exactly as the `tesseract` command does: its wheel bundles another tesseract build that misreads
 # tone marks a little more often on clean pages. Building needs the headers and a compiler.
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2 qpdf libtesseract-dev libleptonica-dev pkg-config g++
+# FreeMono and Noto Sans Mono: monospace faces with Vietnamese, for the OCR benchmark's typed pages.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie fonts-liberation2 qpdf libtesseract-dev libleptonica-dev pkg-config g++ \
+	fonts-freefont-ttf fonts-noto-mono
 # The PostgreSQL tests use a running server when one answers, else start a throwaway one of their own.
 TEST_APT_PACKAGES := postgresql
 # The engine test's Celery broker: the Redis answering at SOHOA_TEST_REDIS_URL, else Debian's, started here.

@@ -34,6 +34,7 @@ from ocr.pages import (
 from ocr.preprocess import prepare
 from ocr.regions import garbage_lines, keep_only, text_lines, without_lines
 from ocr.text import wordlike
+from ocr.typed import correct_letters, monospaced, smoothed
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
 SPARSE_CHARS = 40
@@ -92,6 +93,12 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
     notes = list(prepared.steps)
     facts = dict(prepared.facts)
+    typed = monospaced(result.words)
+    if typed:
+        # A typewriter's uneven strikes: read again with the strokes joined (see ocr.typed).
+        recognition = smoothed(recognition, prepared.recognition_dpi)
+        result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        notes.append("typed page: strokes smoothed")
     if _weak(result) or _mostly_noise(result):
         # Sparse or noisy: find the rows of letters, paint the rest paper, and read again; psm 11
         # finds scattered text, psm 6 reads one uniform block.
@@ -124,11 +131,17 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         if flipped is not None and _score(flipped) > _score(result):
             result, turned = flipped, 180
             notes.append("rotate 180 (retry)")
+    # Numbers are re-read alone on the unsmoothed page: a blur can merge a digit's strokes.
+    sharp = prepared.recognition
     result, reread = reread_uncertain(
-        recognition.rotate(180) if turned else recognition, result, dpi=prepared.recognition_dpi
+        sharp.rotate(180) if turned else sharp, result, dpi=prepared.recognition_dpi
     )
     if reread:
         notes.append(f"re-read {reread} word(s)")
+    if typed:
+        result, fixed = correct_letters(result)
+        if fixed:
+            notes.append(f"{fixed} typed letter(s) corrected")
     if want_pdf and result.pdf is not None:
         display = prepared.display.rotate(180) if turned else prepared.display
         page_pdf = overlay_pdf(display, prepared.display_dpi, result.pdf)

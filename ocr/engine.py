@@ -255,11 +255,11 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
         changed += 1
     if not changed:
         return result, 0
-    text = _replace_words(result.text, result.words, words)
+    text = replace_words(result.text, result.words, words)
     return Recognition(text, weighted_confidence(words), words, result.pdf), changed
 
 
-def _replace_words(text: str, before: list[Word], after: list[Word]) -> str:
+def replace_words(text: str, before: list[Word], after: list[Word]) -> str:
     """Put re-read words into the page text, on their own line: tesseract's text output has one
     non-empty line per TSV line, in the same order (else the first occurrence is replaced)."""
     lines = text.split("\n")
@@ -296,10 +296,11 @@ def _key_numbers(words: list[Word]) -> list[int]:
     for i, word in enumerate(words):
         if _digits(word.text) >= IDENTIFIER_DIGITS:
             found.append(i)
-        elif _year(word.text):
+        elif _year(word.text) or _FOUR_DIGITS.fullmatch(word.text):
             before = words[i - 1] if i else None
             after_nam = before is not None and before.line == word.line and fold(before.text) == "nam"
-            if after_nam or _NUMERIC_DATE.search(word.text):
+            # "năm 2923": four digits after "năm" are a year, misread (a typed 0 read as 9).
+            if after_nam or (_year(word.text) and _NUMERIC_DATE.search(word.text)):
                 found.append(i)
     return found
 
@@ -308,12 +309,19 @@ def _outvoted(page_text: str, alone_text: str) -> str | None:
     """The word as the two agreeing readings alone have it, when they outvote the page-mode reading:
     a year replaced within the word (its other characters keep their page-mode reading), or an
     identifier with as many digits. None when nothing changes or the readings do not compare."""
-    was, year = _year(page_text), _year(alone_text)
+    was, year = _year(page_text) or _four_digits(page_text), _year(alone_text)
     if _digits(page_text) < IDENTIFIER_DIGITS:
         return page_text.replace(was, year) if was and year and was != year else None
     if _digits(alone_text) == _digits(page_text) and alone_text != page_text:
         return alone_text
     return None
+
+
+_FOUR_DIGITS = re.compile(r"\d{4}[.,;)]?")
+
+
+def _four_digits(text: str) -> str | None:
+    return text[:4] if _FOUR_DIGITS.fullmatch(text) else None
 
 
 def _digits(text: str) -> int:

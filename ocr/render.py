@@ -20,6 +20,8 @@ _FONT_DIRS = (
     Path("/usr/share/fonts/truetype/liberation2"),
     Path("/usr/share/fonts/truetype/liberation"),
     Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/truetype/freefont"),
+    Path("/usr/share/fonts/truetype/noto"),
 )
 _FONT_FILES = {
     "regular": ("LiberationSerif-Regular.ttf", "DejaVuSerif.ttf"),
@@ -35,6 +37,10 @@ FAMILIES = {
     "dejavu-serif": ("DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSerif-Italic.ttf"),
     "dejavu-sans": ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"),
     "dejavu-mono": ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf", "DejaVuSansMono-Oblique.ttf"),
+    # Monospace faces with Vietnamese, for held-out typed pages: FreeMono (fonts-freefont-ttf) is a thin
+    # Courier, the look of a typewriter; Noto Sans Mono (fonts-noto-mono) a modern one.
+    "free-mono": ("FreeMono.ttf", "FreeMonoBold.ttf", "FreeMonoOblique.ttf"),
+    "noto-mono": ("NotoSansMono-Regular.ttf", "NotoSansMono-Bold.ttf", "NotoSansMono-Regular.ttf"),
 }
 
 

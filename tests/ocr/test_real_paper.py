@@ -14,13 +14,14 @@ from PIL import Image
 from ocr import degrade
 from ocr.colour import drop_colour_ink
 from ocr.document import ocr_page
-from ocr.engine import Word
+from ocr.engine import Recognition, Word
 from ocr.geometry import content_dpi, find_page
 from ocr.metrics import cer, fold
 from ocr.preprocess import prepare
 from ocr.regions import garbage_lines, text_lines
 from ocr.render import Line, layout, render_page, scanned, speckle
 from ocr.text import wordlike
+from ocr.typed import correct_letters, monospaced
 
 BODY = [
     "Điều 1. Công nhận bà Nguyễn Thị Hương, số định danh cá nhân 001190012345, là thành viên Hội đồng.",
@@ -149,3 +150,42 @@ def _jpeg(image: Image.Image) -> bytes:
     data = io.BytesIO()
     image.save(data, "JPEG", quality=85, dpi=(72, 72))
     return data.getvalue()
+
+
+def _typed_words(texts: list[str], pitch: int = 30) -> list[Word]:
+    return [Word(t, 95, 1 + i // 8, 0, 0, pitch * len(t), 40) for i, t in enumerate(texts)]
+
+
+def test_a_typed_page_is_told_by_its_even_pitch() -> None:
+    texts = ["Giấy", "chứng", "nhận", "quyền", "sử", "dụng", "đất", "được", "cấp", "theo", "đúng"] * 3
+    assert monospaced(_typed_words(texts))
+    proportional = [Word(t, 95, 1, 0, 0, 30 * len(t) + (i % 5) * 9, 40) for i, t in enumerate(texts)]
+    assert not monospaced(proportional)
+
+
+@pytest.mark.parametrize(
+    ("before", "read", "after", "expected"),
+    [
+        ("theo", "tuật", "định", "luật"),  # "tuật" is no word; "luật" is everywhere
+        ("này", "tà", "bản", "là"),
+        ("quyết", "Llăm", "người", "lăm"),
+        ("tỷ", "Lệ", "phần", "lệ"),  # a capital between lowercase words
+        ("chị", "Lan", "sinh", "Lan"),  # a one-syllable name after a word of address stays
+        ("Văn", "Long", "sinh", "Long"),  # inside a name: the word before is a capital
+        ("hồ", "sơ.", "Lập", "sơ."),
+        ("quyết", "tăm", "người", "tăm"),  # "lăm" is not far more common: left alone
+    ],
+)
+def test_typed_l_misreads_are_put_right_by_word_frequency(before, read, after, expected) -> None:
+    words = _typed_words([before, read, after])
+    fixed, _ = correct_letters(Recognition(f"{before} {read} {after}", 95, words))
+    assert fixed.words[1].text == expected
+    assert fixed.text == f"{before} {expected} {after}"
+
+
+def test_a_typewritten_page_reads_within_half_a_percent() -> None:
+    lines = [Line(ln.text, ln.align, "regular", 12, ln.space_before, "mono") for ln in LINES[:9]]
+    typed = degrade.typewritten(lines, random.Random(11), family="mono")
+    reading = ocr_page(typed, 1, None)
+    assert "typed page" in reading.note
+    assert cer(_truth(lines), reading.text) < 0.005
