@@ -5,9 +5,9 @@ follow the forms instead, in two families with different wording:
 - ``official-a``: birth and marital status certificates of Thông tư 04/2020/TT-BTP, the enterprise
   registration certificate of Thông tư 01/2021/TT-BKHĐT, a decision laid out per Nghị định
   30/2020/NĐ-CP (issuer and motto side by side, number and place-date on one line, the person
-  concerned named in Điều 1 with their identifier), the 2021 chip ID card;
+  concerned named in Điều 1 with their identifier), the 2021 chip ID card, the old 9-digit ID card;
 - ``official-b``: the same documents as they also come: extracts (trích lục) instead of the
-  original, the 2024 "CĂN CƯỚC" card with its bilingual labels, the old 9-digit ID card, a
+  original, the 2024 "CĂN CƯỚC" card with its bilingual labels, the old card with other labels, a
   decision on a person named with their CCCD in brackets, other signing titles.
 Develop on ``official-a``; ``official-b`` is held out (its figures say how unseen layouts go).
 """
@@ -21,7 +21,9 @@ from ocr.render import Line
 from ocr.understand import add_months
 
 FAMILIES = ("official-a", "official-b")
-TYPES = ("birth_certificate", "marital_status_certificate", "business_registration", "decision", "cccd")
+TYPES = (
+    "birth_certificate", "marital_status_certificate", "business_registration", "decision", "cccd", "cmnd",
+)  # fmt: skip
 GAP = " " * 8  # two columns on one line: the issuer block left, the motto right (12 pt, as printed)
 
 
@@ -212,6 +214,46 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
             "summary": subject[0],
             "full_name": p.name,
             "personal_id": p.personal_id,
+        }
+        return lines, labels, owner
+    if code == "cmnd":
+        # The old card (1999 pattern): 9 digits, no personal ID; front and back as one page.
+        number = f"{rng.randint(0, 38):03d}{rng.randint(0, 999999):06d}"
+        issued = date(rng.randint(2005, 2020), rng.randint(1, 12), rng.randint(1, 28))
+        if b:
+            lines = [
+                Line("CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM", "center", "bold", 11),
+                Line("CHỨNG MINH NHÂN DÂN", "center", "bold", 15, 4),
+                Line(f"Số: {number}", "center", "bold", 14),
+                Line(f"Họ và tên: {p.name.upper()}", space_before=6),
+                Line(f"Ngày sinh: {p.born:%d-%m-%Y}"),
+                Line(f"Quê quán: {rng.choice(cities)}"),
+                Line(f"Hộ khẩu thường trú: {ward}, {city}"),
+                Line("Dân tộc: Kinh      Tôn giáo: Không", space_before=10),
+                Line("Đặc điểm nhận dạng: nốt ruồi cách 1 cm trên đuôi mắt phải"),
+                Line(f"Ngày {issued.day:02d} tháng {issued.month:02d} năm {issued.year}", "right"),
+                Line(f"GIÁM ĐỐC CÔNG AN {city.upper()}", "right", "bold"),
+            ]
+        else:
+            lines = [
+                Line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "center", "bold", 11),
+                Line("Độc lập - Tự do - Hạnh phúc", "center", "bold", 10),
+                Line("GIẤY CHỨNG MINH NHÂN DÂN", "center", "bold", 15, 4),
+                Line(f"SỐ {number}", "center", "bold", 14),
+                Line(f"Họ tên: {p.name.upper()}", space_before=6),
+                Line(f"Sinh ngày: {p.born:%d/%m/%Y}"),
+                Line(f"Nguyên quán: {rng.choice(cities)}"),
+                Line(f"Nơi ĐKHK thường trú: {ward}, {city}"),
+                Line("Dân tộc: Kinh      Tôn giáo: Không", space_before=10),
+                Line("DẤU VẾT RIÊNG VÀ DỊ HÌNH: sẹo chấm cách 2 cm dưới trước tai trái"),
+                Line(f"Ngày {issued.day:02d} tháng {issued.month:02d} năm {issued.year}", "right"),
+                Line(f"GIÁM ĐỐC CA {city.upper()}", "right", "bold"),
+            ]
+        labels = {
+            "number": number,
+            "full_name": p.name,
+            "date_of_birth": p.born.isoformat(),
+            "issue_date": issued.isoformat(),
         }
         return lines, labels, owner
     # cccd: the 2021 chip card (a), the 2024 card (b)

@@ -7,8 +7,9 @@ import contextlib
 import re
 import unicodedata
 from datetime import date
+from functools import cache
 
-from ocr.identifiers import InvalidIdentifier, normalize_tax_code, parse_personal_id
+from ocr.identifiers import InvalidIdentifier, birth_provinces, normalize_tax_code, parse_personal_id
 from ocr.text import fold
 from ocr.understand.dates import _D, _date, add_months
 from ocr.understand.labels import _ENGLISH_GLOSS, _INNER_MARK, _WORDS, _after_label, repair_digits
@@ -169,6 +170,12 @@ def _issue_date(lines: list[Line], put) -> None:
             if at >= 0 and (parsed := _date(line.folded, at)):
                 put("issue_date", parsed[0].isoformat(), 0.9, line)
                 return
+    # Cards date themselves on a line of its own, above the signing title: "Ngày 10 tháng 09 năm 2013".
+    for line in lines:
+        alone = re.fullmatch(r"\s*ngay\s*\d{1,2}\s*thang\s*\d{1,2}\s*nam\s*\d{4}\s*[.,]?\s*", line.folded)
+        if alone and (parsed := _date(line.folded)):
+            put("issue_date", parsed[0].isoformat(), 0.85, line)
+            return
 
 
 # Labelled issuers (civil-status forms of Thông tư 04/2020/TT-BTP name the registering body on a line
@@ -262,7 +269,17 @@ def canonical_issuer(text: str) -> str:
             word = _AGENCY_WORDS[key]
         in_place = in_place or key in _PLACE_FOLLOWS or key not in _AGENCY_WORDS
         fixed.append(word)
-    return " ".join(fixed)
+    issuer = " ".join(fixed)
+    # The province after the last comma is one of a known few: its tone marks are taken from the list
+    # when the letters agree ("CẦN THỢ" read off a heavy scan is CẦN THƠ).
+    head, comma, province = issuer.rpartition(", ")
+    known = _provinces().get(fold(province))
+    return f"{head}{comma}{known}" if comma and known else issuer
+
+
+@cache
+def _provinces() -> dict[str, str]:
+    return {fold(name): name.upper() for name in birth_provinces().values()}
 
 
 def _signer(lines: list[Line], put) -> None:

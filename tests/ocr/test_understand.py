@@ -221,3 +221,40 @@ def test_the_person_a_decision_concerns_is_read_from_its_first_article() -> None
     fields = understand([(1, text, 95.0)]).fields
     assert fields["full_name"].value == "Phạm Thị Lan"
     assert fields["personal_id"].value == "001185012345"
+
+
+OLD_ID_CARD = """CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+GIẤY CHỨNG MINH NHÂN DÂN
+SỐ 012345678
+Họ tên: NGUYỄN VĂN AN
+Sinh ngày: 05/07/1975
+Nguyên quán: Thanh Trì, Hà Nội
+Nơi ĐKHK thường trú: Thanh Xuân, Hà Nội
+Dân tộc: Kinh      Tôn giáo: Không
+Ngày 10 tháng 09 năm 2013
+GIÁM ĐỐC CA HÀ NỘI"""
+
+
+def test_the_old_nine_digit_id_card_is_its_own_type_and_never_reused() -> None:
+    result = understand([(1, OLD_ID_CARD, 92.0)])
+    assert result.type == "cmnd"
+    values = {name: f.value for name, f in result.fields.items()}
+    assert values["number"] == "012345678" and "personal_id" not in values  # 9 digits: not a personal ID
+    assert values["full_name"] == "Nguyễn Văn An" and values["date_of_birth"] == "1975-07-05"
+    assert values["issue_date"] == "2013-09-10"  # the date line of its own on the back
+    # Luật Căn cước 2023: an old card is no proof of identity after 31/12/2024.
+    assert not document_types()["cmnd"].reusable
+
+
+def test_a_form_that_asks_for_the_old_card_number_is_not_taken_for_the_card() -> None:
+    form = MARITAL.replace("Số định danh cá nhân: 001190012345", "Số giấy chứng minh nhân dân: 012345678")
+    assert understand([(1, form, 95.0)]).type == "marital_status_certificate"
+
+
+def test_the_province_in_an_issuer_takes_its_tone_marks_from_the_list() -> None:
+    from ocr.understand.fields import canonical_issuer
+
+    read = canonical_issuer("ỦY BAN NHÂN DÂN XÃ NINH KIỀU, CẦN THỢ")
+    assert read == "ỦY BAN NHÂN DÂN XÃ NINH KIỀU, CẦN THƠ"
+    assert canonical_issuer("ỦY BAN NHÂN DÂN PHƯỜNG THANH XUÂN") == "ỦY BAN NHÂN DÂN PHƯỜNG THANH XUÂN"
