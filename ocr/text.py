@@ -47,20 +47,43 @@ def wordlike(token: str) -> bool:
     return all(_SYLLABLE.fullmatch(fold(part)) for part in re.split(r"[-/.]", core) if part)
 
 
-def _syllables(folded: str) -> list[str] | None:
-    """``folded`` cut into Vietnamese syllables, as few as possible and, of those, with the fewest
+@cache
+def zipf(word: str) -> float:
+    """How common a word is in Vietnamese: wordfreq's Zipf scale (7 is "là", 3 a word in a million
+    in a thousand, 0 never seen)."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "vi")
+
+
+def _syllables(word: str) -> list[str] | None:
+    """``word`` cut into Vietnamese syllables, as few as possible; of those, the cut whose syllables
+    are most common words ("LÊCHÂN": "LÊ CHÂN", not "LÊC HÂN"), then the one with the fewest
     starting with a vowel ("hanoi": "ha noi", not "han oi"); None when it cannot be."""
-    best: dict[int, list[str] | None] = {len(folded): []}
+    folded = fold(word)
+    cuts: dict[int, list[list[int]]] = {len(folded): [[]]}  # start -> the ends of each cut from it
     for start in range(len(folded) - 1, -1, -1):
-        options = [
-            [folded[start:end], *best[end]]
+        cuts[start] = [
+            [end, *rest]
             for end in range(len(folded), start, -1)
-            if best.get(end) is not None and _SYLLABLE.fullmatch(folded[start:end])
-        ]
-        best[start] = (
-            min(options, key=lambda p: (len(p), sum(s[0] in "aeiouy" for s in p))) if options else None
+            if _SYLLABLE.fullmatch(folded[start:end])
+            for rest in cuts.get(end, [])
+        ][:64]  # a long run of capitals has many cuts: the longest syllables come first
+    if not cuts[0]:
+        return None
+
+    def parts(ends: list[int]) -> list[str]:
+        return [word[a:b] for a, b in zip([0, *ends], ends, strict=False)]
+
+    def rank(ends: list[int]) -> tuple:
+        pieces = parts(ends)
+        return (
+            len(pieces),
+            -sum(zipf(p.lower()) for p in pieces),
+            sum(fold(p)[0] in "aeiouy" for p in pieces),
         )
-    return best[0]
+
+    return parts(min(cuts[0], key=rank))
 
 
 def respace(text: str) -> str:
@@ -71,13 +94,8 @@ def respace(text: str) -> str:
     words = []
     for word in text.split(" "):
         if len(word) >= 4 and word.isalpha() and word.isupper():
-            folded = fold(word)
-            parts = None if _SYLLABLE.fullmatch(folded) else _syllables(folded)
+            parts = None if _SYLLABLE.fullmatch(fold(word)) else _syllables(word)
             if parts and len(parts) >= 2:
-                cuts, at = [], 0
-                for part in parts:
-                    cuts.append(word[at : at + len(part)])
-                    at += len(part)
-                word = " ".join(cuts)
+                word = " ".join(parts)
         words.append(word)
     return " ".join(words)

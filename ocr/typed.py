@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import replace
-from functools import cache
 
 from PIL import Image, ImageFilter
 
 from ocr.engine import Recognition, Word, replace_words, weighted_confidence
+from ocr.text import zipf as _zipf
 
 # Monospace print puts every letter on the same pitch: the width of a word over its letters varies
 # by about 1% (median deviation) on typed pages, 4-8% in proportional print.
@@ -73,13 +73,6 @@ def monospaced(words: list[Word]) -> bool:
 def smoothed(image: Image.Image, dpi: int) -> Image.Image:
     """The page with its strokes joined: a Gaussian blur of about a third of a typed stroke."""
     return image.filter(ImageFilter.GaussianBlur(dpi / 300))
-
-
-@cache
-def _zipf(word: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, "vi")
 
 
 def _split(token: str) -> tuple[str, str, str]:

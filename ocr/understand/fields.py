@@ -13,7 +13,7 @@ from ocr.identifiers import InvalidIdentifier, birth_provinces, normalize_tax_co
 from ocr.text import fold
 from ocr.understand.dates import _D, _date, add_months
 from ocr.understand.labels import _ENGLISH_GLOSS, _INNER_MARK, _WORDS, _after_label, repair_digits
-from ocr.understand.names import _NAME_WORD, NAME_LABELS, _clean_name, _name_after, _name_words
+from ocr.understand.names import _NAME_WORD, LABEL_TAIL, NAME_LABELS, _clean_name, _name_after, _name_words
 from ocr.understand.reading import Field, Line
 from ocr.understand.registry import FIELD_NAMES, DocumentType, document_types
 
@@ -123,7 +123,9 @@ def _label_alone(line: Line, labels: tuple[str, ...]) -> bool:
     if at is None:
         return False
     rest = _ENGLISH_GLOSS.sub("", line.folded[at:]).strip(" :./")
-    return not rest or bool(re.fullmatch(r"[a-z ,]*name[a-z ,]*:?", rest))
+    return not rest or bool(
+        LABEL_TAIL.fullmatch(rest) or LABEL_TAIL.fullmatch(line.folded[at:].strip(" :./"))
+    )
 
 
 _DIGIT_TO_LETTER = str.maketrans({"5": "S", "0": "O", "1": "I", "8": "B", "2": "Z"})

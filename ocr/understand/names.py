@@ -82,12 +82,18 @@ def _name_words(text: str) -> list[str]:
     return [w for w in (w.strip(_NAME_DUST) for w in text.split()) if w]
 
 
+# What is left of a name label that carries its English gloss, the name itself printed under it.
+LABEL_TAIL = re.compile(r"[a-z ,./]*\bname\b[a-z ,]*:?")
+
+
 def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:
     at = _after_label(line, labels)
     if at is None:
         return None
     rest = line.text[at:]
     folded_rest = fold(rest)
+    if LABEL_TAIL.fullmatch(folded_rest.strip(" :./")):
+        return None  # the rest of a longer label ("khai sinh / Surname, middle and given name:")
     gloss = _ENGLISH_GLOSS.match(folded_rest)
     if gloss:  # "Họ và tên / Full name:", the English half garbled by OCR ("/ Full Nme-")
         rest, folded_rest = rest[gloss.end() :], folded_rest[gloss.end() :]

@@ -258,3 +258,13 @@ def test_the_province_in_an_issuer_takes_its_tone_marks_from_the_list() -> None:
     read = canonical_issuer("ỦY BAN NHÂN DÂN XÃ NINH KIỀU, CẦN THỢ")
     assert read == "ỦY BAN NHÂN DÂN XÃ NINH KIỀU, CẦN THƠ"
     assert canonical_issuer("ỦY BAN NHÂN DÂN PHƯỜNG THANH XUÂN") == "ỦY BAN NHÂN DÂN PHƯỜNG THANH XUÂN"
+
+
+def test_a_card_name_label_garbled_by_ocr_is_no_name() -> None:
+    card = """CĂN CƯỚC
+Số định danh cá nhân / Personal identification number:
+068194931403
+Họ, chữ đệm và tên khai.sinh / Surname, middle and given name:
+PHẠM THU HÀ
+Ngày, tháng, năm sinh / Date of birth: 01/02/1994"""
+    assert understand([(1, card, 90.0)]).fields["full_name"].value == "Phạm Thu Hà"
