@@ -83,7 +83,7 @@ def _name_words(text: str) -> list[str]:
 
 
 # What is left of a name label that carries its English gloss, the name itself printed under it.
-LABEL_TAIL = re.compile(r"[a-z ,./]*\bname\b[a-z ,]*:?")
+LABEL_TAIL = re.compile(r"[^:]*\b(?:name|surname)\b[^:]*:?")
 
 
 def _name_after(line: Line, labels: tuple[str, ...]) -> str | None:

@@ -104,7 +104,8 @@ def test_columns_split_keeps_body_lines_whole() -> None:
 @pytest.mark.parametrize(
     ("read", "meant"),
     [("HÀNỘI", "HÀ NỘI"), ("KINHDOANH", "KINH DOANH"), ("BANNHÂN", "BAN NHÂN"), ("CHÍMINH", "CHÍ MINH"),
-     ("LÊCHÂN", "LÊ CHÂN"), ("UBND", "UBND"), ("TNHH", "TNHH"), ("NGHIÊNG", "NGHIÊNG"), ("Hànội", "Hànội"), ("QĐ-UBND", "QĐ-UBND")],
+     ("LÊCHÂN", "LÊ CHÂN"), ("UBND", "UBND"), ("TNHH", "TNHH"), ("NGHIÊNG", "NGHIÊNG"), ("Hànội", "Hànội"),
+     ("QĐ-UBND", "QĐ-UBND")],
 )  # fmt: skip
 def test_respace(read: str, meant: str) -> None:
     assert respace(read) == meant

@@ -268,3 +268,17 @@ Họ, chữ đệm và tên khai.sinh / Surname, middle and given name:
 PHẠM THU HÀ
 Ngày, tháng, năm sinh / Date of birth: 01/02/1994"""
     assert understand([(1, card, 90.0)]).fields["full_name"].value == "Phạm Thu Hà"
+
+
+def test_a_head_read_across_with_a_garbled_motto_is_still_split() -> None:
+    head = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃHẢICHÂU Đậc lập - Tự do - Hạnh phúc
+Số: 739/UBND-XNTTHN Hải Châu, ngày 04 tháng 11 năm 2023
+GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN
+Họ, chữ đệm, tên: Hồ Thanh Thảo"""
+    assert understand([(1, head, 90.0)]).fields["issuer"].value == "ỦY BAN NHÂN DÂN XÃ HẢI CHÂU"
+
+
+def test_a_name_label_with_a_digit_for_a_letter_is_still_a_label() -> None:
+    card = "CĂN CƯỚC\nHọ, chữ đệm và tên khai sinh / Surname, middle and 8iven name:\nPHẠM THÀNH DŨNG"
+    assert understand([(1, card, 90.0)]).fields["full_name"].value == "Phạm Thành Dũng"
