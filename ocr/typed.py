@@ -17,6 +17,7 @@ from dataclasses import replace
 from PIL import Image, ImageFilter
 
 from ocr.engine import Recognition, Word, replace_words, weighted_confidence
+from ocr.text import _TRIM
 from ocr.text import zipf as _zipf
 
 # Monospace print puts every letter on the same pitch: the width of a word over its letters varies
@@ -26,37 +27,11 @@ MONOSPACE_MIN_WORDS = 20
 # A correction needs the new word common (Zipf 4.5: about 30 in a million words) and far more common
 # than the word as read (Zipf 1.5 apart: about 30 times).
 COMMON = 4.5
-IN_USE = 3.0
 MORE_COMMON = 1.5
+IN_USE = 3.0  # enough where the reading is no word at all ("Llăm")
 # A capital L inside a sentence is kept when a word of address comes first: "chị Lan", "ông Lực".
-_BEFORE_NAMES = frozenset(
-    [
-        "ông",
-        "bà",
-        "anh",
-        "chị",
-        "em",
-        "cô",
-        "chú",
-        "bác",
-        "cháu",
-        "con",
-        "cụ",
-        "dì",
-        "cậu",
-        "thím",
-        "mợ",
-        "tên",
-        "là",
-        "và",
-        "với",
-        "của",
-        "cho",
-        "gặp",
-        "bạn",
-    ]
-)
-_TRIM = ".,;:!?()[]\"'“”‘’-–…/"
+_ADDRESS = "ông bà anh chị em cô chú bác cháu con cụ dì cậu thím mợ tên là và với của cho gặp bạn"
+_BEFORE_NAMES = frozenset(_ADDRESS.split())
 _SENTENCE_END = ".!?:;"
 
 
