@@ -71,7 +71,16 @@ def _clean_name(raw: str) -> str | None:
         return None
     words = [w[:1].upper() + w[1:].lower() for w in words]
     words[0] = _SURNAMES.get(fold(words[0]), words[0])
+    for i in range(1, len(words) - 1):  # middle names
+        meant, names = _MIDDLE.get(fold(words[i]), (None, ()))
+        if meant and words[i] not in names:
+            words[i] = meant
     return " ".join(words)
+
+
+# Văn and Thị are most people's middle names: a middle word with their letters but a tone mark no name
+# has ('Vẫn', 'Thỉ') is one of them misread. Vân and Thi are names of their own and stay.
+_MIDDLE = {"van": ("Văn", ("Văn", "Vân")), "thi": ("Thị", ("Thị", "Thi"))}
 
 
 # OCR dust at a name word's edges ("Phạm 'Thanh Hương", "Đỗ Quang Minh _"): never part of a name.

@@ -282,3 +282,14 @@ Họ, chữ đệm, tên: Hồ Thanh Thảo"""
 def test_a_name_label_with_a_digit_for_a_letter_is_still_a_label() -> None:
     card = "CĂN CƯỚC\nHọ, chữ đệm và tên khai sinh / Surname, middle and 8iven name:\nPHẠM THÀNH DŨNG"
     assert understand([(1, card, 90.0)]).fields["full_name"].value == "Phạm Thành Dũng"
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [("Đặng Vẫn Quốc", "Đặng Văn Quốc"), ("Trần Thỉ Hoa", "Trần Thị Hoa"),
+     ("Nguyễn Vân Anh", "Nguyễn Vân Anh"), ("Lê Thi Hương", "Lê Thi Hương"), ("Hà Văn Vẫn", "Hà Văn Vẫn")],
+)  # fmt: skip
+def test_a_misread_van_or_thi_in_the_middle_of_a_name(read: str, meant: str) -> None:
+    from ocr.understand.names import _clean_name
+
+    assert _clean_name(read) == meant
