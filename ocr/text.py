@@ -49,8 +49,8 @@ def wordlike(token: str) -> bool:
 
 @cache
 def zipf(word: str) -> float:
-    """How common a word is in Vietnamese: wordfreq's Zipf scale (7 is "là", 3 a word in a million
-    in a thousand, 0 never seen)."""
+    """How common a word is in Vietnamese, on wordfreq's Zipf scale: 7 is "là", 3 is once in a
+    million words, 0 is never seen."""
     from wordfreq import zipf_frequency
 
     return zipf_frequency(word, "vi")

@@ -74,8 +74,10 @@ def split_lines(pages: list[tuple[int, str, float]]) -> list[Line]:
 # Nghị định 30/2020 lays a document's head out in two columns: the issuing body over the number on
 # the left, the national motto over the place and date on the right. OCR reads them across, one line
 # each: "ỦY BAN NHÂN DÂN  CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 12/QĐ-UBND  Hà Nội, ngày 5 ...".
-# The motto's start, its vowel forgiven: heavy scans give "Đậc lập" ("dac lap").
+# The motto, its vowel forgiven: heavy scans give "Đậc lập" ("dac lap"). A line that starts with it
+# is the right column alone.
 _MOTTO = r"(?:cong hoa xa hoi|d[a-z]c lap\s*[-–]\s*tu do)"
+_MOTTO_START = r"(?:cong hoa|d[a-z]c lap)"
 _RIGHT_COLUMN = re.compile(rf"\s(?={_MOTTO}|[a-z][a-z .\-]{{1,40}}[,;.]\s*ngay\s*\d)")
 
 
@@ -83,13 +85,13 @@ def _head_columns(line: Line) -> tuple[Line, Line] | None:
     """A head line read across both columns, as its left and right parts; None for any other line.
     On the left stands an agency in capitals over the motto, or the document's number beside its
     place and date; never a sentence of the body."""
-    if re.match(_MOTTO, line.folded):
+    if re.match(_MOTTO_START, line.folded):
         return None
     match = _RIGHT_COLUMN.search(line.folded, 1)
     if match is None:
         return None
     left_text, left_folded = line.text[: match.start()].strip(), line.folded[: match.start()].strip()
-    if re.match(_MOTTO, line.folded[match.end() :]):
+    if re.match(_MOTTO_START, line.folded[match.end() :]):
         head = left_text.upper() == left_text
     else:
         head = re.match(r"so\b", left_folded) is not None
