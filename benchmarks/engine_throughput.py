@@ -6,7 +6,7 @@ A batch of scanned Vietnamese pages (default 200: 20 image-only PDFs of 10 pages
   on PostgreSQL, store on an S3 server), storage, catalog and quality checks included,
 and the same pages, rasterised to PNG beforehand (not timed), go through ``tesseract -l vie`` with
 one process per core (OMP_THREAD_LIMIT=1). The ratios are what to quote: this machine's speed
-drifts, so every figure comes from one run.
+drifts, so every figure comes from one run. Each Celery run also prints its stages' timeline.
 
     .venv/bin/python benchmarks/engine_throughput.py [--pages 200] [--per-file 10] [--skip embedded,1,2]
 """
@@ -18,11 +18,13 @@ import csv
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -103,7 +105,34 @@ def embedded(inbox: Path, home: Path, cores: int) -> float:
     return wall
 
 
-def on_celery(inbox: Path, workers: int) -> float:
+def stage_timeline(task_instances: list[dict]) -> list[str]:
+    """Per task: how many ran, their median duration, and when the first began and the last ended
+    (seconds from the run's first queued task). Shows where a run's time goes beyond the reading:
+    barriers between mapped stages, per-task start-up, fixed stages."""
+    ran = [ti for ti in task_instances if ti.get("start_date") and ti.get("end_date")]
+    if not ran:
+        return []
+
+    def at(stamp: str) -> datetime:
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    origin = min(at(ti.get("queued_when") or ti["start_date"]) for ti in ran)
+    stages: dict[str, list[dict]] = {}
+    for ti in sorted(ran, key=lambda ti: ti["start_date"]):
+        stages.setdefault(ti["task_id"], []).append(ti)
+    rows = []
+    for task_id, tis in stages.items():
+        durations = [(at(ti["end_date"]) - at(ti["start_date"])).total_seconds() for ti in tis]
+        first = (min(at(ti["start_date"]) for ti in tis) - origin).total_seconds()
+        last = (max(at(ti["end_date"]) for ti in tis) - origin).total_seconds()
+        rows.append(
+            f"    {task_id:<16} x{len(tis):<4} median {statistics.median(durations):6.1f} s"
+            f"   from {first:7.1f} s to {last:7.1f} s"
+        )
+    return rows
+
+
+def on_celery(inbox: Path, workers: int) -> tuple[float, list[str]]:
     from tests.engine.deployment import Deployment
 
     deployment = Deployment(postgres=os.environ.get("SOHOA_TEST_DATABASE_URL") or DEFAULT_PG, workers=workers)
@@ -115,7 +144,7 @@ def on_celery(inbox: Path, workers: int) -> float:
         wall = time.monotonic() - start
         if state != "success":
             raise RuntimeError(f"run {state}: {deployment.log_tail('scheduler')}")
-        return wall
+        return wall, stage_timeline(deployment.task_instances(run_id))
     finally:
         deployment.stop()
 
@@ -151,8 +180,9 @@ def measure(work: Path, args: argparse.Namespace, skip: set[str]) -> None:
     for workers in (1, 2):
         if str(workers) not in skip:
             # Each worker run digitizes a fresh copy: a catalog of its own, so nothing is skipped as done.
-            wall = on_celery(work / "inbox", workers)
+            wall, timeline = on_celery(work / "inbox", workers)
             line(f"Airflow CeleryExecutor, {workers} worker(s)", wall, base[min(workers, cores)])
+            print("\n".join(timeline))
 
 
 if __name__ == "__main__":
