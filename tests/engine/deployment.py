@@ -47,6 +47,8 @@ AIRFLOW_SETTINGS = {
     "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "true",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "60",
     "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
+    # The task supervisor notices its task's end within this (default 5 s, the worker idle meanwhile).
+    "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
     "OMP_THREAD_LIMIT": "1",
     "SOHOA_OCR_WORKERS": "1",
 }
