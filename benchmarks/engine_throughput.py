@@ -109,24 +109,33 @@ def stage_timeline(task_instances: list[dict]) -> list[str]:
     """Per task: how many ran, their median duration, and when the first began and the last ended
     (seconds from the run's first queued task). Shows where a run's time goes beyond the reading:
     barriers between mapped stages, per-task start-up, fixed stages."""
-    ran = [ti for ti in task_instances if ti.get("start_date") and ti.get("end_date")]
-    if not ran:
-        return []
 
     def at(stamp: str) -> datetime:
         return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
 
-    origin = min(at(ti.get("queued_when") or ti["start_date"]) for ti in ran)
-    stages: dict[str, list[dict]] = {}
-    for ti in sorted(ran, key=lambda ti: ti["start_date"]):
-        stages.setdefault(ti["task_id"], []).append(ti)
+    ran = [
+        (
+            ti["task_id"],
+            at(ti.get("queued_when") or ti["start_date"]),
+            at(ti["start_date"]),
+            at(ti["end_date"]),
+        )
+        for ti in task_instances
+        if ti.get("start_date") and ti.get("end_date")
+    ]
+    if not ran:
+        return []
+    origin = min(queued for _, queued, _, _ in ran)
+    stages: dict[str, list[tuple[datetime, datetime]]] = {}
+    for task_id, _, began, ended in sorted(ran, key=lambda row: row[2]):
+        stages.setdefault(task_id, []).append((began, ended))
     rows = []
-    for task_id, tis in stages.items():
-        durations = [(at(ti["end_date"]) - at(ti["start_date"])).total_seconds() for ti in tis]
-        first = (min(at(ti["start_date"]) for ti in tis) - origin).total_seconds()
-        last = (max(at(ti["end_date"]) for ti in tis) - origin).total_seconds()
+    for task_id, spans in stages.items():
+        median = statistics.median((ended - began).total_seconds() for began, ended in spans)
+        first = (spans[0][0] - origin).total_seconds()
+        last = (max(ended for _, ended in spans) - origin).total_seconds()
         rows.append(
-            f"    {task_id:<16} x{len(tis):<4} median {statistics.median(durations):6.1f} s"
+            f"    {task_id:<16} x{len(spans):<4} median {median:6.1f} s"
             f"   from {first:7.1f} s to {last:7.1f} s"
         )
     return rows
