@@ -47,7 +47,7 @@ def test_dagbag_imports_without_errors_or_work_at_parse_time() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy()
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "'read_pages'" in done.stdout and "'store_original'" in done.stdout
+    assert "'digitize_file'" in done.stdout and "'register_batch'" in done.stdout
     assert "'check_quality'" in done.stdout
 
 

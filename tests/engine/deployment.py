@@ -23,6 +23,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -49,6 +50,11 @@ AIRFLOW_SETTINGS = {
     "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
     # The task supervisor notices its task's end within this (default 5 s, the worker idle meanwhile).
     "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": "1",
+    # A worker imports our tasks' modules once, before it forks a process per task (see the module).
+    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": "repository.pipeline.worker.CELERY_CONFIG",
+    # DAG files change with a deployment, not by the minute: parsed every 5 minutes, not every 30 s
+    # (a parse of every file took a tenth of a core from the workers on a 2-core machine).
+    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "300",
     "OMP_THREAD_LIMIT": "1",
     "SOHOA_OCR_WORKERS": "1",
 }
@@ -252,11 +258,28 @@ class Deployment:
         reply = self.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", limit=1000)
         return reply.json()["task_instances"] if reply.status_code == 200 else []
 
-    def wait_run(self, run_id: str, timeout: float) -> str:
+    def xcom(self, run_id: str, task_id: str, map_index: int = -1):
+        """A task's return value (None until it has one)."""
+        reply = self.get(
+            f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value",
+            map_index=map_index,
+            deserialize=True,
+        )
+        return reply.json()["value"] if reply.status_code == 200 else None
+
+    def wait_run(self, run_id: str, timeout: float, every: float = 2) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             state = self.run_state(run_id)
             if state in ("success", "failed"):
                 return state
-            time.sleep(2)
+            time.sleep(every)
         return "timeout"
+
+    def run_seconds(self, run_id: str) -> float:
+        """From the trigger to the run's end, by the run's own timestamps (not by polling)."""
+        run = self.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()
+        queued, ended = (
+            datetime.fromisoformat(run[k].replace("Z", "+00:00")) for k in ("queued_at", "end_date")
+        )
+        return (ended - queued).total_seconds()

@@ -1,5 +1,5 @@
 """``make engine-test``: digitize a batch on a real Airflow 3 deployment with two Celery workers,
-SIGKILL one of them while it reads pages, take the object store away for a while, and check that the
+SIGKILL one of them while it reads a file's pages, take the object store away for a while, and check that the
 run still succeeds with every file digitized exactly once.
 
 Its last line (what the issue asks to see):
@@ -14,12 +14,14 @@ import argparse
 import os
 import sys
 import time
+from pathlib import Path
 
 import psutil
 
 from tests.engine.deployment import Deployment
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
+TASK = "digitize_file"  # one mapped task per file: store, read pages, understand
 
 
 def say(message: str) -> None:
@@ -40,26 +42,53 @@ def worker_running(deployment: Deployment, pid: int) -> str | None:
     return None
 
 
+def preloaded(deployment: Deployment) -> list[str]:
+    """Workers whose processes have not loaded the OCR stack before any task ran: the preload
+    (repository/pipeline/worker.py) did not happen. OpenCV, which the OCR modules import, is a shared
+    library, so it shows in a process's memory map."""
+    missing = []
+    for name, process in deployment.processes.items():
+        if name.startswith("worker-") and process.poll() is None:
+            tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+            if not any("/cv2/" in Path(f"/proc/{p.pid}/maps").read_text() for p in tree):
+                missing.append(name)
+    return missing
+
+
+def reading(item_id: str) -> bool:
+    """Whether the catalog says the item's pages are being read (past storing, before any writes)."""
+    from repository.catalog.db import session_scope
+    from repository.catalog.models import BatchItem, ItemStatus
+
+    with session_scope() as session:
+        item = session.get(BatchItem, item_id)
+        return item is not None and item.status == ItemStatus.READING
+
+
 def kill_a_reading_worker(deployment: Deployment, run_id: str, timeout: float = 600) -> dict | None:
-    """Wait for a ``read_pages`` task running on a worker, then SIGKILL that worker."""
+    """Wait for a ``digitize_file`` task reading its file's pages on a worker, then SIGKILL that worker."""
     deadline = time.monotonic() + timeout
+    items: list[str] = []  # list_items' XCom: the item each map index digitizes
     while time.monotonic() < deadline:
+        items = items or deployment.xcom(run_id, "list_items") or []
         for ti in deployment.task_instances(run_id):
-            if ti["task_id"] == "read_pages" and ti["state"] == "running" and ti.get("pid"):
-                worker = worker_running(deployment, ti["pid"])
-                if worker:
-                    time.sleep(0.5)  # inside the reading: past the download, before the writes
-                    if worker_running(deployment, ti["pid"]) != worker:
-                        continue  # finished meanwhile (a fast machine reads a sample quickly)
-                    if ti["pid"] in deployment.kill(worker):
-                        say(f"SIGKILL {worker} while read_pages[{ti['map_index']}] ran on it")
-                        return ti
-                    # The task ended between the look and the kill: another worker takes the lost
-                    # one's place, and the next reading task is tried.
-                    spare = len([n for n in deployment.processes if n.startswith("worker-")]) + 1
-                    deployment.add_worker(spare)
-                    say(f"read_pages[{ti['map_index']}] ended before {worker} died; worker-{spare} added")
-                    break
+            if ti["task_id"] != TASK or ti["state"] != "running" or not ti.get("pid"):
+                continue
+            worker = worker_running(deployment, ti["pid"])
+            if not worker or ti["map_index"] >= len(items) or not reading(items[ti["map_index"]]):
+                continue
+            time.sleep(0.5)  # inside the reading: past the download, before the writes
+            if worker_running(deployment, ti["pid"]) != worker:
+                continue  # finished meanwhile (a fast machine reads a sample quickly)
+            if ti["pid"] in deployment.kill(worker):
+                say(f"SIGKILL {worker} while {TASK}[{ti['map_index']}] read its pages")
+                return ti
+            # The task ended between the look and the kill: another worker takes the lost one's
+            # place, and the next reading task is tried.
+            spare = len([n for n in deployment.processes if n.startswith("worker-")]) + 1
+            deployment.add_worker(spare)
+            say(f"{TASK}[{ti['map_index']}] ended before {worker} died; worker-{spare} added")
+            break
         if deployment.run_state(run_id) in ("success", "failed"):
             return None
         time.sleep(0.5)
@@ -90,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         inbox = deployment.sohoa_home / "inbox"
         generate(inbox)
         files = sum(1 for p in inbox.iterdir() if p.name != "manifest.csv")
+        not_preloaded = preloaded(deployment)
         t0 = time.monotonic()
         run_id = deployment.trigger(inbox)
         say(f"triggered {run_id} through the REST API ({time.monotonic() - started:.0f} s to start)")
@@ -110,10 +140,12 @@ def main(argv: list[str] | None = None) -> int:
         problems = []
         if state != "success":
             problems.append(f"run state {state}")
+        if not_preloaded:
+            problems.append(f"the OCR modules were not preloaded in {', '.join(not_preloaded)}")
+        if args.workers > 1 and killed is None:
+            problems.append(f"no worker was killed while a {TASK} task read its pages")
         if killed is not None:
-            again = next(
-                t for t in tis if t["task_id"] == "read_pages" and t["map_index"] == killed["map_index"]
-            )
+            again = next(t for t in tis if t["task_id"] == TASK and t["map_index"] == killed["map_index"])
             if again["state"] != "success" or again["try_number"] < 2:
                 problems.append(f"the killed task ended {again['state']} after {again['try_number']} tries")
         for what in ("orphans", "missing", "audit_problems"):

@@ -36,7 +36,9 @@ FILES = (
 # What the catalog shows at the moment of the kill (SQL over the run's own SQLite catalog).
 KILL_POINTS = {
     "batch registered, nothing stored": "SELECT count(*) FROM batch_item",
-    "originals being stored": "SELECT count(*) FROM batch_item WHERE status = 'stored'",
+    # Each file goes through every stage before the next (one task per file): the first document row
+    # is the first original stored and linked, its pages not read yet.
+    "an original stored, nothing read": "SELECT count(*) FROM document",
     "pages being read": "SELECT count(*) FROM batch_item WHERE status = 'reading'",
     "a document understood": "SELECT count(*) FROM document WHERE fields IS NOT NULL",
     "quality being checked": "SELECT count(*) FROM batch WHERE finished_at IS NOT NULL",

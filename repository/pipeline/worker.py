@@ -1,0 +1,28 @@
+"""What a Celery worker loads once, before it forks a process for each task.
+
+Airflow's worker forks a fresh process per task; whatever the worker had imported, the task finds
+ready. Airflow preloads its own operators this way (``celery_import_modules``); our tasks' modules
+(the OCR stack, the catalog models, the store client, Great Expectations) cost a task about a second
+to import, paid again by every file of every batch. Celery imports the modules named in ``imports``
+when the worker starts, before its pool forks, so each task process inherits them.
+
+Set in every Airflow component (docker-compose.yml, ``make engine-test``):
+    AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS=repository.pipeline.worker.CELERY_CONFIG
+"""
+
+from __future__ import annotations
+
+from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
+
+# Names, not imports: what the DAG's tasks import when they run (see dags/digitize_case_files.py).
+# Importing only, no connection or engine is made: the catalog's engine is created on first use, in
+# the task process.
+PRELOAD = (
+    "repository.intake.batches",
+    "repository.pipeline.process",
+    "repository.pipeline.summary",
+    "quality.checks",
+    "great_expectations",  # imported by the checks only when they run: 3 s, once per worker
+)
+
+CELERY_CONFIG = {**DEFAULT_CELERY_CONFIG, "imports": PRELOAD}
