@@ -118,8 +118,7 @@ def stage_timeline(task_instances: list[dict]) -> list[str]:
     (seconds from the run's first queued task). Shows where a run's time goes beyond the reading:
     barriers between mapped stages, per-task start-up, fixed stages."""
 
-    def at(stamp: str) -> datetime:
-        return datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    from tests.engine.deployment import timestamp as at
 
     ran = [
         (

@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -95,6 +97,14 @@ def wait_for(predicate, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def fresh_python(script: str) -> subprocess.CompletedProcess:
+    """Run ``script`` in a new interpreter with this environment: what a module imports on its own,
+    as a worker or the DAG processor would import it, untouched by what the tests imported."""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy()
+    )
 
 
 CHROMIUM = os.environ.get("SOHOA_CHROMIUM", "/usr/bin/chromium")

@@ -2,7 +2,7 @@
 
 Airflow's worker forks a fresh process per task; whatever the worker had imported, the task finds
 ready. Airflow preloads its own operators this way (``celery_import_modules``); our tasks' modules
-(the OCR stack, the catalog models, the store client, Great Expectations) cost a task about a second
+(the OCR stack, the catalog models, Great Expectations) cost a task about a second
 to import, paid again by every file of every batch. Celery imports the modules named in ``imports``
 when the worker starts, before its pool forks, so each task process inherits them.
 

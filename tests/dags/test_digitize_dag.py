@@ -7,8 +7,6 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from repository.pipeline.runner import DAG_ID, dags_folder, run_dag
 from repository.pipeline.summary import batch_summary
 from repository.reuse.rules import reuse_check
 from repository.storage import keys, open_store
+from tests.helpers import fresh_python
 
 IDENTIFIERS = (HUONG.personal_id, MINH.personal_id, "0101234565")
 
@@ -43,9 +42,7 @@ def test_dagbag_imports_without_errors_or_work_at_parse_time() -> None:
         "                     'matplotlib') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy()
-    )
+    done = fresh_python(script)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "'digitize_file'" in done.stdout and "'register_batch'" in done.stdout
     assert "'check_quality'" in done.stdout

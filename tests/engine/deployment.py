@@ -60,6 +60,11 @@ AIRFLOW_SETTINGS = {
 }
 
 
+def timestamp(stamp: str) -> datetime:
+    """A time from Airflow's REST API (ISO 8601, "Z" for UTC)."""
+    return datetime.fromisoformat(stamp)
+
+
 def _database(server: str, name: str) -> str:
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -279,7 +284,4 @@ class Deployment:
     def run_seconds(self, run_id: str) -> float:
         """From the trigger to the run's end, by the run's own timestamps (not by polling)."""
         run = self.get(f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}").json()
-        queued, ended = (
-            datetime.fromisoformat(run[k].replace("Z", "+00:00")) for k in ("queued_at", "end_date")
-        )
-        return (ended - queued).total_seconds()
+        return (timestamp(run["end_date"]) - timestamp(run["queued_at"])).total_seconds()

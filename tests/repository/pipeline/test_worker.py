@@ -3,13 +3,10 @@ them before the worker forks leaves nothing a forked task process could share by
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 
 from repository.pipeline.worker import CELERY_CONFIG, PRELOAD
+from tests.helpers import fresh_python
 
 
 def test_config_is_airflows_with_our_modules_to_import() -> None:
@@ -30,7 +27,5 @@ def test_preloading_opens_no_connection_and_starts_no_thread() -> None:
         "assert threading.active_count() == 1, threading.enumerate()\n"
         "print('ok')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=os.environ.copy()
-    )
+    done = fresh_python(script)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
