@@ -13,6 +13,7 @@ import io
 import multiprocessing
 import os
 import subprocess
+import threading
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -241,6 +242,7 @@ def read_document(
     notes: dict[int, str] = {}  # why a page with a text layer was OCRed anyway
     in_flight: deque[tuple[int, Future[PageReading]]] = deque()
     pool = _page_pool(workers) if workers > 1 else None
+    done = False
     try:
         for page in source.pages():
             if page.note:
@@ -263,40 +265,67 @@ def read_document(
             if page.number in notes:
                 page.note = "; ".join(filter(None, [notes[page.number], page.note]))
         searchable = _assemble_pdf(source, pages, workdir) if workdir is not None else None
+        done = True
     finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
+        if pool is not None and not done:
+            _discard_pool(workers, pool)
         source.close()
     return DocumentReading(file=str(path), format=fmt, pages=pages, searchable_pdf=searchable)
+
+
+# The page pool outlives one document: a batch run reads file after file in one process, and
+# spawning fresh interpreters (numpy, OpenCV, PDFium) for each file cost about a second per file.
+# Keyed by size and by the process that made it, so a forked child never reuses its parent's pool.
+_POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
 
 
 def _page_pool(workers: int) -> ProcessPoolExecutor:
     # Processes, not threads: preprocessing is Python and numpy work that would queue on the GIL.
     # Each worker opens the file itself (PDFium handles must not cross threads or processes) and
     # "spawn" keeps workers clean of whatever the parent holds (Airflow's task runner, sockets).
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    key = (os.getpid(), workers)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None:
+            context = multiprocessing.get_context("spawn")
+            pool = _POOLS[key] = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        return pool
 
 
-_WORKER_SOURCES: dict[str, PdfSource | ImageSource] = {}
-_WORKER_RENDERS: dict[str, int] = {}
+def _discard_pool(workers: int, pool: ProcessPoolExecutor) -> None:
+    """A document that failed (bad page, broken worker, interrupt) leaves no work behind it."""
+    with _POOLS_LOCK:
+        if _POOLS.get((os.getpid(), workers)) is pool:
+            del _POOLS[(os.getpid(), workers)]
+    pool.shutdown(cancel_futures=True)
+
+
+_WORKER_SOURCES: dict[tuple, PdfSource | ImageSource] = {}
+_WORKER_RENDERS: dict[tuple, int] = {}
 # PDFium keeps the objects a rendered page loaded (its image stream among them) for the life of the
 # document: a worker reopens the file after this many pages, so its memory stays flat on long scans.
 REOPEN_EVERY = 16
 
 
 def _ocr_in_worker(path: str, number: int, workdir: Path | None, limits: PageLimits) -> PageReading:
-    source = _WORKER_SOURCES.get(path)
-    if source is not None and _WORKER_RENDERS.get(path, 0) >= REOPEN_EVERY:
+    # A long-lived worker sees many files, and a batch may reuse one path for the next file:
+    # the cached source is the same file only if its inode, size and modification time are.
+    info = os.stat(path)
+    key = (path, info.st_ino, info.st_size, info.st_mtime_ns)
+    source = _WORKER_SOURCES.get(key)
+    if source is not None and _WORKER_RENDERS.get(key, 0) >= REOPEN_EVERY:
         source.close()
-        del _WORKER_SOURCES[path]
+        del _WORKER_SOURCES[key]
         source = None
     if source is None:
         for stale in _WORKER_SOURCES.values():  # one document at a time per worker
             stale.close()
         _WORKER_SOURCES.clear()
-        source = _WORKER_SOURCES[path] = open_source(Path(path), limits)
-        _WORKER_RENDERS[path] = 0
-    _WORKER_RENDERS[path] += 1
+        _WORKER_RENDERS.clear()
+        source = _WORKER_SOURCES[key] = open_source(Path(path), limits)
+        _WORKER_RENDERS[key] = 0
+    _WORKER_RENDERS[key] += 1
     return ocr_page(source.render(number), number, workdir)
 
 

@@ -206,3 +206,26 @@ def test_key_numbers_misread_surely_are_outvoted_by_two_readings_alone() -> None
     assert "2023" in reading.text and "2024" in reading.text
     same, none = reread_uncertain(other, reading, dpi=300)
     assert none == 0 and same is reading
+
+
+def test_page_pool_outlives_a_document_and_never_mixes_files(tmp_path: Path) -> None:
+    """A batch reads file after file with one pool; a path reused for another file is read anew."""
+    import ocr.document as document
+    from repository.intake.samples import image_pdf
+
+    def pages(title: str) -> bytes:
+        return image_pdf(
+            [render_page([Line(f"{title} SỐ {n}", "center", "bold", 14), *PAGE[3:6]]) for n in (1, 2)]
+        )
+
+    pdf = tmp_path / "original.pdf"
+    pdf.write_bytes(pages("QUYẾT ĐỊNH"))
+    first = document.read_document(pdf, tmp_path / "w1", workers=2)
+    pools = dict(document._POOLS)
+    assert len(pools) == 1
+    # The next document, at the same path (as a rerun's staging may give): its own pages, same workers.
+    pdf.write_bytes(pages("GIẤY KHAI SINH"))
+    second = document.read_document(pdf, tmp_path / "w2", workers=2)
+    assert pools == document._POOLS
+    assert [p.text.splitlines()[0] for p in first.pages] == ["QUYẾT ĐỊNH SỐ 1", "QUYẾT ĐỊNH SỐ 2"]
+    assert [p.text.splitlines()[0] for p in second.pages] == ["GIẤY KHAI SINH SỐ 1", "GIẤY KHAI SINH SỐ 2"]
