@@ -48,3 +48,13 @@ def test_compose_runs_every_component_the_engine_test_starts() -> None:
     commands = {str(s.get("command")) for s in _compose()["services"].values()}
     for component in ("api-server", "scheduler", "dag-processor", "triggerer", "celery worker"):
         assert component in commands, component
+
+
+def test_compose_control_plane_yields_the_cores_as_the_engine_test_does() -> None:
+    from tests.engine.deployment import CFS_WEIGHT, CONTROL_PLANE, CONTROL_PLANE_NICE
+
+    services = _compose()["services"]
+    weights = {str(s.get("command")): s.get("cpu_shares") for s in services.values()}
+    for component in CONTROL_PLANE:
+        assert weights[component] == CFS_WEIGHT[CONTROL_PLANE_NICE], component
+    assert weights["celery worker"] is None  # the workers keep the default weight: the work is theirs

@@ -29,3 +29,18 @@ def test_preloading_opens_no_connection_and_starts_no_thread() -> None:
     )
     done = fresh_python(script)
     assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
+
+
+def test_a_pool_process_freezes_what_the_worker_preloaded() -> None:
+    script = (
+        "import gc, importlib\n"
+        "from celery.signals import worker_process_init\n"
+        "from repository.pipeline.worker import PRELOAD\n"
+        "for name in PRELOAD: importlib.import_module(name)\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "worker_process_init.send(sender=None)  # what Celery sends in each pool process it forks\n"
+        "assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()\n"
+        "print('ok')\n"
+    )
+    done = fresh_python(script)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
