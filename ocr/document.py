@@ -2,9 +2,10 @@
 
 The concurrency layer lives here and only here (as in OCRmyPDF): text layers are read in the calling
 process; pages to OCR go to a pool of worker processes, one per core, each rendering, preparing and
-recognizing its page with a single-threaded tesseract (OMP_THREAD_LIMIT=1). At most two pages per
-worker are in flight and results are page texts and small PDF files, so memory stays bounded on a
-500-page PDF.
+recognizing its page with a single-threaded tesseract (OMP_THREAD_LIMIT=1). The pool lives as long as
+the process that made it, so a batch does not start interpreters for every file. At most two pages
+per worker are in flight and results are page texts and small PDF files, so memory stays bounded on
+a 500-page PDF.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ import os
 import subprocess
 import threading
 from collections import deque
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,7 +244,6 @@ def read_document(
     notes: dict[int, str] = {}  # why a page with a text layer was OCRed anyway
     in_flight: deque[tuple[int, Future[PageReading]]] = deque()
     pool = _page_pool(workers) if workers > 1 else None
-    done = False
     try:
         for page in source.pages():
             if page.note:
@@ -265,10 +266,18 @@ def read_document(
             if page.number in notes:
                 page.note = "; ".join(filter(None, [notes[page.number], page.note]))
         searchable = _assemble_pdf(source, pages, workdir) if workdir is not None else None
-        done = True
+    except BaseException as exc:
+        if pool is not None:
+            # This document's pages only (another thread may share the pool): the waiting ones are
+            # dropped, the running ones end before the caller removes the work directory.
+            futures = [future for _number, future in in_flight]
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            if isinstance(exc, BrokenProcessPool):  # a worker died (killed, out of memory)
+                _discard_pool(workers, pool)
+        raise
     finally:
-        if pool is not None and not done:
-            _discard_pool(workers, pool)
         source.close()
     return DocumentReading(file=str(path), format=fmt, pages=pages, searchable_pdf=searchable)
 
@@ -294,7 +303,7 @@ def _page_pool(workers: int) -> ProcessPoolExecutor:
 
 
 def _discard_pool(workers: int, pool: ProcessPoolExecutor) -> None:
-    """A document that failed (bad page, broken worker, interrupt) leaves no work behind it."""
+    """A broken pool is not reused: the next document gets a fresh one."""
     with _POOLS_LOCK:
         if _POOLS.get((os.getpid(), workers)) is pool:
             del _POOLS[(os.getpid(), workers)]
@@ -319,7 +328,8 @@ def _ocr_in_worker(path: str, number: int, workdir: Path | None, limits: PageLim
         del _WORKER_SOURCES[key]
         source = None
     if source is None:
-        for stale in _WORKER_SOURCES.values():  # one document at a time per worker
+        # One document at a time per worker; an idle worker keeps its last file open until the next.
+        for stale in _WORKER_SOURCES.values():
             stale.close()
         _WORKER_SOURCES.clear()
         _WORKER_RENDERS.clear()

@@ -229,3 +229,40 @@ def test_page_pool_outlives_a_document_and_never_mixes_files(tmp_path: Path) -> 
     assert pools == document._POOLS
     assert [p.text.splitlines()[0] for p in first.pages] == ["QUYẾT ĐỊNH SỐ 1", "QUYẾT ĐỊNH SỐ 2"]
     assert [p.text.splitlines()[0] for p in second.pages] == ["GIẤY KHAI SINH SỐ 1", "GIẤY KHAI SINH SỐ 2"]
+
+
+def test_a_dead_page_worker_fails_its_document_only(tmp_path: Path) -> None:
+    """A worker killed mid-document (out of memory, SIGKILL) fails that document with the reason; the
+    pool is not reused and the next document reads on a fresh one."""
+    import os
+    import signal
+    import threading
+    import time
+    from concurrent.futures.process import BrokenProcessPool
+
+    import ocr.document as document
+    from repository.intake.samples import image_pdf
+
+    pdf = tmp_path / "bốn trang.pdf"
+    pdf.write_bytes(
+        image_pdf([render_page([Line(f"TRANG {n}", "center", "bold", 14), *PAGE[3:6]]) for n in range(4)])
+    )
+    document.read_document(pdf, tmp_path / "w0", workers=2)
+    [pool] = document._POOLS.values()
+    failures: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            document.read_document(pdf, tmp_path / "w1", workers=2)
+        except BaseException as exc:  # noqa: BLE001 - what the reader sees is the point
+            failures.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.5)  # both workers on a page
+    os.kill(next(iter(pool._processes)), signal.SIGKILL)
+    reader.join(120)
+    assert len(failures) == 1 and isinstance(failures[0], BrokenProcessPool)
+    assert pool not in document._POOLS.values()
+    again = document.read_document(pdf, tmp_path / "w2", workers=2)
+    assert [p.text.splitlines()[0] for p in again.pages] == [f"TRANG {n}" for n in range(4)]
