@@ -58,3 +58,13 @@ def test_compose_control_plane_yields_the_cores_as_the_engine_test_does() -> Non
     for component in CONTROL_PLANE:
         assert weights[component] == CFS_WEIGHT[CONTROL_PLANE_NICE], component
     assert weights["celery worker"] is None  # the workers keep the default weight: the work is theirs
+
+
+def test_compose_api_server_is_healthy_when_the_engine_test_calls_it_ready() -> None:
+    from tests.engine.deployment import READY_PATH
+
+    services = _compose()["services"]
+    api = next(s for s in services.values() if s.get("command") == "api-server")
+    assert any(READY_PATH in part for part in api["healthcheck"]["test"])
+    worker = next(s for s in services.values() if s.get("command") == "celery worker")
+    assert worker["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
