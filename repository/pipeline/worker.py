@@ -26,6 +26,7 @@ PRELOAD = (
     "repository.pipeline.summary",
     "quality.checks",
     "great_expectations",  # imported by the checks only when they run: 3 s, once per worker
+    "matplotlib.pyplot",  # the steward report's charts, imported when it is drawn: 0.8 s
 )
 
 CELERY_CONFIG = {**DEFAULT_CELERY_CONFIG, "imports": PRELOAD}
