@@ -244,6 +244,8 @@ def read_document(
     notes: dict[int, str] = {}  # why a page with a text layer was OCRed anyway
     in_flight: deque[tuple[int, Future[PageReading]]] = deque()
     pool = _page_pool(workers) if workers > 1 else None
+    if pool is not None:
+        PAGES_UNDER_WAY.set()
     try:
         for page in source.pages():
             if page.note:
@@ -287,6 +289,27 @@ def read_document(
 # Keyed by size and by the process that made it, so a forked child never reuses its parent's pool.
 _POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}
 _POOLS_LOCK = threading.Lock()
+# Set once this process has given pages to a pool: from then on its main thread mostly waits for
+# them, and can do other work (repository.pipeline.preload) without keeping the workers waiting.
+PAGES_UNDER_WAY = threading.Event()
+
+
+def start_page_pool(workers: int | None = None) -> None:
+    """Start the page pool's processes now, without waiting for them: each imports the OCR stack and
+    loads the model (about 1.5 s) while the caller does its own start-up, not when the first
+    document's pages are due. The pool is the one ``read_document`` uses for a file of at least
+    ``workers`` pages."""
+    workers = workers or default_workers()
+    if workers > 1:
+        pool = _page_pool(workers)
+        for _ in range(workers):
+            pool.submit(_load_engine)
+
+
+def _load_engine() -> None:
+    from ocr.engine import _engine
+
+    _engine()
 
 
 def _page_pool(workers: int) -> ProcessPoolExecutor:

@@ -17,6 +17,7 @@ from quality.data_docs import make_offline
 from quality.suites import SuiteResult, run_suite
 from repository.catalog.db import session_scope
 from repository.catalog.models import QualityRun
+from repository.pipeline.preload import settle
 from repository.settings import load_settings
 from repository.storage import ObjectStore, open_store
 
@@ -57,6 +58,7 @@ def check_catalog(
 
 
 def _check(scope, batch_id, store, database_url, raise_on_critical, on) -> tuple[str, SuiteResult]:
+    settle()  # sohoa run may be importing what a check needs on another thread: let it finish
     from quality.report import publish_report  # the report imports the plotting library: only when needed
 
     store = store or open_store()

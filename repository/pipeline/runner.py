@@ -50,6 +50,15 @@ class RunOutcome:
 
 def run_dag(dag_id: str = DAG_ID, conf: dict | None = None, quiet: bool = True) -> RunOutcome:
     configure_airflow(quiet)
+    if dag_id == DAG_ID:
+        # Every task runs in this process, one after another: the page workers start while Airflow
+        # does (a core is idle then), and what the batch's last task imports is loaded while the
+        # first pages are read (see repository.pipeline.preload), not after the last.
+        from ocr.document import PAGES_UNDER_WAY, start_page_pool
+        from repository.pipeline.preload import preload_when
+
+        start_page_pool(load_settings().ocr_workers)
+        preload_when(PAGES_UNDER_WAY)
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils.db import initdb
 

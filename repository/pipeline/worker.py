@@ -17,17 +17,7 @@ import gc
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 from celery.signals import worker_process_init
 
-# Names, not imports: what the DAG's tasks import when they run (see dags/digitize_case_files.py).
-# Importing only, no connection or engine is made: the catalog's engine is created on first use, in
-# the task process.
-PRELOAD = (
-    "repository.intake.batches",
-    "repository.pipeline.process",
-    "repository.pipeline.summary",
-    "quality.checks",
-    "great_expectations",  # imported by the checks only when they run: 3 s, once per worker
-    "matplotlib.pyplot",  # the steward report's charts, imported when it is drawn: 0.8 s
-)
+from repository.pipeline.preload import PRELOAD
 
 CELERY_CONFIG = {**DEFAULT_CELERY_CONFIG, "imports": PRELOAD}
 

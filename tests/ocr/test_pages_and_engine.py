@@ -231,6 +231,23 @@ def test_page_pool_outlives_a_document_and_never_mixes_files(tmp_path: Path) -> 
     assert [p.text.splitlines()[0] for p in second.pages] == ["GIẤY KHAI SINH SỐ 1", "GIẤY KHAI SINH SỐ 2"]
 
 
+def test_a_pool_started_ahead_is_the_one_a_document_reads_with(tmp_path: Path) -> None:
+    """sohoa run starts the pool with Airflow: its workers load the model before the first page."""
+    import os
+
+    import ocr.document as document
+    from repository.intake.samples import image_pdf
+
+    document.start_page_pool(2)
+    pool = document._POOLS[(os.getpid(), 2)]
+    assert len(pool._processes) == 2  # started now, not at the first page
+    pdf = tmp_path / "original.pdf"
+    pdf.write_bytes(image_pdf([render_page([Line(f"TỜ SỐ {n}", "center", "bold", 14)]) for n in (1, 2)]))
+    reading = document.read_document(pdf, tmp_path / "w", workers=2)
+    assert document._POOLS[(os.getpid(), 2)] is pool and document.PAGES_UNDER_WAY.is_set()
+    assert [p.text for p in reading.pages] == ["TỜ SỐ 1", "TỜ SỐ 2"]
+
+
 def test_a_dead_page_worker_fails_its_document_only(tmp_path: Path) -> None:
     """A worker killed mid-document (out of memory, SIGKILL) fails that document with the reason; the
     pool is not reused and the next document reads on a fresh one."""
