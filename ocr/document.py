@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ocr.engine import Recognition, recognize, reread_uncertain
+from ocr.engine import Recognition, _engine, recognize, reread_uncertain
 from ocr.pages import (
     DEFAULT_LIMITS,
     BadInput,
@@ -307,9 +307,7 @@ def start_page_pool(workers: int | None = None) -> None:
 
 
 def _load_engine() -> None:
-    from ocr.engine import _engine
-
-    _engine()
+    _engine()  # not submitted itself: the engine it returns cannot travel back to the caller
 
 
 def _page_pool(workers: int) -> ProcessPoolExecutor:

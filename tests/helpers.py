@@ -107,6 +107,12 @@ def fresh_python(script: str) -> subprocess.CompletedProcess:
     )
 
 
+def assert_fresh_python_ok(script: str) -> None:
+    """``script`` (which prints 'ok' as its last line) runs to its end in a new interpreter."""
+    done = fresh_python(script)
+    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
+
+
 CHROMIUM = os.environ.get("SOHOA_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(
     os.environ.get("SOHOA_SCREENSHOTS") or Path(__file__).resolve().parent.parent / "var" / "screenshots"

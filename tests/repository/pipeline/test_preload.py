@@ -4,16 +4,20 @@ is ever imported by two threads at once."""
 
 from __future__ import annotations
 
-from tests.helpers import fresh_python
+from tests.helpers import assert_fresh_python_ok
+
+# A fresh interpreter, as sohoa run is: a preload waiting for pages that have not begun.
+WAITING = (
+    "import sys, threading, time\n"
+    "from repository.pipeline import preload\n"
+    "started = threading.Event()\n"
+    "preload.preload_when(started)\n"
+)
 
 
 def test_a_started_preload_is_awaited_before_a_check_imports() -> None:
-    script = (
-        "import sys, threading, time\n"
-        "from repository.pipeline import preload\n"
-        "started = threading.Event()\n"
-        "preload.preload_when(started)\n"
-        "time.sleep(0.5)\n"
+    assert_fresh_python_ok(
+        WAITING + "time.sleep(0.5)\n"
         "assert 'great_expectations' not in sys.modules, 'loaded before any page was read'\n"
         "started.set()\n"
         "while preload._state == 'waiting': time.sleep(0.01)\n"
@@ -22,17 +26,11 @@ def test_a_started_preload_is_awaited_before_a_check_imports() -> None:
         "assert not missing, missing\n"
         "print('ok')\n"
     )
-    done = fresh_python(script)
-    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
 
 
 def test_a_preload_not_begun_is_called_off() -> None:
-    script = (
-        "import sys, threading, time\n"
-        "from repository.pipeline import preload\n"
-        "started = threading.Event()\n"
-        "preload.preload_when(started)\n"
-        "began = time.monotonic()\n"
+    assert_fresh_python_ok(
+        WAITING + "began = time.monotonic()\n"
         "preload.settle()  # a text-only batch: no page was ever given to the pool\n"
         "assert time.monotonic() - began < 1\n"
         "started.set()\n"
@@ -41,5 +39,3 @@ def test_a_preload_not_begun_is_called_off() -> None:
         "assert 'great_expectations' not in sys.modules\n"
         "print('ok')\n"
     )
-    done = fresh_python(script)
-    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]

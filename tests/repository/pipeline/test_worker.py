@@ -6,7 +6,7 @@ from __future__ import annotations
 from airflow.providers.celery.executors.default_celery import DEFAULT_CELERY_CONFIG
 
 from repository.pipeline.worker import CELERY_CONFIG, PRELOAD
-from tests.helpers import fresh_python
+from tests.helpers import assert_fresh_python_ok
 
 
 def test_config_is_airflows_with_our_modules_to_import() -> None:
@@ -27,8 +27,7 @@ def test_preloading_opens_no_connection_and_starts_no_thread() -> None:
         "assert threading.active_count() == 1, threading.enumerate()\n"
         "print('ok')\n"
     )
-    done = fresh_python(script)
-    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
+    assert_fresh_python_ok(script)
 
 
 def test_a_pool_process_freezes_what_the_worker_preloaded() -> None:
@@ -42,5 +41,4 @@ def test_a_pool_process_freezes_what_the_worker_preloaded() -> None:
         "assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()\n"
         "print('ok')\n"
     )
-    done = fresh_python(script)
-    assert done.returncode == 0 and done.stdout.strip().endswith("ok"), done.stderr[-3000:]
+    assert_fresh_python_ok(script)
