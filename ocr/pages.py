@@ -231,6 +231,7 @@ def _scan_image(page, dpi: int) -> Image.Image | None:
     rounded-up page size: 2481 pixels for a 2480-pixel A4 scan). Anything else - another object,
     an annotation (a stamp), a mask, a rotated or partial placement, an unusual colour space, 1 bit
     per pixel, another resolution (to be resampled) - is rendered. None means: render."""
+    import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     if page.get_rotation() or pdfium_c.FPDFPage_GetAnnotCount(page.raw):
@@ -242,8 +243,6 @@ def _scan_image(page, dpi: int) -> Image.Image | None:
         return None
     if pdfium_c.FPDFPageObj_HasTransparency(scan):
         return None
-    import pypdfium2 as pdfium
-
     image_object = pdfium.PdfImage(scan, page=page, pdf=page.pdf)
     a, b, c, d, e, f = image_object.get_matrix().get()
     left, bottom, right, top = page.get_bbox()
@@ -260,8 +259,7 @@ def _scan_image(page, dpi: int) -> Image.Image | None:
     for pixels, points in ((info.width, a), (info.height, d)):
         if abs(pixels / (points / 72) - dpi) > SAME_DPI * dpi:
             return None
-    image = image_object.get_bitmap(render=False).to_pil()
-    return _grey_if_grey(image) if image.mode == "RGB" else image.convert("L")
+    return _grey_if_grey(image_object.get_bitmap(render=False).to_pil())
 
 
 def _grey_if_grey(image: Image.Image) -> Image.Image:

@@ -86,12 +86,16 @@ def _took_stored_image(path: Path) -> bool:
         document.close()
 
 
-def _page(path: Path) -> np.ndarray:
+def _first_page(path: Path) -> Image.Image:
     source = PdfSource(path)
     try:
-        image = source.render(1)
+        return source.render(1)
     finally:
         source.close()
+
+
+def _page(path: Path) -> np.ndarray:
+    image = _first_page(path)
     assert image.info["dpi"] == (RENDER_DPI, RENDER_DPI)
     return np.asarray(image.convert("L"), dtype=int)
 
@@ -176,8 +180,4 @@ def test_a_colour_scan_stays_in_colour_and_a_grey_one_is_grey(tmp_path: Path, st
     grey = _pillow_pdf(tmp_path / "grey.pdf", _scan().convert("RGB"), dpi)
     for path, mode in ((seal, "RGB"), (grey, "L")):
         assert _took_stored_image(path) is stored
-        source = PdfSource(path)
-        try:
-            assert source.render(1).mode == mode, path.name
-        finally:
-            source.close()
+        assert _first_page(path).mode == mode, path.name
