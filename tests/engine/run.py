@@ -77,17 +77,19 @@ def kill_a_reading_worker(deployment: Deployment, run_id: str, timeout: float = 
             worker = worker_running(deployment, ti["pid"])
             if not worker or ti["map_index"] >= len(items) or not reading(items[ti["map_index"]]):
                 continue
-            time.sleep(0.5)  # inside the reading: past the download, before the writes
+            time.sleep(0.2)  # inside the reading, most likely past the download
             if worker_running(deployment, ti["pid"]) != worker:
                 continue  # finished meanwhile (a fast machine reads a sample quickly)
-            if ti["pid"] in deployment.kill(worker):
+            # Still reading after the kill, or the pages were recorded first: a task can report its
+            # success and still be alive for a moment, and a fast machine reads a sample in a second.
+            if ti["pid"] in deployment.kill(worker) and reading(items[ti["map_index"]]):
                 say(f"SIGKILL {worker} while {TASK}[{ti['map_index']}] read its pages")
                 return ti
-            # The task ended between the look and the kill: another worker takes the lost one's
+            # The reading ended between the look and the kill: another worker takes the lost one's
             # place, and the next reading task is tried.
             spare = len([n for n in deployment.processes if n.startswith("worker-")]) + 1
             deployment.add_worker(spare)
-            say(f"{TASK}[{ti['map_index']}] ended before {worker} died; worker-{spare} added")
+            say(f"{TASK}[{ti['map_index']}] had read its pages before {worker} died; worker-{spare} added")
             break
         if deployment.run_state(run_id) in ("success", "failed"):
             return None
@@ -151,11 +153,12 @@ def main(argv: list[str] | None = None) -> int:
         for what in ("orphans", "missing", "audit_problems"):
             if getattr(snapshot, what):
                 problems.append(f"{what}: {getattr(snapshot, what)[:5]}")
-        for problem in problems:
-            say(f"PROBLEM: {problem}")
         if problems:
             for name in ("scheduler", *[n for n in deployment.processes if n.startswith("worker-")]):
                 say(f"--- {name} log tail ---\n{deployment.log_tail(name)}")
+        # After the logs: CI keeps only the tail of what a failing run printed.
+        for problem in problems:
+            say(f"PROBLEM: {problem}")
         lost = files - digitized
         print(
             f"engine run: files={files} digitized={digitized} lost={lost} duplicated={snapshot.duplicated} "
