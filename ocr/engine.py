@@ -334,3 +334,79 @@ def _has_digit(text: str) -> bool:
 
 def _has_alnum(text: str) -> bool:
     return any(c.isalnum() for c in text)
+
+
+# Measurements tesseract makes of a page before it reads it: how its text is turned (OSD) and how
+# high its lines are (layout analysis). Both run on a copy whose long side is MEASURE_PX: cheap
+# (0.1-0.4 s a page), and at that size body text on an A4 scan is still 20-30 px a line.
+MEASURE_PX = 1800
+# Tesseract's OSD is reliable above a confidence of about 2 (tesseract's own wiki); below, the page
+# has too little text, or too small, for it to tell.
+OSD_RELIABLE = 2.0
+
+
+def _osd_engine():
+    api = getattr(_ENGINES, "osd", None)
+    if api is None:
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+        import tesserocr
+
+        if not Path(tessdata(), "osd.traineddata").exists():
+            return None
+        api = _ENGINES.osd = tesserocr.PyTessBaseAPI(path=tessdata(), lang="osd", psm=tesserocr.PSM.OSD_ONLY)
+    return api
+
+
+def _measuring_copy(image: Image.Image) -> tuple[Image.Image, float]:
+    gray = image.convert("L")
+    scale = min(1.0, MEASURE_PX / max(gray.size))
+    if scale < 1.0:
+        gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.BILINEAR)
+    return gray, scale
+
+
+def orientation(image: Image.Image) -> tuple[int, float] | None:
+    """Degrees counter-clockwise that make the page's text upright, by tesseract's OSD (script and
+    orientation detection on the letters' shapes), with its confidence; None when OSD cannot tell
+    (no model, too little text)."""
+    api = _osd_engine()
+    if api is None:
+        return None
+    small, _ = _measuring_copy(image)
+    try:
+        api.SetImage(small)
+        found = api.DetectOrientationScript()
+    except RuntimeError:
+        found = None
+    finally:
+        api.Clear()
+    if not found:
+        return None
+    return int(found["orient_deg"]) % 360, float(found["orient_conf"])
+
+
+def line_height(image: Image.Image) -> float | None:
+    """The median height in pixels of the page's text lines, as tesseract's layout analysis finds
+    them (a line's box: accents above, descenders below); None with fewer than 3 lines."""
+    import tesserocr
+
+    api = _engine()
+    small, scale = _measuring_copy(image)
+    heights = []
+    try:
+        api.SetPageSegMode(tesserocr.PSM.AUTO)
+        api.SetImage(small)
+        api.SetSourceResolution(300)  # any credible value: layout analysis is in pixels
+        found = api.AnalyseLayout()
+        while found is not None:
+            box = found.BoundingBox(tesserocr.RIL.TEXTLINE)
+            if box:
+                heights.append(box[3] - box[1])
+            if not found.Next(tesserocr.RIL.TEXTLINE):
+                break
+    finally:
+        api.Clear()
+    if len(heights) < 3:
+        return None
+    heights.sort()
+    return heights[len(heights) // 2] / scale

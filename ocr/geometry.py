@@ -1,5 +1,5 @@
-"""Phone photos: the page found on the desk and squared up, its light made even, its resolution
-judged from the content.
+"""Phone photos: the page found on the desk and squared up, its light made even. (Its resolution is
+measured from its text: ``ocr.preprocess``.)
 
 A photo of a page is a quadrilateral of paper on a darker desk, lit unevenly, with a shadow across
 it; its EXIF says 72 DPI whatever the phone's sensor. Tesseract wants an upright rectangle of evenly
@@ -9,28 +9,16 @@ lit paper at a known scale. Each step here runs only when the image needs it, de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 from PIL import Image
 
 ANALYSIS_PX = 1000
-A4_INCHES = (8.27, 11.69)
-CARD_INCHES = (2.13, 3.37)  # ID-1: ID cards, driving licences
 # A page is what covers this much of the frame and leaves a desk round it (else the scan is the page).
 PAGE_MIN_AREA, PAGE_MAX_AREA = 0.2, 0.93
 # Paper's brightness varying by more than this (grey levels, after text is closed over) is shadow
 # or falling light: the page is flattened.
 UNEVEN_LIGHT = 28
-PLAUSIBLE_DPI = (100, 1200)
-
-
-@dataclass
-class Geometry:
-    quad: np.ndarray | None = None  # the page's corners at full resolution (tl, tr, br, bl)
-    content_dpi: int | None = None  # what the pixels say, when the file's DPI is not to be believed
-    flattened: bool = False
 
 
 def _small(gray: np.ndarray) -> tuple[np.ndarray, float]:
@@ -116,12 +104,3 @@ def flatten_light(gray: Image.Image) -> Image.Image | None:
     full = cv2.resize(background, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = pixels.astype(np.float32) * (235.0 / np.maximum(full.astype(np.float32), 1.0))
     return Image.fromarray(np.clip(flat, 0, 255).astype(np.uint8), "L")
-
-
-def content_dpi(width_px: int, height_px: int) -> int:
-    """The resolution a photographed or unlabeled page has, from its size taken as an ID card when
-    it has a card's proportions, else as A4: what the pixels say, not what EXIF says."""
-    short, long = sorted((width_px, height_px))
-    inches = CARD_INCHES if 1.5 <= long / max(short, 1) <= 1.7 else A4_INCHES
-    dpi = (short / inches[0] + long / inches[1]) / 2
-    return int(min(max(dpi, PLAUSIBLE_DPI[0]), PLAUSIBLE_DPI[1]))

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from ocr import geometry
 from ocr.colour import drop_colour_ink
+from ocr.engine import OSD_RELIABLE, line_height, orientation
 
 ANALYSIS_DPI = 150
 # At ANALYSIS_DPI: a 30 pt capital is ~60 px high; letters that touch at low resolution make
@@ -47,6 +48,20 @@ SPECK_ALWAYS = 12  # px at 300 DPI: smaller than any mark of 13 pt text, whereve
 # at 45 px heavy pages lost most of them (CER 0.27% -> 0.15% at 30, sparse pages 0.23% -> 0.03%).
 SPECK_ISOLATED = 30
 SPECK_REACH = 8  # px at 300 DPI
+# A page's resolution, when its file does not state one, is measured from its text: a line of 13-14 pt
+# body text with its accents and descenders is ~0.21 in high (64 px at 300 DPI on the real scans of
+# ../shared/realdocs, 42-45 px at 200 DPI, 33 at 150). What matters downstream is the letters' size in
+# pixels, which this measures whatever the file says.
+TEXT_LINE_INCHES = 0.213
+MEASURED_DPI = (50, 1200)
+# Ink above and below the letters (``_upright_evidence``) is trusted alone only this sure: a card's
+# printed background, a seal or a table votes too. Below it, and for every turn it proposes,
+# tesseract's OSD is asked.
+INK_ORIENTATION_SURE = 0.6
+# No upsampling beyond this, and none past RECOGNITION_DPI x this: a page of small print measured
+# as tiny letters is not blown up to 900 DPI (slow, and tesseract reads its noise).
+MAX_UPSAMPLE = 2.5
+MAX_UPSAMPLED_DPI = 450
 
 
 @dataclass
@@ -242,9 +257,10 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         display = geometry.square_up(display, quad)
         gray = display if display.mode == "L" else display.convert("L")
         steps.append("page found, squared up")
-    if not dpi_known:
-        dpi = geometry.content_dpi(*gray.size)
-        steps.append(f"resolution {dpi} DPI from the page")
+    if dpi_known:
+        facts["resolution"] = {"dpi": dpi, "from": "file"}
+    else:
+        dpi = _resolution_from_text(gray, dpi, steps, facts)
     if colour:
         gray, ink = drop_colour_ink(display, dpi)
         facts |= ink.facts
@@ -255,6 +271,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         gray = flat
         steps.append("light flattened")
     analysis = analyse(gray, dpi)
+    _confirm_orientation(gray, analysis, steps, facts)
     if analysis.rotation:
         gray = gray.rotate(analysis.rotation, expand=True)
         if colour:
@@ -280,7 +297,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
             scale = X_HEIGHT / analysis.x_height
     elif dpi < RECOGNITION_DPI:
         scale = RECOGNITION_DPI / dpi
-    scale = min(scale, 3.0)
+    scale = min(scale, MAX_UPSAMPLE, max(1.0, MAX_UPSAMPLED_DPI / dpi))
     recognition_dpi = dpi
     if scale > 1.05:
         size = (round(recognition.width * scale), round(recognition.height * scale))
@@ -292,6 +309,46 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         recognition = cleaned
         steps.append(f"despeckle ({specks})")
     return Prepared(display, recognition, dpi, recognition_dpi, analysis, steps, facts)
+
+
+def _resolution_from_text(gray: Image.Image, fallback: int, steps: list[str], facts: dict) -> int:
+    """The resolution the page's text says it has: its median line height, measured by tesseract's
+    layout analysis, taken as body text. Never from the page's shape: a legal-size scan, a crop or a
+    card share proportions that say nothing of the letters."""
+    height = line_height(gray)
+    if height is None:
+        steps.append(f"resolution unknown: {fallback} DPI assumed")
+        facts["resolution"] = {"dpi": fallback, "from": "assumed"}
+        return fallback
+    dpi = int(min(max(height / TEXT_LINE_INCHES, MEASURED_DPI[0]), MEASURED_DPI[1]))
+    steps.append(f"resolution {dpi} DPI from the text (lines {height:.0f} px high)")
+    facts["resolution"] = {"dpi": dpi, "from": "text", "line_px": round(height)}
+    return dpi
+
+
+def _confirm_orientation(gray: Image.Image, analysis: Analysis, steps: list[str], facts: dict) -> None:
+    """Turn the page only on evidence from its letters. The ink profile decides alone when it is sure
+    the page is upright; any turn it proposes, and any doubt, goes to tesseract's OSD, which reads the
+    letters' shapes (a card's background pattern or a table's rules fool an ink profile, not OSD).
+    Without a reliable OSD answer the page is turned only a quarter (line direction is clear from the
+    ink) or, upside down, only when the ink is sure."""
+    if analysis.rotation == 0 and analysis.orientation_confidence >= INK_ORIENTATION_SURE:
+        facts["orientation"] = {"rotation": 0, "from": "ink"}
+        return
+    found = orientation(gray)
+    if found is not None and found[1] >= OSD_RELIABLE:
+        if found[0] != analysis.rotation:
+            steps.append(f"orientation {found[0]} by OSD (ink said {analysis.rotation})")
+            if (found[0] - analysis.rotation) % 180:
+                analysis.skew = 0.0  # measured along the other axis
+        analysis.rotation = found[0]
+        analysis.orientation_confidence = max(analysis.orientation_confidence, found[1])
+        facts["orientation"] = {"rotation": found[0], "from": "osd", "confidence": round(found[1], 1)}
+        return
+    if analysis.rotation in (180, 270) and analysis.orientation_confidence < INK_ORIENTATION_SURE:
+        analysis.rotation -= 180  # the ink's up/down vote is too thin to act on
+        analysis.orientation_confidence = 0.0
+    facts["orientation"] = {"rotation": analysis.rotation, "from": "ink"}
 
 
 def _whiten_border(gray: Image.Image, border: dict[str, int], rotation: int, paper: int) -> Image.Image:

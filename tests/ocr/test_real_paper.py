@@ -15,7 +15,7 @@ from ocr import degrade
 from ocr.colour import drop_colour_ink
 from ocr.document import ocr_page
 from ocr.engine import Recognition, Word
-from ocr.geometry import content_dpi, find_page
+from ocr.geometry import find_page
 from ocr.metrics import cer, fold
 from ocr.preprocess import prepare
 from ocr.regions import garbage_lines, text_lines
@@ -139,11 +139,6 @@ def test_noise_lines_are_told_from_text_lines() -> None:
 )  # fmt: skip
 def test_wordlike(token: str, expected: bool) -> None:
     assert wordlike(token) is expected
-
-
-def test_resolution_is_judged_from_the_page_not_exif() -> None:
-    assert 240 <= content_dpi(2000, 2830) <= 245  # an A4 page 2000 px wide
-    assert 290 <= content_dpi(1011, 640) <= 300  # an ID card 1011 px wide
 
 
 def _jpeg(image: Image.Image) -> bytes:
