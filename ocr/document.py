@@ -36,7 +36,7 @@ from ocr.pages import (
 )
 from ocr.preprocess import prepare
 from ocr.regions import garbage_lines, keep_only, text_lines, without_lines
-from ocr.text import wordlike
+from ocr.text import in_lexicon, wordlike
 from ocr.typed import correct_letters, monospaced, smoothed
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
@@ -96,6 +96,14 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
     notes = list(prepared.steps)
     facts = dict(prepared.facts)
+    for label, alternative in prepared.alternatives:
+        # Do no harm: a step that can cost letters earns its place on this page or is undone.
+        other = recognize(alternative, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        if _reads_better(other, result):
+            result, recognition = other, alternative
+            notes.append(f"{label}: read better without that step")
+            facts.setdefault("undone", []).append(label)
+    sharp = recognition
     typed = monospaced(result.words)
     if typed:
         # A typewriter's uneven strikes: read again with the strokes joined (see ocr.typed).
@@ -135,7 +143,6 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
             result, turned = flipped, 180
             notes.append("rotate 180 (retry)")
     # Numbers are re-read alone on the unsmoothed page: a blur can merge a digit's strokes.
-    sharp = prepared.recognition
     result, reread = reread_uncertain(
         sharp.rotate(180) if turned else sharp, result, dpi=prepared.recognition_dpi
     )
@@ -179,6 +186,21 @@ def _retry(image: Image.Image, dpi: int, psm: int, want_pdf: bool) -> Recognitio
         return recognize(image, dpi=dpi, psm=psm, want_pdf=want_pdf, timeout=RETRY_TIMEOUT)
     except RuntimeError:  # EngineTimeout; the first reading stands
         return None
+
+
+def _lexicon(result: Recognition) -> tuple[float, int]:
+    """The share of characters read as Vietnamese words or numbers, and their count."""
+    total = sum(len(w.text) for w in result.words)
+    found = sum(len(w.text) for w in result.words if in_lexicon(w.text))
+    return (found / total if total else 0.0), found
+
+
+def _reads_better(other: Recognition, first: Recognition) -> bool:
+    """Whether ``other`` is the better reading of the page: more of what it read are words, and it
+    did not get there by reading less (a reading that drops a line loses its words)."""
+    share, count = _lexicon(other)
+    first_share, first_count = _lexicon(first)
+    return share > first_share and count >= 0.9 * first_count
 
 
 def _weak(result: Recognition) -> bool:

@@ -56,6 +56,20 @@ def zipf(word: str) -> float:
     return zipf_frequency(word, "vi")
 
 
+LEXICON_ZIPF = 2.0  # a word seen at least once in ten million words of Vietnamese
+
+
+def in_lexicon(token: str) -> bool:
+    """Whether a token read off a page is a Vietnamese word (wordfreq knows it) or a number/code:
+    the signal, needing no ground truth, by which two readings of one page are compared."""
+    core = token.strip(_TRIM).lower()
+    if not core:
+        return False
+    if any(c.isdigit() for c in core):
+        return wordlike(token)
+    return zipf(core) >= LEXICON_ZIPF
+
+
 def _syllables(word: str) -> list[str] | None:
     """``word`` cut into Vietnamese syllables, as few as possible; of those, the cut whose syllables
     are most common words ("LÊCHÂN": "LÊ CHÂN", not "LÊC HÂN"), then the one with the fewest
