@@ -55,6 +55,7 @@ class PageLimits:
     The repository passes the values of its thresholds file; these defaults are the same."""
 
     max_megapixels: float = 90.0  # an A3 page at 600 DPI is 70 MP; a 48 MP phone photo passes
+    max_pages: int = 1000  # a thick case file is a few hundred pages; 10,000 would be hours of OCR
     min_render_dpi: int = 150  # a PDF page too large at 300 DPI is rendered coarser, down to this
 
     @property
@@ -73,6 +74,14 @@ class PageLimits:
                 code="page_too_large",
             )
         return min(dpi, fits)
+
+    def check_pages(self, count: int) -> None:
+        if count > self.max_pages:
+            raise BadInput(
+                f"Tệp có {count} trang, vượt giới hạn {self.max_pages} trang một tệp; hãy tách thành"
+                " nhiều tệp / too many pages in one file",
+                code="too_many_pages",
+            )
 
     def check_image(self, number: int, width: int, height: int) -> None:
         if width * height > self.max_pixels:
@@ -157,10 +166,16 @@ class PdfSource:
             self._pdfium.close()
             raise BadInput("PDF không có trang nào / PDF has no pages", code="no_pages")
         try:  # every page's size is known before any is rendered (a cheap read of its box)
+            limits.check_pages(len(self._pdfium))
             self._dpi = [limits.pdf_dpi(i + 1, *self._pdfium.get_page_size(i)) for i in range(len(self))]
         except BadInput:
             self._pdfium.close()
             raise
+        except pdfium.PdfiumError as exc:  # a page tree that loops or points nowhere
+            self._pdfium.close()
+            raise BadInput(
+                "PDF hỏng: cây trang không đọc được / corrupt PDF page tree", exc, code="corrupt_pdf"
+            ) from None
         try:
             self._plumber = pdfplumber.open(str(path))
         except Exception as exc:  # pdfminer raises many kinds for broken files
@@ -198,12 +213,19 @@ class PdfSource:
                 cache.clear()
 
     def render(self, number: int, dpi: int = RENDER_DPI) -> Image.Image:
+        import pypdfium2 as pdfium
+
         dpi = min(dpi, self._dpi[number - 1])
-        page = self._pdfium[number - 1]
+        try:
+            page = self._pdfium[number - 1]
+        except pdfium.PdfiumError as exc:
+            raise BadInput(f"PDF hỏng ở trang {number} / corrupt PDF page", exc, code="corrupt_pdf") from None
         try:
             image = _scan_image(page, dpi)
             if image is None:
                 image = _grey_if_grey(page.render(scale=dpi / 72).to_pil())
+        except pdfium.PdfiumError as exc:
+            raise BadInput(f"PDF hỏng ở trang {number} / corrupt PDF page", exc, code="corrupt_pdf") from None
         finally:
             page.close()
         image.info["dpi"] = (dpi, dpi)
@@ -282,6 +304,7 @@ class ImageSource:
         try:
             self._image = Image.open(path)  # reads the header only
             self._frames = getattr(self._image, "n_frames", 1)
+            limits.check_pages(self._frames)
             for frame in range(self._frames):  # each frame's size, before any pixel is decoded
                 self._image.seek(frame)
                 limits.check_image(frame + 1, *self._image.size)
@@ -369,8 +392,14 @@ def open_source(path: Path, limits: PageLimits = DEFAULT_LIMITS) -> PdfSource | 
     return PdfSource(path, limits) if fmt == "pdf" else ImageSource(path, limits)
 
 
+# A viewed page fits a box this many times as high as it is wide: a page 36 pt wide and 14,400 pt
+# high, rendered 1,100 px wide, would be 440,000 px high (470 MB of bitmap for one request).
+VIEW_BOX_RATIO = 2.0
+
+
 def pdf_page_png(path: Path, number: int, width_px: int) -> bytes:
-    """Page ``number`` (1-based) of a PDF rendered to a PNG ``width_px`` wide, for viewing."""
+    """Page ``number`` (1-based) of a PDF rendered to a PNG that fits ``width_px`` wide and
+    ``VIEW_BOX_RATIO`` times that high, whatever the page's shape, for viewing."""
     import io
 
     import pypdfium2 as pdfium
@@ -381,8 +410,9 @@ def pdf_page_png(path: Path, number: int, width_px: int) -> bytes:
             raise BadInput(f"Không có trang {number} / no page {number}", code="no_such_page")
         page = pdf[number - 1]
         try:
-            width_pt = page.get_width()
-            bitmap = page.render(scale=width_px / width_pt, grayscale=True)
+            width_pt, height_pt = page.get_size()
+            scale = min(width_px / max(width_pt, 1e-3), VIEW_BOX_RATIO * width_px / max(height_pt, 1e-3))
+            bitmap = page.render(scale=scale, grayscale=True)
             image = bitmap.to_pil()
         finally:
             page.close()

@@ -382,7 +382,16 @@ def to_xlsx(result: dict[str, Any], path) -> None:
             key = next(iter(row.values()))
             sheet.append([key, *[row[c] for c in columns], *[row["counts"][c] for c in counts],
                           row["digitization_days"]["median"], row["digitization_days"]["p90"]])  # fmt: skip
+            as_text(sheet[sheet.max_row])
     book.save(path)
+
+
+def as_text(cells) -> None:
+    """Strings stay strings: openpyxl stores a value starting with "=" as a formula, so an agency
+    code "=HYPERLINK(...)" would become a live formula in the officer's spreadsheet."""
+    for cell in cells:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def trend(start: date, end: date, agency: str | None = None, database_url: str | None = None) -> list[dict]:

@@ -176,6 +176,9 @@ def figure(width: float = 7.0, height: float = 3.0):
     matplotlib.use("Agg")
     matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: selectable, and small
     matplotlib.rcParams["font.family"] = "DejaVu Sans"  # carries every Vietnamese glyph
+    # Labels are user strings (agency codes, procedure names): data, never mathtext. An agency named
+    # "$\\frac{$" made every later report fail to draw.
+    matplotlib.rcParams["text.parse_math"] = False
     import matplotlib.pyplot as plt
 
     return plt.subplots(figsize=(width, height))

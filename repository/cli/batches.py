@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import sys
 import time
 from pathlib import Path
 from typing import Annotated
@@ -41,18 +44,36 @@ def run(
 
     settings = load_settings()
     inbox = (inbox or settings.inbox).resolve()
-    migrate()
-    outcome = run_dag(conf={"inbox": str(inbox)}, quiet=not verbose)
-    if outcome.batch_id is None:
-        err.print(f"[red]Lần chạy {outcome.run_id} không đăng ký được lô nào ({outcome.state}).[/red]")
-        raise typer.Exit(1)
-    summary = batch_summary(outcome.batch_id)
+    # With --json, stdout carries the JSON alone: whatever Airflow and the page workers print while
+    # the batch runs goes to stderr.
+    with _stdout_to_stderr() if as_json else contextlib.nullcontext():
+        migrate()
+        outcome = run_dag(conf={"inbox": str(inbox)}, quiet=not verbose)
+        if outcome.batch_id is None:
+            err.print(f"[red]Lần chạy {outcome.run_id} không đăng ký được lô nào ({outcome.state}).[/red]")
+            raise typer.Exit(1)
+        summary = batch_summary(outcome.batch_id)
     if as_json:
         print(json.dumps(summary.as_json() | {"run_state": outcome.state}, ensure_ascii=False, indent=2))
     else:
         print_summary(summary, outcome.state)
     if outcome.state != "success" or summary.refused:
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """File descriptor 1 pointed at stderr for the duration: Python's prints, logging handlers that
+    hold sys.stdout, and child processes (which inherit the descriptor) alike."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def print_summary(summary, state: str) -> None:

@@ -46,7 +46,11 @@ def sha256_file(path: Path) -> str:
 
 
 def page_limits() -> PageLimits:
-    return PageLimits(threshold("intake", "max_page_megapixels"), threshold("intake", "min_render_dpi"))
+    return PageLimits(
+        threshold("intake", "max_page_megapixels"),
+        threshold("intake", "min_render_dpi"),
+        int(threshold("intake", "max_pages")),
+    )
 
 
 def check_input(path: Path) -> tuple[str, int]:

@@ -133,10 +133,12 @@ def store_original(item_id: str, store: ObjectStore | None = None, database_url:
                 owner_id=owner.id,
                 field=procedure.field if procedure else None,
             )
-            if item.kind == DocumentKind.RESULT and case.resolved_on is None:
-                case.resolved_on = date.today()  # its result handed in: the case was resolved
             if case.owner_id != owner.id:
                 raise LinkConflict("mã hồ sơ đã gắn với chủ sở hữu khác / case code belongs to another owner")
+            if item.agency_code and case.agency_code and case.agency_code != item.agency_code:
+                raise LinkConflict("mã hồ sơ thuộc cơ quan khác / case code belongs to another agency")
+            if item.kind == DocumentKind.RESULT and case.resolved_on is None:
+                case.resolved_on = date.today()  # its result handed in: the case was resolved
             document = _get_or_create(
                 session,
                 Document,

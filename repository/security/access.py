@@ -62,6 +62,7 @@ def open_case(
         raise DomainError(FORBIDDEN, "case_required", "Cần mã hồ sơ đang xử lý (case) / a case is required")
     if owner_id is None:  # nothing on file for this person: no case to bind, nothing to reveal
         return None
+    require_agency(principal)
     case = _find_case(session, case_code, principal)
     if case is None:
         kind = procedures().get(procedure or "")
@@ -79,7 +80,20 @@ def _find_case(session: Session, case_code: str, principal: Principal) -> Row | 
     return session.execute(select(CASES).where(CASES.c.case_code == case_code)).first()
 
 
+def require_agency(principal: Principal) -> str:
+    """The caller's agency; a user or token without one is refused where an agency is required (a
+    case without an agency must not match a caller without one: None == None)."""
+    if not principal.agency:
+        raise DomainError(
+            FORBIDDEN,
+            "agency_required",
+            "Tài khoản chưa được gán cơ quan; hãy nhờ quản trị viên gán cơ quan / no agency on this account",
+        )
+    return principal.agency
+
+
 def _admit(case: Row | CaseRef | None, principal: Principal, owner_id: str | None) -> Row | CaseRef:
+    require_agency(principal)
     if case is None or case.agency_code != principal.agency:
         raise DomainError(
             FORBIDDEN, "case_not_handled", "Hồ sơ không do cơ quan của bạn xử lý / not your agency's case"

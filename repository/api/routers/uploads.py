@@ -10,10 +10,10 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 
 from repository.api.deps import Caller, DatabaseUrl
 from repository.api.schemas import RowsCheck
-from repository.errors import INVALID, DomainError
+from repository.errors import FORBIDDEN, INVALID, DomainError
 from repository.intake import uploads
 from repository.intake.manifest import ManifestError, check_row, read_manifest
-from repository.security.access import require
+from repository.security.access import require, require_agency
 
 router = APIRouter(prefix="/api/uploads", tags=["tải lên / uploads"])
 MANIFEST_LIMIT = 1024 * 1024 - 4096  # inside the API's body limit
@@ -44,8 +44,17 @@ def add_upload_file(
 ) -> dict:  # fmt: skip
     require(who, "records_staff")
     uploads.check_owner(upload_id, who.name)
+    own = require_agency(who)
+    if agency_code and agency_code != own:
+        # Records staff file cases under their own agency only: another agency's code here would
+        # file (or resolve) that agency's cases.
+        raise DomainError(
+            FORBIDDEN,
+            "agency_not_yours",
+            f"Chỉ được tải lên hồ sơ của cơ quan mình ({own}), không phải {agency_code} / not your agency",
+        )
     meta = {"case_code": case_code, "procedure_code": procedure_code, "owner_kind": owner_kind,
-            "agency_code": agency_code or who.agency or "", "owner_id": owner_id, "owner_name": owner_name,
+            "agency_code": own, "owner_id": owner_id, "owner_name": owner_name,
             "document_type": document_type, "kind": kind}  # fmt: skip
     return uploads.add_file(upload_id, file.filename or "", file.file, meta)
 

@@ -6,6 +6,7 @@ them: nothing in the code under test knows it is being killed."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import signal
@@ -94,6 +95,8 @@ def uninterrupted(inbox: Path, tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("whole") / "home"
     done = _run(home, inbox)
     assert done.returncode == 0, done.stderr[-3000:]
+    # Probe II item 17: --json printed Airflow's log lines before the JSON.
+    assert json.loads(done.stdout)["run_state"] == "success", done.stdout[:500]
     return _snapshot(home)
 
 

@@ -1,0 +1,139 @@
+"""Regression tests for the second probe (issue 37): one per defect fixed, each failing on the code
+before its fix. Bounded decodes (a page image of any shape, pages per file, a looping page tree) and
+user strings kept as data (chart labels, spreadsheet cells)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pypdfium2 as pdfium
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from PIL import Image
+
+from ocr.pages import BadInput, PageLimits, open_source, pdf_page_png
+from quality.indicators import to_xlsx
+from quality.report import chart_counts
+from repository.api import create_app
+from repository.catalog.db import session_scope
+from repository.catalog.models import CaseDocument, CaseFile
+from repository.storage import LocalStore
+from tests.helpers import bearer, seed_catalog, token_for
+
+LOOPING_PAGE_TREE = (
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+    b"2 0 obj << /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >> endobj\n"
+    b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >> endobj\n"
+    b"trailer << /Root 1 0 R >>\n%%EOF\n"
+)
+
+
+@pytest.fixture
+def world(catalog_url: str, tmp_path: Path, home: Path):
+    store = LocalStore(tmp_path / "objects")
+    ids = seed_catalog(catalog_url, store)
+    return create_app(catalog_url, store), ids, catalog_url
+
+
+def _pdf(path: Path, sizes: list[tuple[float, float]]) -> Path:
+    pdf = pdfium.PdfDocument.new()
+    for width, height in sizes:
+        pdf.new_page(width, height)
+    pdf.save(str(path))
+    pdf.close()
+    return path
+
+
+@pytest.mark.parametrize("size", [(36, 14400), (8, 14400), (14400, 36)])
+def test_1_a_page_image_fits_a_box_whatever_the_page_shape(tmp_path: Path, size) -> None:
+    """Item 1: a 36 x 14400 pt page rendered 1,100 px wide was 440,000 px high (470 MB)."""
+    png = pdf_page_png(_pdf(tmp_path / "tall.pdf", [size]), 1, 1100)
+    image = Image.open(io.BytesIO(png))
+    assert image.width <= 1100 and image.height <= 2200, image.size
+
+
+def test_2_chart_labels_are_data_not_mathtext() -> None:
+    """Item 2: an agency code "$\\frac{$" made matplotlib raise, and every later report with it."""
+    svg = chart_counts({"$\\frac{$": 3, "UBND.TX": 1}, "Số giấy tờ")
+    assert "frac" in svg
+
+
+def test_7_spreadsheet_cells_are_strings_never_formulas(tmp_path: Path) -> None:
+    """Item 7: an agency "=HYPERLINK(...)" became a live formula in `sohoa kpi --xlsx`."""
+    unit = {
+        "digitization_rate": 0.5, "component_digitization_rate": 0.5, "result_ecopy_rate": 1.0,
+        "reuse_rate": 0.0, "reuse_rate_all": 0.0, "documents_not_brought": 0,
+        "counts": {"received": 2}, "digitization_days": {"median": 1, "p90": 2},
+    }  # fmt: skip
+    hostile = '=HYPERLINK("http://attacker.example","x")'
+    result = {
+        "overall": unit,
+        "agencies": [{"agency": hostile} | unit],
+        "procedures": [{"procedure": "+SUM(1,2)"} | unit],
+        "fields": [{"field": "@cmd"} | unit],
+    }
+    path = tmp_path / "kpi.xlsx"
+    to_xlsx(result, path)
+    book = load_workbook(path)
+    cells = {sheet.title: sheet.cell(2, 1) for sheet in book.worksheets}
+    assert cells["Cơ quan"].value == hostile and cells["Cơ quan"].data_type == "s"
+    assert all(cell.data_type == "s" for cell in cells.values())
+
+
+def test_13_a_file_of_too_many_pages_is_turned_away_before_reading(tmp_path: Path) -> None:
+    """Item 13: a 10,000-page PDF and a 3,000-frame TIFF were accepted (hours of OCR)."""
+    limits = PageLimits(max_pages=5)
+    pdf = _pdf(tmp_path / "many.pdf", [(200, 200)] * 6)
+    with pytest.raises(BadInput) as refused:
+        open_source(pdf, limits)
+    assert refused.value.code == "too_many_pages" and "6 trang" in str(refused.value)
+    frames = [Image.new("L", (20, 20), 255) for _ in range(6)]
+    tiff = tmp_path / "many.tif"
+    frames[0].save(tiff, save_all=True, append_images=frames[1:])
+    with pytest.raises(BadInput) as refused:
+        open_source(tiff, limits)
+    assert refused.value.code == "too_many_pages"
+    assert len(open_source(_pdf(tmp_path / "five.pdf", [(200, 200)] * 5), limits)) == 5
+
+
+def test_14_a_page_tree_that_contains_itself_is_bad_input(tmp_path: Path) -> None:
+    """Item 14: PDFium's error on a looping page tree was not bad input: retried as a fault."""
+    path = tmp_path / "loop.pdf"
+    path.write_bytes(LOOPING_PAGE_TREE)
+    with pytest.raises(BadInput) as refused:
+        open_source(path)
+    assert refused.value.code == "corrupt_pdf" and "PDF hỏng" in str(refused.value)
+
+
+def test_6_records_staff_file_only_under_their_own_agency(world) -> None:
+    """Item 6: the upload's agency_code field filed new cases under any agency."""
+    app, _ids, url = world
+    clerk = TestClient(app, headers=bearer(token_for("records_staff", "UBND.NL", url)))
+    upload = clerk.post("/api/uploads").json()["upload_id"]
+    meta = {"case_code": "UBTX-261002-00017", "agency_code": "UBND.TX", "owner_kind": "citizen",
+            "owner_id": "001190012345", "kind": "result"}  # fmt: skip
+    sent = clerk.post(f"/api/uploads/{upload}/files", files={"file": ("kq.pdf", b"%PDF-1.4")}, data=meta)
+    assert sent.status_code == 403 and sent.json()["error"]["code"] == "agency_not_yours"
+    assert "UBND.NL" in sent.json()["error"]["message"]
+    homeless = TestClient(app, headers=bearer(token_for("records_staff", None, url)))
+    upload = homeless.post("/api/uploads").json()["upload_id"]
+    meta.pop("agency_code")
+    sent = homeless.post(f"/api/uploads/{upload}/files", files={"file": ("kq.pdf", b"%PDF-1.4")}, data=meta)
+    assert sent.status_code == 403 and sent.json()["error"]["code"] == "agency_required"
+
+
+def test_10_a_caller_without_an_agency_opens_no_case_without_one(world) -> None:
+    """Item 10: an officer added without --agency read every case that has none (None == None)."""
+    app, ids, url = world
+    with session_scope(url) as s:
+        case = CaseFile(case_code="KHONG-CQ-1", procedure_code="HT.KETHON", agency_code=None,
+                        owner_id=ids["owner"])  # fmt: skip
+        s.add(case)
+        s.flush()
+        s.add(CaseDocument(case_id=case.id, document_id=ids["marital"]))
+    nobody = TestClient(app, headers=bearer(token_for("officer", None, url)))
+    for path in (f"/api/documents/{ids['marital']}", f"/api/owners/{ids['owner']}/documents"):
+        read = nobody.get(path, params={"case": "KHONG-CQ-1"})
+        assert read.status_code == 403 and read.json()["error"]["code"] == "agency_required", path
