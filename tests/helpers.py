@@ -128,6 +128,16 @@ def token_for(
     return add_user(name or f"{role}-{uuid.uuid4().hex[:8]}", role, agency, 30, database_url)
 
 
+def sign_in(client, token: str, next: str = "/", **kwargs):
+    """Sign in through the page as a browser does: the form's page first (its login CSRF cookie and
+    field), then the post."""
+    client.get("/login")
+    csrf = client.cookies.get("sohoa_login_csrf", "")
+    return client.post(
+        "/login", data={"token": token, "next": next, "csrf": csrf}, follow_redirects=False, **kwargs
+    )
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -17,7 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from repository.errors import FORBIDDEN, UNAUTHENTICATED, DomainError, Kind
 from repository.security.access import csrf_token
-from repository.security.auth import Principal, authenticate, is_jwt
+from repository.security.auth import Principal, authenticate, is_jwt, is_session
 from repository.storage import ObjectStore, open_store
 
 SESSION_COOKIE = "sohoa_session"
@@ -36,9 +36,13 @@ def credentials(request: Request, form_csrf: str | None = None) -> tuple[str, st
             raise DomainError(
                 UNAUTHENTICATED, "unauthenticated", "Cần 'Authorization: Bearer <mã>' / bearer token required"
             )
+        if is_session(token.strip()):  # a page session stays in its cookie, with its CSRF check
+            raise DomainError(UNAUTHENTICATED, "invalid_token", "Mã truy cập không hợp lệ / invalid token")
         return token.strip(), "token"
     session = request.cookies.get(SESSION_COOKIE)
     if not session:
+        raise DomainError(UNAUTHENTICATED, "unauthenticated", "Cần đăng nhập / authentication required")
+    if not (is_session(session) or is_jwt(session)):  # an API token is never a cookie
         raise DomainError(UNAUTHENTICATED, "unauthenticated", "Cần đăng nhập / authentication required")
     if request.method not in SAFE_METHODS:
         sent = form_csrf or request.headers.get("x-csrf-token", "")

@@ -34,6 +34,10 @@ from repository.settings import load_settings
 
 ROLES = ("records_staff", "officer", "steward", "admin")
 TOKEN_PREFIX = "sohoa_"
+# A page session is a secret of its own, stored like a token (hashed, expiring, revocable) but never
+# the user's API token: signing out ends it on the server, and a stolen cookie dies within hours.
+SESSION_PREFIX = "sohoa_session_"
+SESSION_HOURS = 8
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,34 @@ def list_users(database_url: str | None = None) -> list[dict]:
                            "live_tokens": len(live),
                            "expires": max((_aware(t.expires_at) for t in live), default=None)})  # fmt: skip
         return result
+
+
+def start_session(token: str, database_url: str | None = None) -> str:
+    """A page session for the holder of ``token`` (checked here); returns the session secret for
+    the cookie. An SSO JWT is its own short-lived session: it is kept as it is."""
+    principal = authenticate(token, database_url)
+    if is_jwt(token):
+        return token
+    secret = SESSION_PREFIX + secrets.token_urlsafe(32)
+    with session_scope(database_url) as session:
+        user = session.scalar(select(UserAccount).where(UserAccount.name == principal.name))
+        session.add(ApiToken(user_id=user.id, token_hash=hash_token(secret),
+                             expires_at=datetime.now(UTC) + timedelta(hours=SESSION_HOURS)))  # fmt: skip
+    return secret
+
+
+def end_session(secret: str, database_url: str | None = None) -> None:
+    """Sign-out: the session's row is revoked, so the same cookie opens nothing afterwards."""
+    if not is_session(secret):
+        return
+    with session_scope(database_url) as session:
+        row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = datetime.now(UTC)
+
+
+def is_session(token: str) -> bool:
+    return token.startswith(SESSION_PREFIX)
 
 
 def _aware(moment: datetime) -> datetime:

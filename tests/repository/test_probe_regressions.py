@@ -34,7 +34,7 @@ from repository.catalog.db import get_engine, migrate, session_scope
 from repository.catalog.models import Batch, BatchItem, ItemStatus, Owner
 from repository.security import audit
 from repository.storage import LocalStore
-from tests.helpers import CASE, PID, bearer, free_port, seed_catalog, serve_app, token_for, wait_for
+from tests.helpers import CASE, PID, bearer, free_port, seed_catalog, serve_app, sign_in, token_for, wait_for
 
 OWN, OTHER = "UBND.TX", "UBND.NL"
 
@@ -348,7 +348,7 @@ def test_explorer_token_days_and_logout_need_a_caller(world) -> None:
         refused = admin.post("/api/users", json={"name": "x", "role": "officer", "days": days})
         assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_days"
     browser = TestClient(app)
-    browser.post("/login", data={"token": token_for("steward", OWN, url)}, follow_redirects=False)
+    sign_in(browser, token_for("steward", OWN, url))
     assert browser.post("/logout", follow_redirects=False).status_code == 403  # no CSRF token
     from repository.api.deps import SESSION_COOKIE
     from repository.security.access import csrf_token
@@ -380,12 +380,12 @@ def test_served_limiter_ignores_forwarded_for_and_logs_no_query(home: Path) -> N
 
     try:
         assert wait_for(up, 30)
-        codes = [
-            httpx.post(
-                f"{base}/login", data={"token": "wrong"}, headers={"X-Forwarded-For": f"10.0.0.{n}"}
-            ).status_code
-            for n in range(7)
-        ]
+        codes = []
+        for n in range(7):
+            with httpx.Client(base_url=base) as browser:
+                codes.append(
+                    sign_in(browser, "wrong", headers={"X-Forwarded-For": f"10.0.0.{n}"}).status_code
+                )
         assert codes[:5] == [303] * 5 and codes[5:] == [429, 429]
         found = httpx.get(f"{base}/api/search", params={"q": PID, "case": CASE}, headers=bearer(officer))
         assert found.status_code == 403  # no such case here; the line is logged all the same

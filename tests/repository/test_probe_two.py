@@ -17,10 +17,12 @@ from ocr.pages import BadInput, PageLimits, open_source, pdf_page_png
 from quality.indicators import to_xlsx
 from quality.report import chart_counts
 from repository.api import create_app
+from repository.api.deps import SESSION_COOKIE
 from repository.catalog.db import session_scope
 from repository.catalog.models import CaseDocument, CaseFile
+from repository.security.access import csrf_token
 from repository.storage import LocalStore
-from tests.helpers import bearer, seed_catalog, token_for
+from tests.helpers import bearer, seed_catalog, sign_in, token_for
 
 LOOPING_PAGE_TREE = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
@@ -137,3 +139,31 @@ def test_10_a_caller_without_an_agency_opens_no_case_without_one(world) -> None:
     for path in (f"/api/documents/{ids['marital']}", f"/api/owners/{ids['owner']}/documents"):
         read = nobody.get(path, params={"case": "KHONG-CQ-1"})
         assert read.status_code == 403 and read.json()["error"]["code"] == "agency_required", path
+
+
+def test_16_a_page_session_is_its_own_secret_ended_at_logout(world, monkeypatch) -> None:
+    """Item 16: the cookie was the 90-day API token, still good after logout; login had no CSRF;
+    the cookie was Secure only when the request itself was https."""
+    app, _ids, url = world
+    token = token_for("officer", "UBND.TX", url)
+    forged = TestClient(app)
+    refused = forged.post("/login", data={"token": token}, follow_redirects=False)  # no login CSRF
+    assert refused.headers["location"] == "/login?error=csrf" and SESSION_COOKIE not in forged.cookies
+    browser = TestClient(app)
+    assert sign_in(browser, token, "/officer").status_code == 303
+    cookie = browser.cookies[SESSION_COOKIE]
+    assert cookie != token and browser.get("/officer", follow_redirects=False).status_code == 200
+    # The session is not an API token, and the API token is not a session.
+    assert TestClient(app, headers=bearer(cookie)).get("/api/uploads").status_code == 401
+    api_as_cookie = TestClient(app, cookies={SESSION_COOKIE: token})
+    assert api_as_cookie.get("/officer", follow_redirects=False).status_code == 303
+    csrf = csrf_token(cookie)
+    assert browser.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    replay = TestClient(app, cookies={SESSION_COOKIE: cookie})
+    answer = replay.get("/officer", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+    monkeypatch.setenv("SOHOA_SECURE_COOKIES", "1")
+    # Behind a proxy that ends TLS, the app sees http: the deployment's setting makes cookies Secure.
+    behind_proxy = TestClient(app)
+    behind_proxy.get("/login")
+    assert "secure" in behind_proxy.get("/login").headers["set-cookie"].lower()

@@ -20,7 +20,7 @@ from repository.catalog.db import get_engine, migrate, session_scope
 from repository.catalog.models import ApiToken
 from repository.security import audit
 from repository.storage import LocalStore
-from tests.helpers import CASE, PID, bearer, seed_catalog, token_for
+from tests.helpers import CASE, PID, bearer, seed_catalog, sign_in, token_for
 
 ROLES = ("records_staff", "officer", "steward", "admin")
 OWN, OTHER = "UBND.TX", "UBND.NL"
@@ -338,7 +338,7 @@ def test_pages_sessions_csrf_headers_limits(world) -> None:
     page = client.get("/upload", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
     staff = tokens[("records_staff", OWN)]
-    signed_in = client.post("/login", data={"token": staff, "next": "/upload"}, follow_redirects=False)
+    signed_in = sign_in(client, staff, "/upload")
     assert signed_in.status_code == 303 and "httponly" in signed_in.headers["set-cookie"].lower()
     form = client.get("/upload")
     assert form.status_code == 200 and "csrf-token" in form.text
@@ -353,8 +353,8 @@ def test_pages_sessions_csrf_headers_limits(world) -> None:
     assert huge.status_code == 413
     other = TestClient(app)
     for _ in range(5):
-        assert other.post("/login", data={"token": "wrong"}, follow_redirects=False).status_code == 303
-    limited = other.post("/login", data={"token": staff}, follow_redirects=False)
+        assert sign_in(other, "wrong").status_code == 303
+    limited = sign_in(other, staff)
     assert limited.status_code == 429 and limited.json()["error"]["code"] == "too_many_attempts"
 
 
