@@ -84,8 +84,9 @@ class Prepared:
     analysis: Analysis
     steps: list[str]
     facts: dict = field(default_factory=dict)  # what the original bears (a seal, pen ink)
-    # The recognition image without a step that can cost letters (colour dropped, specks removed),
-    # same size and DPI: read too, and kept when it reads better (ocr.document.ocr_page).
+    # The recognition image without a step that can cost letters (colour ink dropped), same size and
+    # DPI: read too, and kept when it reads better (ocr.document.ocr_page). On real pages a seal's
+    # dropout helped as often as it cost letters; despeckling, gated by the specks counted, did not.
     alternatives: list[tuple[str, Image.Image]] = field(default_factory=list)
 
 
@@ -290,24 +291,22 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         steps.append(f"deskew {analysis.skew:+.1f}")
     if not colour:
         display = gray
-    recognition, recognition_dpi, specks = _for_recognition(gray, analysis, dpi, steps)
+    recognition, recognition_dpi = _for_recognition(gray, analysis, dpi, steps)
     alternatives: list[tuple[str, Image.Image]] = []
     if ink is not None and ink.dropped:
         # Dropping colour helps where a seal covers words and can cost letters elsewhere (a seal's
         # edge across a signer's name): the page read with its colour ink kept is the floor.
-        kept, _, _ = _for_recognition(display.convert("L"), analysis, dpi, [])
+        kept, _ = _for_recognition(display.convert("L"), analysis, dpi, [])
         alternatives.append(("colour ink kept", kept))
-    if specks is not None:
-        alternatives.append(("specks kept", specks))
     return Prepared(display, recognition, dpi, recognition_dpi, analysis, steps, facts, alternatives)
 
 
 def _for_recognition(
     gray: Image.Image, analysis: Analysis, dpi: int, steps: list[str]
-) -> tuple[Image.Image, int, Image.Image | None]:
+) -> tuple[Image.Image, int]:
     """The upright grey page made legible for tesseract: borders whitened, contrast stretched,
-    small letters upsampled, specks removed on a noisy page. Returns the image, its DPI, and the
-    image as it was before specks were removed (None when none were)."""
+    small letters upsampled, specks removed on a noisy page (counted first: a clean page is left
+    alone). Returns the image and its DPI."""
     paper = analysis.paper
     recognition = gray
     if analysis.dark_border:
@@ -330,8 +329,8 @@ def _for_recognition(
     cleaned, specks = remove_specks(recognition, recognition_dpi, at_least=SPECK_GATE)
     if specks >= SPECK_GATE:
         steps.append(f"despeckle ({specks})")
-        return cleaned, recognition_dpi, recognition
-    return recognition, recognition_dpi, None
+        return cleaned, recognition_dpi
+    return recognition, recognition_dpi
 
 
 def _resolution_from_text(gray: Image.Image, fallback: int, steps: list[str], facts: dict) -> int:

@@ -127,10 +127,37 @@ def _numbered(rows: list[dict]) -> list[ManifestRow]:
     ]  # fmt: skip
 
 
+# A manifest is a sheet of a few thousand rows: a workbook that unpacks to more than this, or holds
+# more rows, is refused before openpyxl builds it (a 307 KB XLSX once grew the server by 595 MB).
+XLSX_MAX_UNPACKED = 32 * 2**20
+XLSX_MAX_ROWS = 20_000
+XLSX_MAX_COLUMNS = 64
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """The sizes the zip's directory declares for its members (zipfile never inflates a member past
+    its declared size), summed, against the limit: nothing is decompressed to know it."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ManifestError(
+            f"{path.name}: không đọc được tệp Excel / unreadable workbook ({type(exc).__name__})"
+        ) from None
+    if unpacked > XLSX_MAX_UNPACKED:
+        raise ManifestError(
+            f"{path.name}: tệp Excel giải nén ra {unpacked / 2**20:.0f} MiB, vượt giới hạn"
+            f" {XLSX_MAX_UNPACKED / 2**20:.0f} MiB; hãy lưu bảng kê thành CSV / workbook too large unpacked"
+        )
+
+
 def _xlsx_rows(path: Path) -> list[dict]:
     """The first sheet of an Excel manifest: a header row, then one row per file (openpyxl)."""
     from openpyxl import load_workbook
 
+    _check_unpacked_size(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
@@ -139,12 +166,17 @@ def _xlsx_rows(path: Path) -> list[dict]:
         ) from None
     try:
         sheet = book.worksheets[0]
-        table = [
-            ["" if c is None else str(c).strip() for c in row] for row in sheet.iter_rows(values_only=True)
-        ]
+        table = []
+        for seen, row in enumerate(sheet.iter_rows(values_only=True, max_col=XLSX_MAX_COLUMNS)):
+            if seen > XLSX_MAX_ROWS:
+                raise ManifestError(
+                    f"{path.name}: bảng kê có hơn {XLSX_MAX_ROWS} dòng / manifest has too many rows"
+                )
+            cells = ["" if c is None else str(c).strip() for c in row]
+            if any(cells):
+                table.append(cells)
     finally:
         book.close()
-    table = [row for row in table if any(row)]
     header = table[0] if table else []
     missing = [c for c in REQUIRED if c not in header]
     if missing:

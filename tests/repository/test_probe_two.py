@@ -167,3 +167,35 @@ def test_16_a_page_session_is_its_own_secret_ended_at_logout(world, monkeypatch)
     behind_proxy = TestClient(app)
     behind_proxy.get("/login")
     assert "secure" in behind_proxy.get("/login").headers["set-cookie"].lower()
+
+
+def test_3_an_xlsx_that_inflates_is_refused_before_it_is_built(tmp_path: Path) -> None:
+    """Item 3: a 307 KB XLSX grew the server by 595 MB when openpyxl built it."""
+    import tracemalloc
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from repository.intake.manifest import ManifestError, read_manifest
+
+    good = tmp_path / "good.xlsx"
+    book = Workbook()
+    book.active.append(["file", "case_code", "procedure_code", "owner_kind", "owner_id"])
+    book.active.append(["a.pdf", "UBTX-261002-00017", "HT.KETHON", "citizen", "001190012345"])
+    book.save(good)
+    assert len(read_manifest(good)) == 1
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename.endswith("sheet1.xml"):
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (64 * 2**20))
+            target.writestr(member, data, zipfile.ZIP_DEFLATED)
+    assert bomb.stat().st_size < 200_000
+    tracemalloc.start()
+    with pytest.raises(ManifestError) as refused:
+        read_manifest(bomb)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert "giải nén" in str(refused.value) and "bomb.xlsx" in str(refused.value)
+    assert peak < 8 * 2**20, peak
