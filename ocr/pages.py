@@ -55,8 +55,8 @@ class PageLimits:
     The repository passes the values of its thresholds file; these defaults are the same."""
 
     max_megapixels: float = 90.0  # an A3 page at 600 DPI is 70 MP; a 48 MP phone photo passes
-    max_pages: int = 1000  # a thick case file is a few hundred pages; 10,000 would be hours of OCR
     min_render_dpi: int = 150  # a PDF page too large at 300 DPI is rendered coarser, down to this
+    max_pages: int = 1000  # a thick case file is a few hundred pages; 10,000 would be hours of OCR
 
     @property
     def max_pixels(self) -> int:
@@ -149,6 +149,53 @@ def assess_text_layer(text: str) -> tuple[bool, str | None]:
     return True, None
 
 
+# A page's content stream (its drawing operators: text and paths, not its images) unpacks to a few
+# hundred KB on the densest real page. A 21 KB file inflating to 20 MB kept pdfminer busy for a minute.
+MAX_CONTENT_BYTES = 8 * 2**20
+_INFLATE_CHUNK = 2**20
+
+
+def content_bytes(page_obj, limit: int) -> int:
+    """How many bytes a PDF page's content streams unpack to, counted chunk by chunk and stopped past
+    ``limit`` (memory stays at one chunk). Streams in filters other than Flate count as stored."""
+    import zlib
+
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    try:
+        contents = resolve1(page_obj.attrs.get("Contents"))
+    except Exception:  # a broken reference: pdfminer's own reading says so later
+        return 0
+    total = 0
+    for item in contents if isinstance(contents, list) else [contents]:
+        stream = resolve1(item)
+        if not isinstance(stream, PDFStream):
+            continue
+        raw = stream.rawdata if stream.rawdata is not None else (stream.data or b"")
+        names = [getattr(name, "name", name) for name, _params in stream.get_filters()]
+        if names not in (["FlateDecode"], ["Fl"]):
+            total += len(raw)
+            continue
+        inflate = zlib.decompressobj()
+        pending = raw
+        try:
+            while pending and total <= limit:
+                total += len(inflate.decompress(pending, _INFLATE_CHUNK))
+                pending = inflate.unconsumed_tail
+        except zlib.error:
+            continue  # damaged: pdfminer will say what it can read of it
+    return total
+
+
+def _check_content(number: int, plumber_page) -> None:
+    if content_bytes(plumber_page.page_obj, MAX_CONTENT_BYTES) > MAX_CONTENT_BYTES:
+        raise BadInput(
+            f"Trang {number} có nội dung nén giải ra hơn {MAX_CONTENT_BYTES // 2**20} MiB,"
+            " không phải một trang văn bản / page content stream too large",
+            code="content_too_large",
+        )
+
+
 class PdfSource:
     """Pages of a PDF: text layers via pdfplumber, images via pypdfium2 (the renderer under it)."""
 
@@ -190,6 +237,7 @@ class PdfSource:
     def pages(self) -> Iterator[SourcePage]:
         for index in range(len(self)):
             plumber_page = self._plumber.pages[index]
+            _check_content(index + 1, plumber_page)
             try:
                 text = plumber_page.extract_text() or ""
             except Exception as exc:  # a broken content stream: read the page as an image instead
@@ -211,6 +259,15 @@ class PdfSource:
             cache = getattr(self._plumber.doc, "_cached_objs", None)
             if isinstance(cache, dict):
                 cache.clear()
+
+    def check_contents(self) -> None:
+        """Every page's content streams against the limit, before anything is read (intake)."""
+        for index in range(len(self)):
+            page = self._plumber.pages[index]
+            try:
+                _check_content(index + 1, page)
+            finally:
+                page.close()
 
     def render(self, number: int, dpi: int = RENDER_DPI) -> Image.Image:
         import pypdfium2 as pdfium

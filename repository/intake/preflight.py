@@ -9,7 +9,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from ocr.pages import BadInput, PageLimits, detect_format, open_source
+from ocr.pages import BadInput, PageLimits, PdfSource, detect_format, open_source
 from repository.errors import INVALID, DomainError
 from repository.settings import threshold
 from repository.storage import ObjectStore, keys
@@ -47,9 +47,9 @@ def sha256_file(path: Path) -> str:
 
 def page_limits() -> PageLimits:
     return PageLimits(
-        threshold("intake", "max_page_megapixels"),
-        threshold("intake", "min_render_dpi"),
-        int(threshold("intake", "max_pages")),
+        max_megapixels=threshold("intake", "max_page_megapixels"),
+        min_render_dpi=threshold("intake", "min_render_dpi"),
+        max_pages=int(threshold("intake", "max_pages")),
     )
 
 
@@ -68,6 +68,8 @@ def check_input(path: Path) -> tuple[str, int]:
         path, page_limits()
     )  # parses headers: corrupt, encrypted and page-less files fail here
     try:
+        if isinstance(source, PdfSource):
+            source.check_contents()  # a page's content stream that inflates past the limit
         return fmt, len(source)
     finally:
         source.close()

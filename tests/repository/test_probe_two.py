@@ -199,3 +199,27 @@ def test_3_an_xlsx_that_inflates_is_refused_before_it_is_built(tmp_path: Path) -
     tracemalloc.stop()
     assert "giải nén" in str(refused.value) and "bomb.xlsx" in str(refused.value)
     assert peak < 8 * 2**20, peak
+
+
+def test_4_a_page_content_stream_that_inflates_is_refused_at_intake(tmp_path: Path) -> None:
+    """Item 4: a 21 KB PDF with a 20 MB Flate content stream kept pdfplumber busy 56 s a page."""
+    import time
+    import zlib
+
+    from repository.intake.preflight import check_input
+
+    data = zlib.compress(b"0 0 m 1 1 l S\n" * (20 * 2**20 // 14))
+    path = tmp_path / "inflate.pdf"
+    path.write_bytes(
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
+        b"2 0 obj << /Type /Pages /Kids [3 0 R] /Count 1 >> endobj\n"
+        b"3 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >> endobj\n"
+        b"4 0 obj << /Length " + str(len(data)).encode() + b" /Filter /FlateDecode >> stream\n"
+        + data + b"\nendstream endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )  # fmt: skip
+    assert path.stat().st_size < 64_000
+    started = time.monotonic()
+    with pytest.raises(BadInput) as refused:
+        check_input(path)
+    assert refused.value.code == "content_too_large" and "Trang 1" in str(refused.value)
+    assert time.monotonic() - started < 5
