@@ -10,12 +10,14 @@ text layer stays on them).
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 from PIL import Image
 
 from ocr.engine import Recognition, Word, weighted_confidence
-from ocr.text import wordlike
+from ocr.text import in_lexicon, wordlike
 
 # Sizes in inches, so they hold at any resolution: 8-16 pt text has letters 0.04-0.22 in high.
 LETTER_HEIGHT = (0.03, 0.3)
@@ -23,6 +25,9 @@ LINE_HEIGHT = (0.06, 0.5)
 MIN_LINE_WIDTH = 0.25
 MIN_LETTERS = 3  # marks in a row before it is taken for text
 GARBAGE_CONFIDENCE = 60.0  # a line read this unsure, mostly of non-words, is noise read as text
+# Read this unsure, a line must be nearly all words to stay: noise on textured paper reads as short
+# syllables ("Lị h vỉ _ TỐ" at 14) that a syllable pattern alone takes for Vietnamese.
+NOISE_CONFIDENCE = 50.0
 
 
 def text_lines(gray: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
@@ -71,18 +76,48 @@ def keep_only(gray: Image.Image, boxes: list[tuple[int, int, int, int]], dpi: in
 
 def garbage_lines(words: list[Word]) -> set[int]:
     """Lines tesseract read from noise: unsure, and mostly not words (a seal's ring, a signature's
-    loop, specks between lines come out as ``Z [A kộ v z x _m”<``)."""
+    loop, specks between lines come out as ``Z [A kộ v z x _m”<``); and, on a page whose "lines" are
+    mostly a mark or two (textured paper read as ``LÁI``, ``kề``, ``4%`` one per line), every such
+    fragment not read with certainty: characters must sit in rows of letters."""
     by_line: dict[int, list[Word]] = {}
     for word in words:
         by_line.setdefault(word.line, []).append(word)
+    fragments = {line for line, members in by_line.items() if _fragment(members)}
+    scattered = len(by_line) >= SCATTERED_LINES and len(fragments) > 0.5 * len(by_line)
     found = set()
     for line, members in by_line.items():
         confidence = sum(w.confidence for w in members) / len(members)
         # A real line read unsure still reads as words ("2087/QĐ-UBND." at 40); noise does not.
+        total = sum(len(w.text) for w in members)
         words_in_it = sum(len(w.text) for w in members if wordlike(w.text))
-        if confidence < GARBAGE_CONFIDENCE and words_in_it * 2 < sum(len(w.text) for w in members):
+        lexical = sum(len(w.text) for w in members if _a_word(w.text))
+        if (
+            (confidence < GARBAGE_CONFIDENCE and words_in_it * 2 < total)
+            or (confidence < NOISE_CONFIDENCE and lexical < 0.6 * total)
+            or (confidence < NOISE_CONFIDENCE / 2 and (lexical < 0.9 * total or len(members) < 3))
+            or not lexical  # not one word or number in the row: marks, not letters
+            or (scattered and line in fragments and confidence < SURE)
+        ):
             found.add(line)
     return found
+
+
+SCATTERED_LINES = 10  # lines on a page before its fragments are judged together
+SURE = 90.0
+
+
+def _fragment(members: list[Word]) -> bool:
+    """A "line" of at most two tokens and six letters or digits: a page number, or a blotch."""
+    return len(members) <= 2 and sum(c.isalnum() for w in members for c in w.text) <= 6
+
+
+def _a_word(token: str) -> bool:
+    """A word of the lexicon of two letters or more, an acronym (TTHĐND), or anything with digits (a
+    number, a code, an address): what noise rarely reads as."""
+    core = "".join(c for c in token if c.isalnum())
+    if any(c.isdigit() for c in core):
+        return True
+    return len(core) >= 2 and (in_lexicon(token) or (core.isupper() and len(core) >= 3))
 
 
 def without_lines(result: Recognition, lines: set[int]) -> Recognition:
@@ -94,6 +129,7 @@ def without_lines(result: Recognition, lines: set[int]) -> Recognition:
     if len(filled) == len({w.line for w in result.words}):  # tesseract's text: one row per TSV line
         drop = {filled[line - 1] for line in lines}
         text = "\n".join(row for n, row in enumerate(text_rows) if n not in drop)
+        text = re.sub(r"\n{3,}", "\n\n", text)  # the blank rows round what was dropped
     else:
         kept: dict[int, list[str]] = {}
         for word in result.words:

@@ -32,11 +32,13 @@ from repository.catalog.models import (
 )
 from repository.errors import (
     CONFLICT,
+    FORBIDDEN,
     INVALID,
     NOT_FOUND,
     DomainError,
 )
 from repository.identifiers import mask, masked_fields
+from repository.pipeline.review_policy import result_code
 from repository.settings import threshold
 from repository.storage import ObjectStore
 
@@ -140,10 +142,23 @@ def _entry(doc: Document, owner: Owner, case_code: str | None) -> dict[str, Any]
     }
 
 
-def _document(session: Session, document_id: str) -> Document:
+def _document(
+    session: Session, document_id: str, *, queued: bool = True, also: tuple[str, ...] = ()
+) -> Document:
+    """The document a steward acts on or reads: only one waiting in the review queue (or in one of
+    the statuses ``also`` names). A steward has no reason to open any other citizen's record (a
+    correction once opened a digitized one)."""
     doc = session.get(Document, document_id)
     if doc is None:
         raise DomainError(NOT_FOUND, "document_not_found", "Không tìm thấy giấy tờ / no such document")
+    if queued and not in_queue(doc) and doc.status not in also:
+        raise DomainError(
+            # A decided record (approved, rejected) is a conflict; any other is none of the steward's.
+            CONFLICT if doc.status in (DocumentStatus.APPROVED, DocumentStatus.REJECTED) else FORBIDDEN,
+            "not_in_queue",
+            "Giấy tờ không nằm trong hàng đợi kiểm tra; người kiểm tra chỉ làm việc trên hàng đợi"
+            " / not in the review queue",
+        )
     return doc
 
 
@@ -342,7 +357,8 @@ def rerun_ocr(
     if not (actor or "").strip():
         raise DomainError(INVALID, "actor_required", "Cần ghi rõ người thực hiện / who acts must be named")
     with session_scope(database_url) as session:
-        doc = _document(session, document_id)
+        # A record the steward approved may be read again (a better scan profile); it then waits again.
+        doc = _document(session, document_id, also=(DocumentStatus.APPROVED,))
         item_id = session.scalar(
             select(BatchItem.id)
             .where(BatchItem.document_id == doc.id)
@@ -363,7 +379,7 @@ def rerun_ocr(
         doc.status, doc.fields, doc.review_reasons = DocumentStatus.RECEIVED, None, None
     process_item(item_id, store=store, database_url=database_url)
     with session_scope(database_url) as session:
-        doc = _document(session, document_id)
+        doc = _document(session, document_id, queued=False)  # read again: it may have left the queue
         read = dict(doc.fields or {})
         if corrected or steward_type:
             _keep_corrections(doc, corrected, steward_type)
@@ -455,7 +471,13 @@ def relink(document_id: str, actor: str, owner_kind: str, owner_identifier: str,
             session.delete(link)
         doc.owner_id = owner.id
         doc.review_reasons = [r for r in (doc.review_reasons or []) if r != ReviewReason.OWNER_MISMATCH]
+        # Back to review until approved: the new owner's reuse check must not see it at once; and its
+        # result code is built again from the new owner's identifier.
+        doc.status = DocumentStatus.NEEDS_REVIEW
         doc.status_reason = "đã chuyển sang đúng chủ sở hữu, chờ duyệt / re-linked, awaiting approval"
+        doc.result_code = None
+        session.flush()
+        doc.result_code = result_code(session, owner, document_types().get(doc.doc_type_code or ""), doc)
         _record(session, doc, "relink", actor, before, _snapshot(doc) | {"owner": owner.id}, note)
         _sync_items(session, doc)
         return _snapshot(doc) | {"document_id": doc.id, "owner": owner.id}
@@ -463,7 +485,8 @@ def relink(document_id: str, actor: str, owner_kind: str, owner_identifier: str,
 
 def history(document_id: str, database_url: str | None = None) -> dict[str, Any]:
     with session_scope(database_url) as session:
-        _document(session, document_id)
+        # The queue's documents, and those a steward has decided (their history is the steward's own).
+        _document(session, document_id, also=(DocumentStatus.APPROVED, DocumentStatus.REJECTED))
         actions = session.scalars(
             select(ReviewAction).where(ReviewAction.document_id == document_id).order_by(ReviewAction.id)
         )

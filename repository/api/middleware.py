@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import traceback
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -136,13 +138,37 @@ class DropQueryString(logging.Filter):
         return True
 
 
+class RedactIdentifiers(logging.Filter):
+    """Error lines and tracebacks (a database's DETAIL line quotes the row it refused) with every
+    run of nine or more digits - a personal ID, a tax code, an old ID card number - masked."""
+
+    DIGITS = re.compile(r"(?<!\d)\d{9,}(?!\d)")
+    KEY_DETAIL = re.compile(r"(DETAIL:\s+Key \([^)]*\)=\()[^)]*(\))")
+
+    def _clean(self, text: str) -> str:
+        return self.DIGITS.sub("[đã ẩn]", self.KEY_DETAIL.sub(r"\1[đã ẩn]\2", text))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.exc_text = "".join(traceback.format_exception(*record.exc_info))
+            record.exc_info = None
+        if record.exc_text:
+            record.exc_text = self._clean(record.exc_text)
+        record.msg = self._clean(record.getMessage())
+        record.args = None
+        return True
+
+
 def access_log_config() -> dict:
-    """uvicorn's logging, with the query string dropped from every access-log line."""
+    """uvicorn's logging, with the query string dropped from every access-log line and identifiers
+    masked in error lines and tracebacks."""
     import copy
 
     from uvicorn.config import LOGGING_CONFIG
 
     config = copy.deepcopy(LOGGING_CONFIG)
     config.setdefault("filters", {})["no_query"] = {"()": DropQueryString}
+    config["filters"]["redact"] = {"()": RedactIdentifiers}
     config["handlers"]["access"]["filters"] = ["no_query"]
+    config["handlers"]["default"]["filters"] = ["redact"]
     return config

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from functools import cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,7 +61,7 @@ def _make_engine(url: str, autocommit: bool) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -70,7 +70,10 @@ def _make_engine(url: str, autocommit: bool) -> Engine:
     # A database that does not answer fails the request within seconds instead of holding it (the
     # API's token check runs on the event loop).
     # Pre-ping: a connection the server dropped (a restart) is replaced, not handed to a request.
-    options: dict[str, Any] = {"connect_args": {"connect_timeout": 5}, "pool_pre_ping": True}
+    # hide_parameters: a failed statement's message (logged with its traceback) never carries the
+    # identifiers and names it was given.
+    options: dict[str, Any] = {"connect_args": {"connect_timeout": 5}, "pool_pre_ping": True,
+                               "hide_parameters": True}  # fmt: skip
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
     engine = create_engine(url, **options)
@@ -118,6 +121,31 @@ def migrate(url: str | None = None) -> None:
 
     with session_scope(url) as session:
         case_facts.refresh(session)  # cases from before the facts were kept (none, once done)
+
+
+CONFLICT_ATTEMPTS = 4
+
+
+def on_conflict_retry(work: Callable[[], T]) -> T:
+    """``work()`` (its own transaction) again when a concurrent insert of the same row won: the
+    retry finds the row. Idempotent calls stay idempotent under concurrency, on both engines."""
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            return work()
+        except IntegrityError:
+            if attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def on_conflict_retry_async(work: Callable[[], Awaitable[T]]) -> T:
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            return await work()
+        except IntegrityError:
+            if attempt == CONFLICT_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 @contextmanager
@@ -174,7 +202,10 @@ def _async_engine(url: str) -> AsyncEngine:
     # the pool's queue and psycopg's locks only bind to a loop when two tasks wait on them, so the
     # test client's short-lived loops (one request at a time) can share it too.
     engine = create_async_engine(
-        _driver_url(url, "psycopg_async"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+        _driver_url(url, "psycopg_async"),
+        isolation_level="AUTOCOMMIT",
+        connect_args={"connect_timeout": 5},
+        hide_parameters=True,
     )
     _watch_idle(engine.sync_engine)
     return engine

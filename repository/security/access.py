@@ -9,10 +9,10 @@ import hmac
 import secrets
 from functools import cache
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, String, cast, func, select
 from sqlalchemy.orm import Session
 
-from repository.catalog.models import CaseFile
+from repository.catalog.models import CaseFile, Document, ReviewReason
 from repository.catalog.procedures import procedures
 from repository.errors import FORBIDDEN, DomainError
 from repository.security.auth import CaseRef, Principal
@@ -103,3 +103,25 @@ def _admit(case: Row | CaseRef | None, principal: Principal, owner_id: str | Non
             FORBIDDEN, "case_owner_mismatch", "Hồ sơ không phải của chủ sở hữu này / case of another owner"
         )
     return case
+
+
+# A document whose printed owner does not match the one it was filed under waits for a steward; until
+# then it is served through neither owner's cases (it may carry the other person's identifier).
+def owner_in_doubt(doc: Document) -> bool:
+    return ReviewReason.OWNER_MISMATCH in (doc.review_reasons or [])
+
+
+def owner_settled():
+    """SQL: the documents whose owner is not in doubt (the JSON list read as text: one expression
+    for SQLite and PostgreSQL alike)."""
+    reasons = func.coalesce(cast(Document.__table__.c.review_reasons, String), "")
+    return ~reasons.contains(ReviewReason.OWNER_MISMATCH)
+
+
+def refuse_owner_in_doubt(doc: Document) -> None:
+    if owner_in_doubt(doc):
+        raise DomainError(
+            FORBIDDEN,
+            "owner_in_doubt",
+            "Giấy tờ đang chờ xác minh chủ sở hữu, chưa thể xem qua hồ sơ này / owner under review",
+        )

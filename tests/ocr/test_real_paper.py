@@ -184,3 +184,25 @@ def test_a_typewritten_page_reads_within_half_a_percent() -> None:
     reading = ocr_page(typed, 1, None)
     assert "typed page" in reading.note
     assert cer(_truth(lines), reading.text) < 0.005
+
+
+def test_textured_paper_is_not_read_as_text() -> None:
+    """Two lines on blotchy paper: rows of blotches read as short syllables at low confidence
+    ("Lị h vỉ _ TỐ" at 14) are noise; what is read stays near the size of the real text."""
+    rng = np.random.default_rng(1)
+    page = render_page(
+        [
+            Line("Nơi nhận: như trên; lưu văn thư.", space_before=120),
+            Line("Chủ tịch Nguyễn Văn An", space_before=60),
+        ],
+        dpi=300,
+    )
+    pixels = np.asarray(page).astype(float)
+    low = (rng.random((pixels.shape[0] // 20, pixels.shape[1] // 20)) * 120).astype(np.uint8)
+    blotches = np.asarray(Image.fromarray(low).resize(page.size, Image.BICUBIC)).astype(float)
+    noisy = Image.fromarray(
+        np.clip(pixels - 0.8 * blotches + rng.normal(0, 15, pixels.shape), 0, 255).astype(np.uint8)
+    )
+    noisy.info["dpi"] = (300, 300)
+    reading = ocr_page(noisy, 1, None)
+    assert len("".join(reading.text.split())) <= 2 * 47, reading.text  # 47 letters on the page

@@ -32,7 +32,10 @@ def _digitized(sample_batch: Path, tmp_path: Path, filename: str) -> tuple[str, 
 def test_a_rerun_keeps_the_stewards_corrections(sample_batch: Path, tmp_path: Path, home) -> None:
     url, document_id, store = _digitized(sample_batch, tmp_path, "hs03_giay_chung_nhan_dkdn.pdf")
     with session_scope(url) as s:
-        read_issuer = s.get(Document, document_id).issuer
+        doc = s.get(Document, document_id)
+        read_issuer = doc.issuer
+        # Stewards work the review queue only (probe II item 8): the record waits there.
+        doc.status, doc.review_reasons = "needs_review", ["missing_fields"]
     corrected = {"issuer": "PHÒNG ĐĂNG KÝ KINH DOANH SỞ TÀI CHÍNH HÀ NỘI"}
     review.correct(document_id, "lan", corrected, "theo bản gốc", database_url=url)
     result = review.rerun_ocr(document_id, "lan", "đọc lại", store=store, database_url=url)

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from PIL import Image
+from sqlalchemy import text
 
 from ocr.pages import BadInput, PageLimits, open_source, pdf_page_png
 from quality.indicators import to_xlsx
@@ -19,10 +20,10 @@ from quality.report import chart_counts
 from repository.api import create_app
 from repository.api.deps import SESSION_COOKIE
 from repository.catalog.db import session_scope
-from repository.catalog.models import CaseDocument, CaseFile
+from repository.catalog.models import CaseDocument, CaseFile, Document, DocumentStatus
 from repository.security.access import csrf_token
 from repository.storage import LocalStore
-from tests.helpers import bearer, seed_catalog, sign_in, token_for
+from tests.helpers import bearer, seed_catalog, serve_app, sign_in, token_for
 
 LOOPING_PAGE_TREE = (
     b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n"
@@ -223,3 +224,118 @@ def test_4_a_page_content_stream_that_inflates_is_refused_at_intake(tmp_path: Pa
         check_input(path)
     assert refused.value.code == "content_too_large" and "Trang 1" in str(refused.value)
     assert time.monotonic() - started < 5
+
+
+def _audit_count(url: str) -> int:
+    with session_scope(url) as s:
+        return s.execute(text("SELECT count(*) FROM audit_event")).scalar()
+
+
+def test_8_stewards_act_and_read_only_within_the_review_queue(world) -> None:
+    """Item 8: a correction on any digitized document opened its desk; review-history was readable
+    for any document and not audited."""
+    app, ids, url = world
+    steward = TestClient(app, headers=bearer(token_for("steward", None, url)))
+    outside = ids["marital"]  # digitized, not waiting for anyone
+    corrected = steward.post(f"/api/documents/{outside}/corrections", json={"fields": {"number": "1/X"}})
+    assert corrected.status_code == 403 and corrected.json()["error"]["code"] == "not_in_queue"
+    assert steward.get(f"/api/documents/{outside}/review-history").status_code == 403
+    assert steward.get(f"/api/documents/{outside}").status_code == 403
+    before = _audit_count(url)
+    queued = steward.get(f"/api/documents/{ids['card']}/review-history")
+    assert queued.status_code == 200 and _audit_count(url) == before + 1
+
+
+def test_9_relink_sends_the_document_back_to_review_under_the_new_owner(world) -> None:
+    """Item 9: relinking left the document digitized (reusable for the new owner at once) with a
+    result code still carrying the old owner's identifier."""
+    app, ids, url = world
+    steward = TestClient(app, headers=bearer(token_for("steward", None, url)))
+    with session_scope(url) as s:
+        card = s.get(Document, ids["card"])
+        card.review_reasons, card.result_code = ["owner_mismatch"], "001190012345.GT.CCCD.X.01"
+    moved = steward.post(f"/api/documents/{ids['card']}/relink",
+                         json={"owner_kind": "citizen", "owner_id": "079085004321"})  # fmt: skip
+    assert moved.status_code == 200, moved.text
+    with session_scope(url) as s:
+        card = s.get(Document, ids["card"])
+        assert card.status == DocumentStatus.NEEDS_REVIEW
+        assert card.result_code.startswith("079085004321.") and "001190012345" not in card.result_code
+
+
+def test_15_a_document_whose_owner_is_in_doubt_is_not_served_through_that_owners_case(world) -> None:
+    """Item 15: a document flagged owner_mismatch was readable through the wrong owner's case."""
+    app, ids, url = world
+    with session_scope(url) as s:
+        s.get(Document, ids["card"]).review_reasons = ["owner_mismatch"]
+        s.add(CaseDocument(case_id=s.get(Document, ids["card"]).origin_case_id, document_id=ids["card"]))
+    officer = TestClient(app, headers=bearer(token_for("officer", "UBND.TX", url)))
+    case = "UBTX-261002-00017"
+    read = officer.get(f"/api/documents/{ids['card']}", params={"case": case})
+    assert read.status_code == 403 and read.json()["error"]["code"] == "owner_in_doubt"
+    listed = officer.get(f"/api/owners/{ids['owner']}/documents", params={"case": case}).json()["results"]
+    assert ids["card"] not in {d["id"] for d in listed} and ids["marital"] in {d["id"] for d in listed}
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_11_identical_idempotent_calls_at_once_all_succeed(world, attempt: int) -> None:
+    """Item 11: on PostgreSQL, 8 identical calls at once answered 500 (UniqueViolation on the new
+    owner or case row) to some of them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    app, _ids, url = world
+    token = token_for("officer", "UBND.TX", url)
+    base, stop = serve_app(app)
+    person = f"00119009{attempt}999"
+    try:
+        with httpx.Client(base_url=base, headers=bearer(token), timeout=60) as client:
+
+            def register(n: int) -> int:
+                body = {"case_code": f"UBTX-261206-{attempt}0001", "procedure_code": "HT.KETHON",
+                        "owner_kind": "citizen", "owner_id": person}  # fmt: skip
+                return client.post("/api/one-stop/cases", json=body).status_code
+
+            def lookup(n: int) -> int:
+                body = {
+                    "owner_kind": "citizen",
+                    "owner_id": "079085004321",
+                    "case": f"UBTX-261206-{attempt}0002",
+                }
+                return client.post("/api/owners/lookup", json=body).status_code
+
+            with ThreadPoolExecutor(8) as pool:
+                registered = list(pool.map(register, range(8)))
+                looked_up = list(pool.map(lookup, range(8)))
+    finally:
+        stop()
+    assert set(registered) <= {200, 201} and set(looked_up) == {200}, (registered, looked_up)
+
+
+def test_12_no_identifier_reaches_the_server_log(world) -> None:
+    """Item 12: the tracebacks of those failures wrote full 12-digit IDs and names into the log
+    (SQL parameters, PostgreSQL's DETAIL line)."""
+    import logging
+    import sys
+
+    from sqlalchemy.exc import IntegrityError
+
+    from repository.api.middleware import RedactIdentifiers
+    from repository.catalog.models import Owner
+
+    _app, _ids, url = world
+    with pytest.raises(IntegrityError) as failed, session_scope(url) as s:
+        s.add(Owner(kind="citizen", identifier="001190012345", name="Nguyễn Thị Hương"))
+    assert "001190012345" not in str(failed.value).split("DETAIL")[0]  # no [parameters: ...]
+    try:
+        raise RuntimeError(
+            "duplicate key\nDETAIL:  Key (kind, identifier)=(citizen, 001190012345) already exists."
+        )
+    except RuntimeError:
+        record = logging.LogRecord(
+            "uvicorn.error", logging.ERROR, __file__, 1, "Exception for %s", ("079085004321",), sys.exc_info()
+        )
+    RedactIdentifiers().filter(record)
+    line = logging.Formatter().format(record)
+    assert "001190012345" not in line and "079085004321" not in line and "DETAIL" in line

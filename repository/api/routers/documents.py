@@ -16,7 +16,7 @@ from repository.api.deps import Caller, DatabaseUrl, Store
 from repository.catalog.db import in_read_scope, read_scope
 from repository.catalog.models import CaseDocument, CaseFile, Document, Page
 from repository.errors import FORBIDDEN, GONE, NOT_FOUND, DomainError
-from repository.security.access import bind_case
+from repository.security.access import bind_case, refuse_owner_in_doubt
 from repository.security.auth import Principal
 from repository.storage import ObjectNotFound
 
@@ -83,6 +83,7 @@ def may_read(session: Session, who: Principal, doc: Document, case: str | None) 
     """Officers through a case of the owner; stewards only documents waiting in their queue."""
     if who.role == "officer":
         bind_case(session, who, case, doc.owner_id)
+        refuse_owner_in_doubt(doc)
         return
     if who.role == "steward" and review.in_queue(doc):
         return

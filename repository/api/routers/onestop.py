@@ -12,7 +12,7 @@ from repository.api.common import log_access, owner_identity
 from repository.api.deps import Caller, DatabaseUrl
 from repository.api.schemas import OneStopCase, Resolution
 from repository.catalog import cases
-from repository.catalog.db import session_scope
+from repository.catalog.db import on_conflict_retry, session_scope
 from repository.catalog.models import CaseFile, Document, DocumentKind, LinkVia, Owner
 from repository.catalog.procedures import procedures, requirements_for
 from repository.errors import CONFLICT, FORBIDDEN, INVALID, NOT_FOUND, DomainError
@@ -36,47 +36,53 @@ def register_case(body: OneStopCase, who: Caller, database_url: DatabaseUrl) -> 
         raise DomainError(INVALID, "agency_required", "Cần mã cơ quan tiếp nhận / agency required")
     kind, identifier = owner_identity(body.owner_kind, body.owner_id)
     received = body.received_on or date.today()
-    with session_scope(database_url) as session:
-        owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
-        if owner is None:
-            owner = Owner(kind=kind, identifier=identifier, name=body.owner_name)
-            session.add(owner)
-            session.flush()
-        case = session.scalar(select(CaseFile).where(CaseFile.case_code == body.case_code))
-        created = case is None
-        if created:
-            at_receipt = datetime.combine(received, datetime.min.time(), tzinfo=UTC)
-            on_file = check_owner(
-                session,
-                owner,
-                [r for r in requirements_for(procedure.code, None) if not r.optional],
-                received,
-                procedure.code,
-                digitized_before=at_receipt,
-            ).need_not_bring
-            case = CaseFile(
-                case_code=body.case_code,
-                procedure_code=procedure.code,
-                agency_code=agency,
-                owner_id=owner.id,
-                field=procedure.field,
-                received_on=received,
-                reusable_on_file=on_file,
-            )
-            session.add(case)
-            session.flush()
-        elif (case.owner_id, case.agency_code) != (owner.id, agency):
-            raise DomainError(
-                CONFLICT, "case_exists", "Mã hồ sơ đã thuộc người nộp hoặc cơ quan khác / case taken"
-            )
-        log_access(who, "register_case", session=session, case_code=case.case_code, owner_id=owner.id)
-        return {
-            "case_code": case.case_code,
-            "created": created,
-            "received_on": case.received_on.isoformat(),
-            "field": case.field,
-            "reusable_on_file": case.reusable_on_file,
-        }
+
+    def work() -> dict:
+        with session_scope(database_url) as session:
+            owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
+            if owner is None:
+                owner = Owner(kind=kind, identifier=identifier, name=body.owner_name)
+                session.add(owner)
+                session.flush()
+            case = session.scalar(select(CaseFile).where(CaseFile.case_code == body.case_code))
+            created = case is None
+            if created:
+                at_receipt = datetime.combine(received, datetime.min.time(), tzinfo=UTC)
+                on_file = check_owner(
+                    session,
+                    owner,
+                    [r for r in requirements_for(procedure.code, None) if not r.optional],
+                    received,
+                    procedure.code,
+                    digitized_before=at_receipt,
+                ).need_not_bring
+                case = CaseFile(
+                    case_code=body.case_code,
+                    procedure_code=procedure.code,
+                    agency_code=agency,
+                    owner_id=owner.id,
+                    field=procedure.field,
+                    received_on=received,
+                    reusable_on_file=on_file,
+                )
+                session.add(case)
+                session.flush()
+            elif (case.owner_id, case.agency_code) != (owner.id, agency):
+                raise DomainError(
+                    CONFLICT, "case_exists", "Mã hồ sơ đã thuộc người nộp hoặc cơ quan khác / case taken"
+                )
+            log_access(who, "register_case", session=session, case_code=case.case_code, owner_id=owner.id)
+            return {
+                "case_code": case.case_code,
+                "created": created,
+                "received_on": case.received_on.isoformat(),
+                "field": case.field,
+                "reusable_on_file": case.reusable_on_file,
+            }
+
+    # Identical calls at once (a double click, a retrying portal): the one that loses the race for the
+    # owner or case row finds it on its next try instead of answering 500.
+    return on_conflict_retry(work)
 
 
 @router.post("/cases/{case_code}/resolution")

@@ -12,11 +12,11 @@ from repository.api.common import log_access, owner_identity
 from repository.api.deps import Caller, DatabaseUrl
 from repository.api.routers.documents import document_json, origins
 from repository.api.schemas import OwnerRef
-from repository.catalog.db import in_read_scope
+from repository.catalog.db import in_read_scope, on_conflict_retry_async
 from repository.catalog.models import Document, Owner
 from repository.errors import NOT_FOUND, DomainError
 from repository.security import audit
-from repository.security.access import bind_case, open_case, require
+from repository.security.access import bind_case, open_case, owner_settled, require
 
 router = APIRouter(prefix="/api/owners", tags=["chủ sở hữu / owners"])
 DOCUMENTS = Document.__table__
@@ -43,7 +43,8 @@ async def lookup_owner(body: OwnerRef, who: Caller, database_url: DatabaseUrl) -
         log_access(who, "lookup", session=session, case_code=body.case, owner_id=owner.id)
         return {"owner": owner.id, "kind": owner.kind, "name": owner.name}
 
-    return await in_read_scope(database_url, read)
+    # The first lookup of a new case registers it: identical lookups at once race for that row.
+    return await on_conflict_retry_async(lambda: in_read_scope(database_url, read))
 
 
 @router.get("/{owner}/documents")
@@ -59,7 +60,7 @@ async def owner_documents(
     def read(session: Session) -> dict:
         bind_case(session, who, case, owner)
         # Core rows, not ORM objects: this is the officer's most frequent read.
-        query = select(DOCUMENTS).where(DOCUMENTS.c.owner_id == owner)
+        query = select(DOCUMENTS).where(DOCUMENTS.c.owner_id == owner, owner_settled())
         if type:
             query = query.where(DOCUMENTS.c.doc_type_code == type)
         if status:

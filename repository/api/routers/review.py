@@ -93,4 +93,7 @@ def rerun_ocr(document_id: str, body: ReviewRequest, who: Caller, database_url: 
 @router.get("/documents/{document_id}/review-history")
 def review_history(document_id: str, who: Caller, database_url: DatabaseUrl) -> dict:
     require(who, "steward")
-    return review.history(document_id, database_url=database_url)
+    result = review.history(document_id, database_url=database_url)
+    record_document_action(database_url, actor=who.name, role=who.role, agency=who.agency,
+                           action="read_review_history", document_id=document_id)  # fmt: skip
+    return result
