@@ -21,10 +21,12 @@ def serve(
     from repository.api import create_app
     from repository.api.middleware import access_log_config
     from repository.catalog.db import migrate
+    from repository.intake.uploads import resume_interrupted
     from repository.settings import load_settings
 
     migrate()
     app = create_app()
+    resume_interrupted()  # uploads acknowledged before a crash or kill run again, not stay "running"
     # What was loaded at startup lives as long as the server: keep it out of the collector's full
     # passes (each took ~40 ms here, landing on whichever request was running). A request allocates
     # thousands of short-lived objects that reference counting frees anyway; at the default youngest

@@ -91,7 +91,10 @@ def _lock(upload_id: str) -> threading.Lock:
 
 def _write(directory: Path, record: dict[str, Any]) -> None:
     tmp = directory / "upload.json.tmp"
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as out:
+        out.write(json.dumps(record, ensure_ascii=False, indent=1))
+        out.flush()
+        os.fsync(out.fileno())  # an acknowledged state survives the machine, not only the process
     os.replace(tmp, directory / "upload.json")  # readers never see half a record
 
 
@@ -142,6 +145,8 @@ def add_file(upload_id: str, name: str, stream: BinaryIO, meta: dict[str, str | 
             if size > limit:
                 break
             out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())  # on disk before the file is acknowledged
     if size > limit:
         target.unlink()
         while stream.read(CHUNK):  # drain what the client still sends
@@ -320,6 +325,33 @@ def default_runner() -> BatchRunner:
         else:
             _runner = BatchRunner()
     return _runner
+
+
+RESUMABLE = {"queued", "running"}
+
+
+def resume_interrupted(runner: BatchRunner | None = None) -> list[str]:
+    """At server start: uploads whose run was acknowledged (queued, or running when the server died)
+    are submitted again. A run is idempotent per inbox - files already read are not read twice - so
+    a batch cut off by a kill finishes instead of staying "running" for ever. Returns their ids."""
+    root = uploads_root()
+    resumed = []
+    for record_file in sorted(root.glob("*/upload.json")) if root.is_dir() else []:
+        try:
+            record = json.loads(record_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            log.warning("upload record unreadable: %s", record_file.parent.name)
+            continue
+        run = record.get("run") or {}
+        if record.get("state") != "started" or run.get("state") not in RESUMABLE:
+            continue
+        directory = record_file.parent
+        _set_run(directory, state="queued", resumed_at=_now(), interrupted_in=run.get("state"))
+        (runner or default_runner()).submit(directory.name, directory / "files")
+        resumed.append(directory.name)
+    if resumed:
+        log.info("resumed %d interrupted upload(s)", len(resumed))
+    return resumed
 
 
 def check_owner(upload_id: str, name: str) -> None:

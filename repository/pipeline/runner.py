@@ -6,6 +6,7 @@ file the production deployment schedules.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import warnings
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repository.settings import load_settings
+
+log = logging.getLogger(__name__)
 
 DAG_ID = "digitize_case_files"
 
@@ -67,10 +70,33 @@ def run_dag(dag_id: str = DAG_ID, conf: dict | None = None, quiet: bool = True) 
     if quiet:
         logging.getLogger("airflow").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
-    initdb()  # creates or upgrades the local Airflow metadata database
-    bag = DagBag(str(dags_folder()))
-    if bag.import_errors:
-        raise RuntimeError(f"DAG import errors: {bag.import_errors}")
-    dag = bag.get_dag(dag_id)
-    run = dag.test(run_conf=conf or {})
+    # One in-process run at a time per home: two `sohoa run` on a fresh home raced to create Airflow's
+    # metadata (UNIQUE dag.dag_id), and an orphaned run from a killed server may still be going when
+    # the server resumes its uploads. The second waits for the first.
+    with _home_lock():
+        initdb()  # creates or upgrades the local Airflow metadata database
+        bag = DagBag(str(dags_folder()))
+        if bag.import_errors:
+            raise RuntimeError(f"DAG import errors: {bag.import_errors}")
+        dag = bag.get_dag(dag_id)
+        run = dag.test(run_conf=conf or {})
     return RunOutcome(run.run_id, str(run.state), batch_for_run(run.run_id) if dag_id == DAG_ID else None)
+
+
+@contextlib.contextmanager
+def _home_lock():
+    """An exclusive lock on ``$SOHOA_HOME/run.lock`` (flock: released by the kernel if the holder dies)."""
+    import fcntl
+
+    home = load_settings().home
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / "run.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.warning("another run holds %s: waiting for it to finish", home / "run.lock")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -161,7 +161,7 @@ def test_every_bad_input_gets_its_reason_and_the_rest_goes_on(client, sample_bat
     assert not [p for p in uploads.uploads_root().rglob("*") if "etc" in p.parts]
 
 
-COMPANY_META = {"case_code": "SOTC-261123-00042", "procedure_code": "DN.THAYDOI", "agency_code": "SOTC.HN",
+COMPANY_META = {"case_code": "SOTC-261123-00042", "procedure_code": "DN.THAYDOI", "agency_code": "UBND.NL",
                 "owner_kind": "organization", "owner_id": COMPANY[1], "owner_name": COMPANY[0]}  # fmt: skip
 KINDS = {
     # kind: (file name, bytes or a builder, extra manifest fields, words the reason must hold)
