@@ -15,8 +15,10 @@ import multiprocessing
 import os
 import subprocess
 import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,6 +263,8 @@ def read_document(
         workdir.mkdir(parents=True, exist_ok=True)
     source = open_source(path, limits)
     fmt = "pdf" if isinstance(source, PdfSource) else "image"
+    budget = limits.deadline_for(len(source))
+    deadline = time.monotonic() + budget
     workers = max(1, min(workers or default_workers(), len(source)))
     readings: dict[int, PageReading] = {}
     notes: dict[int, str] = {}  # why a page with a text layer was OCRed anyway
@@ -272,6 +276,7 @@ def read_document(
         for page in source.pages():
             if page.note:
                 notes[page.number] = page.note
+            _check_deadline(deadline, budget)
             if page.text is not None:
                 readings[page.number] = PageReading(page.number, "text", 100.0, page.text.strip())
             elif pool is None:
@@ -282,9 +287,10 @@ def read_document(
                 )
                 while len(in_flight) >= 2 * workers:
                     number, future = in_flight.popleft()
-                    readings[number] = future.result()
-        for number, future in in_flight:
-            readings[number] = future.result()
+                    readings[number] = _result(future, deadline, budget)
+        while in_flight:
+            number, future = in_flight.popleft()
+            readings[number] = _result(future, deadline, budget)
         pages = [readings[n] for n in sorted(readings)]
         for page in pages:
             if page.number in notes:
@@ -297,6 +303,8 @@ def read_document(
             futures = [future for _number, future in in_flight]
             for future in futures:
                 future.cancel()
+            if isinstance(exc, TooSlow):  # a page still holds a worker: end them, not wait for them
+                _discard_pool(workers, pool, kill=True)
             wait(futures)
             if isinstance(exc, BrokenProcessPool):  # a worker died (killed, out of memory)
                 _discard_pool(workers, pool)
@@ -345,12 +353,39 @@ def _page_pool(workers: int) -> ProcessPoolExecutor:
         return pool
 
 
-def _discard_pool(workers: int, pool: ProcessPoolExecutor) -> None:
-    """A broken pool is not reused: the next document gets a fresh one."""
+def _discard_pool(workers: int, pool: ProcessPoolExecutor, kill: bool = False) -> None:
+    """A broken pool (or one busy past a file's time budget) is not reused: the next document gets
+    a fresh one."""
     with _POOLS_LOCK:
         if _POOLS.get((os.getpid(), workers)) is pool:
             del _POOLS[(os.getpid(), workers)]
-    pool.shutdown(cancel_futures=True)
+    if kill:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.kill()
+    pool.shutdown(wait=not kill, cancel_futures=True)
+
+
+class TooSlow(BadInput):
+    """A file took longer to read than its time budget."""
+
+    def __init__(self, budget: float) -> None:
+        super().__init__(
+            f"Tệp đọc quá lâu (quá {budget / 60:.0f} phút): có thể tệp hỏng hoặc được tạo để làm chậm hệ"
+            " thống; hãy quét lại / file took too long to read",
+            code="too_slow",
+        )
+
+
+def _check_deadline(deadline: float, budget: float) -> None:
+    if time.monotonic() > deadline:
+        raise TooSlow(budget)
+
+
+def _result(future: Future[PageReading], deadline: float, budget: float) -> PageReading:
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        raise TooSlow(budget) from None
 
 
 _WORKER_SOURCES: dict[tuple, PdfSource | ImageSource] = {}

@@ -57,6 +57,13 @@ class PageLimits:
     max_megapixels: float = 90.0  # an A3 page at 600 DPI is 70 MP; a 48 MP phone photo passes
     min_render_dpi: int = 150  # a PDF page too large at 300 DPI is rendered coarser, down to this
     max_pages: int = 1000  # a thick case file is a few hundred pages; 10,000 would be hours of OCR
+    # The time a file may take to read: this much per page on average (a real page takes 2-10 s on
+    # one core), with one page's worth to spare. A file crafted to keep the reader busy is turned
+    # away, not waited on.
+    seconds_per_page: float = 60.0
+
+    def deadline_for(self, pages: int) -> float:
+        return self.seconds_per_page * (pages + 1)
 
     @property
     def max_pixels(self) -> int:

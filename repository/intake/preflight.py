@@ -50,6 +50,7 @@ def page_limits() -> PageLimits:
         max_megapixels=threshold("intake", "max_page_megapixels"),
         min_render_dpi=threshold("intake", "min_render_dpi"),
         max_pages=int(threshold("intake", "max_pages")),
+        seconds_per_page=float(threshold("intake", "seconds_per_page")),
     )
 
 

@@ -339,3 +339,21 @@ def test_12_no_identifier_reaches_the_server_log(world) -> None:
     RedactIdentifiers().filter(record)
     line = logging.Formatter().format(record)
     assert "001190012345" not in line and "079085004321" not in line and "DETAIL" in line
+
+
+def test_4_a_file_past_its_time_budget_is_turned_away_and_the_pool_recovers(tmp_path: Path) -> None:
+    """Item 4 (the rest): there was no per-file time limit; a slow file held the reader for good."""
+    import time
+
+    from ocr.document import TooSlow, read_document
+    from ocr.render import Line, render_page
+
+    page = render_page([Line("Điều 1. Quyết định này có hiệu lực kể từ ngày ký.")] * 30, dpi=300)
+    path = tmp_path / "two.tif"
+    page.save(path, save_all=True, append_images=[page], dpi=(300, 300))
+    started = time.monotonic()
+    with pytest.raises(TooSlow) as slow:
+        read_document(path, workers=2, limits=PageLimits(seconds_per_page=0.3))
+    assert slow.value.code == "too_slow" and "quá lâu" in str(slow.value)
+    assert time.monotonic() - started < 10
+    assert len(read_document(path, workers=2).pages) == 2  # a fresh pool reads the next file
