@@ -6,7 +6,8 @@ per period, overall and per agency, procedure and field (lĩnh vực). The formu
   approved or (digitized, then) expired; a case with no submitted component has nothing digitized and
   does not count as digitized. Per component: digitized components / submitted components.
 - ``result_ecopy_rate`` = resolved cases (``resolved_on`` within the period) whose result is in the
-  repository as a digitized e-copy / resolved cases.
+  repository, digitized, with a signed e-copy (bản sao điện tử: "SAO Y", QR, the agency's signature)
+  / resolved cases.
 - ``reuse_rate`` = requirements of received cases satisfied by a document attached from the
   repository (not brought again) / requirements that had a reusable document on file when the case was
   received; ``reuse_rate_all`` = the same / all requirements. ``documents_not_brought`` = the count of

@@ -36,6 +36,7 @@ from repository.api.routers import (
     search,
     uploads,
     users,
+    verify,
 )
 from repository.security.auth import LoginLimiter
 from repository.settings import load_settings
@@ -59,6 +60,7 @@ ROUTERS = (
     quality,
     kpi,
     users,
+    verify,
 )
 # Swagger UI as the fastapi-offline package ships it (with its licence).
 EXPLORER_ASSETS = resources.files("fastapi_offline") / "static"

@@ -98,7 +98,12 @@ def _is_upload(path: str) -> bool:
     return path.startswith("/api/uploads/") and path.endswith("/files")
 
 
+VERIFY_LIMIT = 64 * 1024 * 1024  # an e-copy presented for verification: a long scanned file
+
+
 def body_limit(path: str) -> int:
+    if path in ("/verify", "/api/verify"):
+        return VERIFY_LIMIT
     if _is_upload(path):
         # Up to twice the file limit reaches the upload code, which records the file as refused
         # (so staff see it in the batch); beyond that the request itself is refused.

@@ -20,7 +20,7 @@ from repository.catalog.procedures import procedures
 
 # A component counts as digitized in these statuses (expired: it was digitized, then ran out).
 DIGITIZED = (DocumentStatus.DIGITIZED, DocumentStatus.APPROVED, DocumentStatus.EXPIRED)
-WATCHED = ("status", "doc_type_code", "digitized_at")  # the document attributes the facts read
+WATCHED = ("status", "doc_type_code", "digitized_at", "ecopy_id")  # the document attributes the facts read
 
 
 def _linked(via_condition, *extra):
@@ -54,7 +54,11 @@ def _fact_values() -> dict:
         "components": scalar(func.count(), submitted),
         "components_digitized": scalar(func.count(), submitted, digitized),
         "last_digitized_at": scalar(func.max(doc.digitized_at), submitted),
-        "ecopy": case((exists(_linked(link.via == LinkVia.RESULT, digitized)), True), else_=False),
+        # A result counts when it has a signed e-copy (repository.pipeline.ecopy), not merely a scan.
+        "ecopy": case(
+            (exists(_linked(link.via == LinkVia.RESULT, digitized, doc.ecopy_id.is_not(None))), True),
+            else_=False,
+        ),
         "reused_requirements": scalar(func.count(func.distinct(doc.doc_type_code)), reuse) if required else 0,
     }
 

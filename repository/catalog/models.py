@@ -185,6 +185,9 @@ class Document(Base):
     # Why a stage flagged the document (REVIEW_REASONS codes): what the review queue and reports count.
     review_reasons: Mapped[list[str] | None] = mapped_column(JSON)
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
+    # The document's current e-copy (bản sao điện tử), signed by the copying agency; None until one
+    # is made, and again when what it certified has changed (a new one is then made on request).
+    ecopy_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
@@ -298,6 +301,25 @@ class ReviewReason:
         MISSING_FIELDS: "Thiếu trường bắt buộc / missing required fields",
         OWNER_MISMATCH: "Chủ sở hữu không khớp / owner mismatch",
     }
+
+
+class Ecopy(Base):
+    """An e-copy the repository issued: its bytes' SHA-256 (what a verifier looks up), who signed it
+    for which agency and when, and what of the document it certified. Kept after it is replaced, so
+    an old copy verifies as no longer current instead of as unknown."""
+
+    __tablename__ = "ecopy"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    document_id: Mapped[str] = mapped_column(ForeignKey("document.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    object_key: Mapped[str] = mapped_column(String(255))
+    agency_code: Mapped[str] = mapped_column(String(64))
+    form: Mapped[str] = mapped_column(String(16), default="SAO Y")
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    signed_by: Mapped[str | None] = mapped_column(String(128))  # who asked for it (or the pipeline)
+    certified: Mapped[str] = mapped_column(String(64))  # fingerprint of the record it copied
+    replaced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReviewAction(Base):

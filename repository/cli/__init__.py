@@ -3,7 +3,7 @@ importing them registers their commands on ``app``."""
 
 import sys
 
-from repository.cli import access, batches, officers, reading, serve, stewards  # noqa: F401
+from repository.cli import access, batches, ecopies, officers, reading, serve, stewards  # noqa: F401
 from repository.cli.app import app
 
 

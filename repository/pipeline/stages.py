@@ -314,3 +314,32 @@ def understand_document(item_id: str, database_url: str | None = None) -> str:
             session.flush()
             link_versions(session, owner.id, reading.type)
     return item_id
+
+
+def issue_result_ecopy(
+    item_id: str, store: ObjectStore | None = None, database_url: str | None = None
+) -> str:
+    """Every result goes back with its e-copy (Hà Nội: 100 %): signed by the agency of its case, made
+    once. An agency with no signing certificate configured gets none (logged); the indicator
+    ``result_ecopy_rate`` then shows it."""
+    from repository.pipeline import ecopy
+    from repository.security.signing import has_key
+
+    with session_scope(database_url) as session:
+        item = session.get(BatchItem, item_id)
+        if item is None or item.document_id is None or item.kind != DocumentKind.RESULT:
+            return item_id
+        document = session.get(Document, item.document_id)
+        if document.status not in (
+            DocumentStatus.DIGITIZED,
+            DocumentStatus.NEEDS_REVIEW,
+            DocumentStatus.APPROVED,
+        ):
+            return item_id
+        case = session.get(CaseFile, document.origin_case_id) if document.origin_case_id else None
+        agency = case.agency_code if case else None
+        if not has_key(agency):
+            log.warning("result without e-copy: agency %s has no signing certificate", agency)
+            return item_id
+        ecopy.issue(session, store or open_store(), document, "sohoa-pipeline", agency=agency)
+    return item_id

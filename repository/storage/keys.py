@@ -33,3 +33,8 @@ def quarantine_key(sha256: str) -> str:
 def preview_key(document_id: str, page: int, size: str) -> str:
     """A page image rendered for viewing (thumb or page size), cached beside the renditions."""
     return f"documents/{document_id}/pages/{page:04d}-{size}.png"
+
+
+def ecopy_key(document_id: str, ecopy_id: str) -> str:
+    """A signed e-copy; every one issued is kept (an old copy still verifies, as replaced)."""
+    return f"documents/{document_id}/ecopy/{ecopy_id}.pdf"

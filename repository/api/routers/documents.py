@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from quality import review
 from repository.api.common import iso, log_access
 from repository.api.deps import Caller, DatabaseUrl, Store
-from repository.catalog.db import in_read_scope, read_scope
+from repository.catalog.db import in_read_scope, read_scope, session_scope
 from repository.catalog.models import CaseDocument, CaseFile, Document, Page
 from repository.errors import FORBIDDEN, GONE, NOT_FOUND, DomainError
+from repository.pipeline import ecopy
 from repository.security.access import bind_case, refuse_owner_in_doubt
 from repository.security.auth import Principal
+from repository.security.signing import has_key
 from repository.storage import ObjectNotFound
 
 router = APIRouter(prefix="/api/documents", tags=["giấy tờ / documents"])
@@ -128,17 +130,29 @@ RENDITIONS = {"original": "original_key", "searchable": "searchable_key", "text"
 @router.get("/{document_id}/file", response_model=None)
 def document_file(
     document_id: str, who: Caller, database_url: DatabaseUrl, store: Store,
-    rendition: Literal["original", "searchable", "text"] = "searchable", case: str | None = None,
+    rendition: Literal["original", "searchable", "text", "ecopy"] = "searchable", case: str | None = None,
 ) -> Any:  # fmt: skip
-    """A 5-minute presigned URL on S3, a stream on the local backend; signed only after the check."""
-    with read_scope(database_url) as session:
-        doc = readable(session, who, document_id, case)  # before any URL is signed
-        log_access(who, "download", session=session, case_code=case, document_id=doc.id,
-                   owner_id=doc.owner_id, detail={"rendition": rendition})  # fmt: skip
-        key = getattr(doc, RENDITIONS[rendition])
-        media = {"original": doc.content_type, "searchable": "application/pdf", "text": "text/plain"}[
-            rendition
-        ]
+    """A 5-minute presigned URL on S3, a stream on the local backend; signed only after the check.
+
+    ``ecopy``: the signed e-copy (bản sao điện tử), made once by the officer's agency and kept; a
+    document corrected, superseded or revoked since gets a new one."""
+    filename = None
+    if rendition == "ecopy":
+        with session_scope(database_url) as session:  # may write: the e-copy is made on first request
+            doc = readable(session, who, document_id, case)
+            made = ecopy.issue(session, store, doc, who.name, agency=_copying_agency(who, session, doc))
+            log_access(who, "download", session=session, case_code=case, document_id=doc.id,
+                       owner_id=doc.owner_id, detail={"rendition": rendition, "ecopy": made.id})  # fmt: skip
+            key, media, filename = made.object_key, "application/pdf", ecopy.download_name(doc)
+    else:
+        with read_scope(database_url) as session:
+            doc = readable(session, who, document_id, case)  # before any URL is signed
+            log_access(who, "download", session=session, case_code=case, document_id=doc.id,
+                       owner_id=doc.owner_id, detail={"rendition": rendition})  # fmt: skip
+            key = getattr(doc, RENDITIONS[rendition])
+            media = {"original": doc.content_type, "searchable": "application/pdf", "text": "text/plain"}[
+                rendition
+            ]
     if key is None:
         raise DomainError(
             NOT_FOUND, "rendition_missing", "Giấy tờ chưa có bản này / rendition not produced yet"
@@ -153,5 +167,15 @@ def document_file(
             GONE, "object_missing", "Tệp không còn trong kho lưu trữ / object missing"
         ) from None
     suffix = {"searchable": ".pdf", "text": ".txt"}.get(rendition) or "." + key.rsplit(".", 1)[-1]
-    headers = {"Content-Disposition": f'attachment; filename="{document_id}-{rendition}{suffix}"'}
+    filename = filename or f"{document_id}-{rendition}{suffix}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return StreamingResponse(chunks, media_type=media or "application/octet-stream", headers=headers)
+
+
+def _copying_agency(who: Principal, session: Session, doc: Document) -> str | None:
+    """The agency that makes the copy: the officer's own when it has a signing key, else the agency
+    of the case the document came in with (the repository's copy of what that agency received)."""
+    if who.agency and has_key(who.agency):
+        return who.agency
+    case = session.get(CaseFile, doc.origin_case_id) if doc.origin_case_id else None
+    return case.agency_code if case else who.agency
