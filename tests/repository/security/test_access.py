@@ -138,7 +138,7 @@ def routes(ids: dict, case: str | None, upload_id: str) -> list[tuple[str, str, 
         ("admin", "POST", "/api/users/nobody/revoke", {}),
         ("admin", "GET", "/api/audit/verify", {}),
         ("any", "GET", "/api/procedures", {}),
-        ("any", "POST", "/api/verify", {"files": {"file": ("x.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}}),
+        ("any", "POST", "/api/verify", {"files": {"file": ("x.pdf", b"%PDF-1.4\n", "application/pdf")}}),
         ("any", "GET", "/api/document-types", {}),
         ("any", "GET", "/openapi.json", {}),
     ]
