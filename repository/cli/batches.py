@@ -21,11 +21,17 @@ def samples(
     directory: Annotated[Path, typer.Argument(help="Thư mục ghi lô mẫu / where to write the sample batch")],
 ) -> None:
     """Tạo lô hồ sơ mẫu kèm manifest / write a realistic sample batch with its manifest."""
-    from repository.intake.samples import generate
+    from repository.intake.samples import ensure_test_certificates, generate
 
     manifest = generate(directory)
     files = [p for p in directory.iterdir() if p.is_file() and p != manifest]
     console.print(f"Đã tạo {len(files)} tệp mẫu và {manifest} / wrote {len(files)} sample files")
+    made = ensure_test_certificates()
+    if made:
+        err.print(
+            f"[bold red]CHỈ DÙNG THỬ / TEST ONLY:[/bold red] chứng thư số tự ký cho {', '.join(made)} để ký bản"
+            " sao điện tử của lô mẫu; không có giá trị pháp lý / self-signed test certificates for the samples"
+        )
 
 
 @app.command()

@@ -419,3 +419,19 @@ def write_manifest(manifest: Path) -> Path:
         for file, case, procedure, agency, (kind, ident, name), doc_type, role in SAMPLE_ROWS:
             writer.writerow([file, case, procedure, agency, kind, ident, name, doc_type, role])
     return manifest
+
+
+def sample_agencies() -> list[str]:
+    """The agencies of the sample batch's cases."""
+    return sorted({row[3] for row in SAMPLE_ROWS if row[3]})
+
+
+def ensure_test_certificates() -> list[str]:
+    """Self-signed TEST certificates for the sample agencies that have no key yet, so the sample
+    batch's results come back with e-copies; returns the agencies given one."""
+    from repository.security.signing import has_key, make_test_certificate
+
+    made = [agency for agency in sample_agencies() if not has_key(agency)]
+    for agency in made:
+        make_test_certificate(agency)
+    return made

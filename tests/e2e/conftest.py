@@ -9,6 +9,7 @@ import pytest
 from repository.api import create_app
 from repository.catalog.db import migrate
 from repository.intake.batches import active_items, register_batch
+from repository.intake.samples import ensure_test_certificates
 from repository.pipeline.process import process_item
 from repository.pipeline.stages import finish_batch
 from repository.storage import LocalStore
@@ -24,6 +25,7 @@ def digitized_sample(tmp_path_factory, sample_batch):
     os.environ["SOHOA_HOME"] = str(root / "home")
     url = f"sqlite:///{root / 'c.db'}"
     migrate(url)
+    ensure_test_certificates()  # as `sohoa samples` does: the results come back with e-copies
     store = LocalStore(root / "objects")
     batch = register_batch(sample_batch, database_url=url)
     for item in active_items(batch, url):
