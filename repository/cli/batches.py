@@ -29,8 +29,9 @@ def samples(
     made = ensure_test_certificates()
     if made:
         err.print(
-            f"[bold red]CHỈ DÙNG THỬ / TEST ONLY:[/bold red] chứng thư số tự ký cho {', '.join(made)} để ký bản"
-            " sao điện tử của lô mẫu; không có giá trị pháp lý / self-signed test certificates for the samples"
+            f"[bold red]CHỈ DÙNG THỬ / TEST ONLY:[/bold red] chứng thư số tự ký cho {', '.join(made)}"
+            " để ký bản sao điện tử của lô mẫu; không có giá trị pháp lý"
+            " / self-signed test certificates for the samples"
         )
 
 
