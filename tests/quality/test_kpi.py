@@ -54,6 +54,7 @@ def test_the_one_stop_system_registers_and_resolves_cases_idempotently(
             original_key="originals/ff/f.pdf",
             doc_type_code="marriage_certificate",
             status="digitized",
+            ecopy_id="signed-ecopy",  # the result came back with its signed e-copy
         )
         s.add(result)
         s.flush()

@@ -91,6 +91,9 @@ def test_case_facts_follow_links_statuses_and_types(catalog_url: str) -> None:
     assert _facts(url, ids["case"])["ecopy"] is False  # the result is not digitized yet
     with session_scope(url) as s:
         s.get(Document, ids["result"]).status = DocumentStatus.APPROVED
+    assert _facts(url, ids["case"])["ecopy"] is False  # digitized, but no signed e-copy yet: a scan
+    with session_scope(url) as s:
+        s.get(Document, ids["result"]).ecopy_id = "signed-ecopy"
     assert _facts(url, ids["case"])["ecopy"] is True
 
     with session_scope(url) as s:  # a steward finds the reused document is not a certificate at all
