@@ -37,7 +37,7 @@ from repository.storage import ObjectStore, keys
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 FORM = "SAO Y"
-SYSTEM = "sohoa - kho dữ liệu số hóa"
+SYSTEM = "sohoa"
 BAND_PT = 130.0  # the band grown above page 1: 4.6 cm, room for a 4 cm QR and the copy's block
 QR_PT = 114.0  # 4 cm: ~5 px a module when printed or rendered at 200 DPI
 STAMP_SIZE = (230.0, 56.0)
@@ -85,24 +85,25 @@ def public_url() -> str:
 
 
 def qr_payload(doc: Document, case: CaseFile | None, owner: Owner, ecopy_id: str, at: datetime) -> str:
-    """Thông tư 01/2023's fields (Vietnamese keys without tone marks), and the link to verify it."""
-    payload: dict[str, Any] = {
-        "ma_ho_so": case.case_code if case else None,
-        "ma_tthc": (case.procedure_code if case else None) or doc.procedure_code,
-        "so_dinh_danh": owner.identifier,
-        "ten_giay_to": doc.doc_type_name or doc.filename or "Giấy tờ",
-        "he_thong": SYSTEM,
-        "thoi_gian": at.isoformat(timespec="seconds"),
-    }
+    """Thông tư 01/2023's fields, one labelled line each (a phone shows them as they are), and the
+    link to verify the copy."""
+    lines = [
+        ("Mã hồ sơ", case.case_code if case else None),
+        ("Mã TTHC", (case.procedure_code if case else None) or doc.procedure_code),
+        ("Số định danh", owner.identifier),
+        ("Tên giấy tờ", doc.doc_type_name or doc.filename or "Giấy tờ"),
+        ("Hệ thống", SYSTEM),
+        ("Thời gian", at.isoformat(timespec="seconds")),
+    ]
     if doc.kind == DocumentKind.RESULT:
-        payload["hieu_luc"] = (
+        validity = (
             "vĩnh viễn"
             if doc.validity_permanent
             else (doc.valid_until.isoformat() if doc.valid_until else None)
         )
-        payload["pham_vi"] = doc.validity_scope
-    payload["xac_minh"] = f"{public_url()}/verify?ecopy={ecopy_id}"
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        lines += [("Hiệu lực", validity), ("Phạm vi", doc.validity_scope)]
+    lines.append(("Xác minh", f"{public_url()}/verify?ecopy={ecopy_id}"))
+    return "\n".join(f"{label}: {value or '-'}" for label, value in lines)
 
 
 def compose(searchable_pdf: bytes, qr_text: str, block: list[str]) -> bytes:
@@ -111,8 +112,6 @@ def compose(searchable_pdf: bytes, qr_text: str, block: list[str]) -> bytes:
     black - text a reader and text tools see, never an image."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
-    import segno
-    from PIL import Image
 
     source = pdfium.PdfDocument(searchable_pdf)
     out = pdfium.PdfDocument.new()
@@ -123,14 +122,7 @@ def compose(searchable_pdf: bytes, qr_text: str, block: list[str]) -> bytes:
             page = out.new_page(width, height + band)
             page.insert_obj(source.page_as_xobject(index, out).as_pageobject())
             if index == 0:
-                png = io.BytesIO()
-                segno.make(qr_text, error="m", micro=False).save(png, kind="png", scale=8, border=2)
-                qr = Image.open(io.BytesIO(png.getvalue())).convert("L")
-                picture = pdfium.PdfImage.new(out)
-                picture.set_bitmap(pdfium.PdfBitmap.from_pil(qr))
-                margin = (BAND_PT - QR_PT) / 2
-                picture.set_matrix(pdfium.PdfMatrix().scale(QR_PT, QR_PT).translate(margin, height + margin))
-                page.insert_obj(picture)
+                _draw_qr(out, page, qr_text, height)
                 _draw_block(out, page, pdfium_c, block, width, height + BAND_PT)
             page.gen_content()
             page.close()
@@ -140,6 +132,23 @@ def compose(searchable_pdf: bytes, qr_text: str, block: list[str]) -> bytes:
     finally:
         out.close()
         source.close()
+
+
+def _draw_qr(out, page, qr_text: str, height: float) -> None:
+    """The QR (segno), an exact bitmap of its modules (8 pixels each, a 4-module quiet zone as
+    ISO/IEC 18004 asks), placed in the band's top-left corner."""
+    import pypdfium2 as pdfium
+    import segno
+    from PIL import Image
+
+    png = io.BytesIO()
+    segno.make(qr_text, error="m", micro=False).save(png, kind="png", scale=8, border=4)
+    qr = Image.open(io.BytesIO(png.getvalue())).convert("L")
+    picture = pdfium.PdfImage.new(out)
+    picture.set_bitmap(pdfium.PdfBitmap.from_pil(qr))
+    margin = (BAND_PT - QR_PT) / 2
+    picture.set_matrix(pdfium.PdfMatrix().scale(QR_PT, QR_PT).translate(margin, height + margin))
+    page.insert_obj(picture)
 
 
 def _draw_block(out, page, pdfium_c, block: list[str], width: float, top: float) -> None:
@@ -191,8 +200,18 @@ def sign(pdf: bytes, agency: str) -> bytes:
         new_field_spec=fields.SigFieldSpec(SIGNATURE_FIELD),  # no widget: the block above is the text
     )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    _outside_any_event_loop(pdf_signer.sign_pdf, writer, output=out)
     return out.getvalue()
+
+
+def _outside_any_event_loop(call, *args, **kwargs):
+    """pyHanko's synchronous calls run an event loop of their own (asyncio.run), which cannot start
+    in a thread that already runs one (an async route, a browser test's driver): a short-lived
+    thread of their own is always free of one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sohoa-pyhanko") as pool:
+        return pool.submit(call, *args, **kwargs).result()
 
 
 def issue(
@@ -343,7 +362,7 @@ def _check_signature(data: bytes, verdict: Verdict) -> None:
     context = ValidationContext(trust_roots=trusted_certificates(), allow_fetching=False,
                                 revocation_mode="soft-fail")  # fmt: skip
     try:
-        status = validate_pdf_signature(signatures[-1], context)
+        status = _outside_any_event_loop(validate_pdf_signature, signatures[-1], context)
     except Exception:
         verdict.problems.append("Chữ ký số không kiểm tra được")
         return
