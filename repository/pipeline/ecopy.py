@@ -294,7 +294,7 @@ class Verdict:
                 and self.current and self.document_status == "valid")  # fmt: skip
 
     def as_json(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()} | {"valid": self.valid}
+        return dict(self.__dict__) | {"valid": self.valid}
 
 
 def verify(data: bytes, session: Session) -> Verdict:
@@ -307,20 +307,19 @@ def verify(data: bytes, session: Session) -> Verdict:
     verdict.issued_here = True
     doc = session.get(Document, row.document_id)
     verdict.document_name = doc.doc_type_name if doc else None
-    verdict.current = doc is not None and doc.ecopy_id == row.id and row.replaced_at is None
-    if doc is not None and not verdict.current and current_ecopy(session, doc) is None:
-        # The record changed since and no newer copy was asked for yet: this one is no longer current.
-        verdict.current = False
+    # Current: still the document's e-copy, and the record unchanged since it was certified (a record
+    # corrected since, whose new copy nobody asked for yet, leaves this one no longer current).
+    verdict.current = (
+        doc is not None and doc.ecopy_id == row.id and row.replaced_at is None
+        and row.certified == certified_state(doc)
+    )  # fmt: skip
     if not verdict.current:
         verdict.problems.append("Đã có bản sao mới hơn hoặc giấy tờ đã được sửa: bản này không còn hiệu lực")
-    verdict.document_status = _status_today(session, doc) if doc else None
-    if doc is not None and doc.ecopy_id == row.id and row.certified != certified_state(doc):
-        verdict.current = False
-        verdict.problems.append("Giấy tờ đã được sửa sau khi sao: bản này không còn hiệu lực")
+    verdict.document_status = status_today(session, doc) if doc else None
     return verdict
 
 
-def _status_today(session: Session, doc: Document) -> str:
+def status_today(session: Session, doc: Document) -> str:
     if doc.status == DocumentStatus.REJECTED:
         return "revoked"
     if session.scalar(select(Document.id).where(Document.supersedes_id == doc.id).limit(1)):

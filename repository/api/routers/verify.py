@@ -69,7 +69,7 @@ def verify_page(
                     "agency": ecopy.agency_name(row.agency_code),
                     "signed_at": row.signed_at.isoformat(timespec="seconds") if row.signed_at else None,
                     "current": current,
-                    "status": ecopy.STATUS_NAMES.get(ecopy._status_today(session, doc)) if doc else None,
+                    "status": ecopy.STATUS_NAMES.get(ecopy.status_today(session, doc)) if doc else None,
                 }
     return render_page(request, "verify.html", None, title="Xác minh bản sao điện tử", issued=issued,
                        asked=bool(ecopy_id), verdict=None, statuses=ecopy.STATUS_NAMES)  # fmt: skip
