@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -34,6 +35,9 @@ from repository.catalog.models import CaseFile, Document, DocumentKind, Document
 from repository.errors import CONFLICT, NOT_FOUND, DomainError
 from repository.security.signing import agency_key, trusted_certificates
 from repository.storage import ObjectStore, keys
+
+# pyHanko imports cryptography's DSA support, which warns on import; e-copies never use DSA.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 FORM = "SAO Y"

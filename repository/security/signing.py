@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,9 @@ from typing import Protocol
 
 from repository.errors import NOT_FOUND, DomainError
 from repository.settings import load_settings
+
+# pyHanko imports cryptography's DSA support, which warns on import; e-copies never use DSA.
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 
 TEST_MARK = "CHỈ DÙNG THỬ / TEST ONLY"
 
