@@ -58,8 +58,8 @@ MEASURED_DPI = (50, 1200)
 # printed background, a seal or a table votes too. Below it, and for every turn it proposes,
 # tesseract's OSD is asked.
 INK_ORIENTATION_SURE = 0.6
-# No upsampling beyond this, and none past RECOGNITION_DPI x this: a page of small print measured
-# as tiny letters is not blown up to 900 DPI (slow, and tesseract reads its noise).
+# No upsampling beyond this factor, and none that takes a page past MAX_UPSAMPLED_DPI: a page of small
+# print measured as tiny letters is not blown up to 900 DPI (slow, and tesseract reads its noise).
 MAX_UPSAMPLE = 2.5
 MAX_UPSAMPLED_DPI = 450
 
@@ -249,7 +249,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     """Upright, straight, clean, legible-size page images for display and for recognition.
 
     ``dpi_known`` is False when the file's resolution is not to be believed (a JPEG's 72 DPI from a
-    phone, or none at all): it is then judged from the page's size in pixels.
+    phone, or none at all): it is then measured from the height of the page's text lines.
     """
     steps: list[str] = []
     facts: dict = {}
