@@ -314,10 +314,9 @@ def _for_recognition(
         steps.append("border cleanup")
     recognition = ImageOps.autocontrast(recognition, cutoff=(0.5, 0.5))
     scale = 1.0
-    x_height = analysis.x_height
-    if x_height:
-        if x_height < MIN_X_HEIGHT:
-            scale = X_HEIGHT / x_height
+    if analysis.x_height:
+        if analysis.x_height < MIN_X_HEIGHT:
+            scale = X_HEIGHT / analysis.x_height
     elif dpi < RECOGNITION_DPI:
         scale = RECOGNITION_DPI / dpi
     scale = min(scale, MAX_UPSAMPLE, max(1.0, MAX_UPSAMPLED_DPI / dpi))

@@ -28,6 +28,8 @@ GARBAGE_CONFIDENCE = 60.0  # a line read this unsure, mostly of non-words, is no
 # Read this unsure, a line must be nearly all words to stay: noise on textured paper reads as short
 # syllables ("Lị h vỉ _ TỐ" at 14) that a syllable pattern alone takes for Vietnamese.
 NOISE_CONFIDENCE = 50.0
+SCATTERED_LINES = 10  # lines on a page before its fragments are judged together
+SURE = 90.0  # a fragment read this sure stays (a page number), even on a scattered page
 
 
 def text_lines(gray: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
@@ -100,10 +102,6 @@ def garbage_lines(words: list[Word]) -> set[int]:
         ):
             found.add(line)
     return found
-
-
-SCATTERED_LINES = 10  # lines on a page before its fragments are judged together
-SURE = 90.0
 
 
 def _fragment(members: list[Word]) -> bool:

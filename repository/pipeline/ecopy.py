@@ -76,12 +76,16 @@ def certified_state(doc: Document) -> str:
     return hashlib.sha256(json.dumps(state, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
+def is_current(row: Ecopy, doc: Document | None) -> bool:
+    """Still the document's e-copy, and the record unchanged since it was certified (a record
+    corrected since, whose new copy nobody asked for yet, leaves this one no longer current)."""
+    return doc is not None and doc.ecopy_id == row.id and row.certified == certified_state(doc)
+
+
 def current_ecopy(session: Session, doc: Document) -> Ecopy | None:
     """The document's e-copy, if one was made and still certifies the record as it stands."""
-    if not doc.ecopy_id:
-        return None
-    found = session.get(Ecopy, doc.ecopy_id)
-    return found if found is not None and found.certified == certified_state(doc) else None
+    found = session.get(Ecopy, doc.ecopy_id) if doc.ecopy_id else None
+    return found if found is not None and is_current(found, doc) else None
 
 
 def public_url() -> str:
@@ -311,12 +315,7 @@ def verify(data: bytes, session: Session) -> Verdict:
     verdict.issued_here = True
     doc = session.get(Document, row.document_id)
     verdict.document_name = doc.doc_type_name if doc else None
-    # Current: still the document's e-copy, and the record unchanged since it was certified (a record
-    # corrected since, whose new copy nobody asked for yet, leaves this one no longer current).
-    verdict.current = (
-        doc is not None and doc.ecopy_id == row.id and row.replaced_at is None
-        and row.certified == certified_state(doc)
-    )  # fmt: skip
+    verdict.current = is_current(row, doc)
     if not verdict.current:
         verdict.problems.append("Đã có bản sao mới hơn hoặc giấy tờ đã được sửa: bản này không còn hiệu lực")
     verdict.document_status = status_today(session, doc) if doc else None

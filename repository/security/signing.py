@@ -19,6 +19,7 @@ import secrets
 import warnings
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -107,15 +108,25 @@ def has_key(agency: str | None) -> bool:
 
 
 def trusted_certificates() -> list:
-    """Every configured agency's certificate: what a verifier trusts an e-copy's signature to."""
+    """Every configured agency's certificate: what a verifier trusts an e-copy's signature to.
+
+    Read once per key file version: /verify answers anyone, and opening a PKCS#12 file decrypts the
+    agency's private key (a deliberately slow key derivation) - not to be redone on every request."""
     found = []
     folder = keys_dir()
     for path in sorted(folder.glob("*.p12")) if folder.is_dir() else []:
-        try:
-            found.append(Pkcs12Key(path.stem, path).certificate())
-        except DomainError:
-            continue
+        certificate = _certificate(str(path), path.stat().st_mtime_ns)
+        if certificate is not None:
+            found.append(certificate)
     return found
+
+
+@lru_cache(maxsize=256)
+def _certificate(path: str, _version: int):
+    try:
+        return Pkcs12Key(Path(path).stem, Path(path)).certificate()
+    except DomainError:
+        return None
 
 
 def make_test_certificate(agency: str, agency_name: str | None = None, days: int = 365) -> Path:

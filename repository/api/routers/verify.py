@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from repository.api.deps import Caller, DatabaseUrl
+from repository.api.middleware import VERIFY_LIMIT
 from repository.api.templating import render_page
 from repository.catalog.db import read_scope
 from repository.catalog.models import Document, Ecopy
@@ -19,12 +20,11 @@ from repository.errors import INVALID, DomainError
 from repository.pipeline import ecopy
 
 router = APIRouter(tags=["xác minh / verify"])
-MAX_BYTES = 64 * 1024 * 1024
 
 
 async def _read(file: UploadFile) -> bytes:
-    data = await file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
+    data = await file.read(VERIFY_LIMIT + 1)
+    if len(data) > VERIFY_LIMIT:
         raise DomainError(INVALID, "too_large", "Tệp quá lớn để xác minh (tối đa 64 MiB) / file too large")
     if not data.startswith(b"%PDF-"):
         raise DomainError(INVALID, "not_pdf", f"{file.filename or 'Tệp'}: không phải tệp PDF / not a PDF")
@@ -32,7 +32,7 @@ async def _read(file: UploadFile) -> bytes:
 
 
 async def _verdict(data: bytes, database_url: str) -> ecopy.Verdict:
-    # pyHanko's validator runs its own event loop (asyncio.run): in a worker thread, not on ours.
+    # Reading the catalog and checking a signature are blocking work: off the event loop.
     return await run_in_threadpool(_verify_in_thread, data, database_url)
 
 
@@ -59,16 +59,11 @@ def verify_page(
             row = session.get(Ecopy, ecopy_id)
             if row is not None:
                 doc = session.get(Document, row.document_id)
-                current = (
-                    doc is not None
-                    and doc.ecopy_id == row.id
-                    and ecopy.current_ecopy(session, doc) is not None
-                )
                 issued = {
                     "document_name": doc.doc_type_name if doc else None,
                     "agency": ecopy.agency_name(row.agency_code),
                     "signed_at": row.signed_at.isoformat(timespec="seconds") if row.signed_at else None,
-                    "current": current,
+                    "current": ecopy.is_current(row, doc),
                     "status": ecopy.STATUS_NAMES.get(ecopy.status_today(session, doc)) if doc else None,
                 }
     return render_page(request, "verify.html", None, title="Xác minh bản sao điện tử", issued=issued,
