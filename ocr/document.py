@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import multiprocessing.util
 import os
 import subprocess
 import threading
@@ -393,6 +394,13 @@ _WORKER_RENDERS: dict[tuple, int] = {}
 # PDFium keeps the objects a rendered page loaded (its image stream among them) for the life of the
 # document: a worker reopens the file after this many pages, so its memory stays flat on long scans.
 REOPEN_EVERY = 16
+_CLOSE_AT_EXIT: list = []
+
+
+def _close_worker_sources() -> None:
+    for source in _WORKER_SOURCES.values():
+        source.close()
+    _WORKER_SOURCES.clear()
 
 
 def _ocr_in_worker(path: str, number: int, workdir: Path | None, limits: PageLimits) -> PageReading:
@@ -411,6 +419,10 @@ def _ocr_in_worker(path: str, number: int, workdir: Path | None, limits: PageLim
             stale.close()
         _WORKER_SOURCES.clear()
         _WORKER_RENDERS.clear()
+        if not _WORKER_SOURCES and not _CLOSE_AT_EXIT:
+            # The idle worker's last file is closed when the worker exits, before PDFium's own exit
+            # hook (which otherwise warns of "objects still open" on every `sohoa run`).
+            _CLOSE_AT_EXIT.append(multiprocessing.util.Finalize(None, _close_worker_sources, exitpriority=10))
         source = _WORKER_SOURCES[key] = open_source(Path(path), limits)
         _WORKER_RENDERS[key] = 0
     _WORKER_RENDERS[key] += 1

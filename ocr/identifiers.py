@@ -13,7 +13,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
-from stdnum.exceptions import ValidationError
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 from stdnum.vn import mst
 
 
@@ -61,4 +61,14 @@ def normalize_tax_code(value: str) -> str:
     try:
         return mst.validate(value)
     except ValidationError as exc:
-        raise InvalidIdentifier(f"mã số thuế không hợp lệ / invalid tax code ({exc.message})") from None
+        raise InvalidIdentifier(
+            f"mã số thuế không hợp lệ: {TAX_CODE_PROBLEMS.get(type(exc), 'sai cấu trúc')}"
+        ) from None
+
+
+# python-stdnum says what is wrong in English; people read it in Vietnamese.
+TAX_CODE_PROBLEMS = {
+    InvalidLength: "phải gồm 10 chữ số (13 với mã đơn vị phụ thuộc)",
+    InvalidFormat: "chỉ gồm chữ số (và dấu '-' trước 3 số cuối của đơn vị phụ thuộc)",
+    InvalidChecksum: "chữ số kiểm tra không đúng, có thể gõ nhầm một chữ số",
+}

@@ -54,10 +54,28 @@ def make_offline(site: Path) -> int:
             "images": os.path.relpath(images, page.parent),
         }
         offline = _LOADS.sub(partial(_local, page=page, here=here, images=images), text)
+        offline = _in_our_frame(offline)
         if offline != text:
             page.write_text(offline, encoding="utf-8")
             rewritten += 1
     return rewritten
+
+
+# GX's footer asks readers to subscribe to its newsletter (a link out of an offline intranet); our
+# readers need a way back to the reports instead, and to know the detail pages are in English.
+_FOOTER = re.compile(r"<footer>\s*<p>Stay current on everything GX.*?</footer>", re.S)
+BACK_BAR = (
+    '<div id="sohoa-back" style="background:#234e52;color:#fff;padding:8px 16px;font:14px sans-serif">'
+    '<a href="/reports/" style="color:#fff;font-weight:bold">&larr; Về Báo cáo chất lượng</a> · '
+    "Kết quả chi tiết của các bộ kiểm tra dữ liệu (Great Expectations; trang chi tiết bằng tiếng Anh)</div>"
+)
+
+
+def _in_our_frame(page: str) -> str:
+    page = _FOOTER.sub("", page)
+    if "sohoa-back" not in page:
+        page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + BACK_BAR, page, count=1)
+    return page
 
 
 def _local(match: re.Match, page: Path, here: dict[str, str], images: Path) -> str:

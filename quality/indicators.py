@@ -1,5 +1,5 @@
 """The service indicators the city reports on (Quyết định 766/QĐ-TTg; Hà Nội's and Hải Dương's plans),
-per period, overall and per agency, procedure and field (lĩnh vực). The formulas (README):
+per period, overall and per agency, procedure and field (lĩnh vực). The formulas (docs/API.md):
 
 - ``digitization_rate`` = received cases whose submitted components are all digitized / received
   cases. A case counts as received on ``received_on`` within the period; "digitized" is digitized,
@@ -161,7 +161,7 @@ def _cases_in_period(start: date, end: date, agency: str | None):
         c.last_digitized_at.label("last_digitized"),
         c.ecopy.label("ecopy"),
         func.coalesce(c.reused_requirements, 0).label("reused"),
-    ).where(c.received_on.between(start, end) | c.resolved_on.between(start, end))
+    ).where(c.received_on.between(start, end) | c.resolved_on.between(start, end), c.cancelled_at.is_(None))
     if agency:
         query = query.where(c.agency_code == agency)
     return query.subquery()
@@ -364,26 +364,97 @@ def month_bounds(month: str) -> tuple[date, date]:
     return start, date(year, number, calendar.monthrange(year, number)[1])
 
 
-def to_xlsx(result: dict[str, Any], path) -> None:
-    """The indicators as a workbook: one sheet per level (overall, agencies, procedures, fields)."""
-    from openpyxl import Workbook
+# The workbook's column headers: the indicators' own names, in Vietnamese (a code such as
+# "digitization_rate" means nothing to the city's office that reads it).
+COLUMN_LABELS = {
+    "digitization_rate": "Tỷ lệ hồ sơ được số hóa",
+    "component_digitization_rate": "Tỷ lệ thành phần hồ sơ được số hóa",
+    "result_ecopy_rate": "Tỷ lệ kết quả trả kèm bản điện tử",
+    "reuse_rate": "Tỷ lệ tái sử dụng dữ liệu số hóa",
+    "reuse_rate_all": "Tỷ lệ dùng lại trên mọi giấy tờ yêu cầu",
+    "documents_not_brought": "Giấy tờ người dân không phải nộp lại",
+}
+COUNT_LABELS = {
+    "received": "Hồ sơ tiếp nhận", "digitized_cases": "Hồ sơ đã số hóa", "components": "Thành phần hồ sơ",
+    "components_digitized": "Thành phần đã số hóa", "resolved": "Hồ sơ đã giải quyết",
+    "resolved_with_ecopy": "Kết quả có bản điện tử", "requirements": "Giấy tờ thủ tục yêu cầu",
+    "reusable_on_file": "Yêu cầu có sẵn trong kho", "reused": "Yêu cầu được dùng lại",
+}  # fmt: skip
+RATES = (
+    "digitization_rate",
+    "component_digitization_rate",
+    "result_ecopy_rate",
+    "reuse_rate",
+    "reuse_rate_all",
+)
 
+
+def to_xlsx(result: dict[str, Any], path, start: date | None = None, end: date | None = None) -> None:
+    """The indicators as a workbook the city's office reads as it is: a summary sheet with the period,
+    each indicator against its target (under target marked), then one sheet per level (agencies,
+    procedures, fields) with Vietnamese headers, rates in percent format, below-target cells in red."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    from repository.web import formatting
+
+    low = PatternFill("solid", fgColor="FED7D7")
+    bold = Font(bold=True)
+    goals = targets()
     book = Workbook()
+    summary = book.active
+    summary.title = "Tổng hợp"
+    period = f"{formatting.day(start)} - {formatting.day(end)}" if start and end else ""
+    summary.append(["Chỉ số phục vụ số hóa hồ sơ, kết quả giải quyết TTHC (Quyết định 766/QĐ-TTg)"])
+    summary["A1"].font = Font(bold=True, size=13)
+    summary.append(["Kỳ báo cáo", period])
+    summary.append(["Lập lúc (giờ Việt Nam)", formatting.when(datetime.now(UTC))])
+    summary.append([])
+    summary.append(["Chỉ số", "Giá trị", "Mục tiêu", "Đánh giá"])
+    for cell in summary[summary.max_row]:
+        cell.font = bold
+    overall = result["overall"]
+    for name in TARGETED:
+        value = overall[name]
+        verdict = "Chưa có số liệu" if value is None else ("Đạt" if value >= goals[name] else "Dưới mục tiêu")
+        summary.append([LABELS[name], value, goals[name], verdict])
+        row = summary[summary.max_row]
+        row[1].number_format = row[2].number_format = "0.0%"
+        if verdict == "Dưới mục tiêu":
+            row[1].fill = row[3].fill = low
+    summary.append([COLUMN_LABELS["documents_not_brought"], overall["documents_not_brought"]])
+    summary.append(["Số ngày tiếp nhận -> số hóa (trung vị)", overall["digitization_days"]["median"]])
+    summary.append(["Số ngày tiếp nhận -> số hóa (p90)", overall["digitization_days"]["p90"]])
+    summary.column_dimensions["A"].width = 48
+    for column in "BCD":
+        summary.column_dimensions[column].width = 16
+
     columns = ["digitization_rate", "component_digitization_rate", "result_ecopy_rate", "reuse_rate",
                "reuse_rate_all", "documents_not_brought"]  # fmt: skip
-    counts = list(result["overall"]["counts"])
-    sheets = [("Toàn bộ", [{"": "Toàn bộ"} | result["overall"]])]
-    sheets += [(title, result[level]) for title, level in (("Cơ quan", "agencies"), ("Thủ tục", "procedures"),
-                                                             ("Lĩnh vực", "fields"))]  # fmt: skip
-    book.remove(book.active)
-    for title, rows in sheets:
+    counts = list(overall["counts"])
+    levels = (("Cơ quan", "agencies", "agency"), ("Thủ tục", "procedures", "procedure"),
+              ("Lĩnh vực", "fields", "field"))  # fmt: skip
+    for title, level, key in levels:
         sheet = book.create_sheet(title)
-        sheet.append(["Đơn vị", *columns, *counts, "Số ngày số hóa (trung vị)", "Số ngày số hóa (p90)"])
-        for row in rows:
-            key = next(iter(row.values()))
-            sheet.append([key, *[row[c] for c in columns], *[row["counts"][c] for c in counts],
-                          row["digitization_days"]["median"], row["digitization_days"]["p90"]])  # fmt: skip
-            as_text(sheet[sheet.max_row])
+        sheet.append([title, *[COLUMN_LABELS[c] for c in columns], *[COUNT_LABELS.get(c, c) for c in counts],
+                      "Số ngày số hóa (trung vị)", "Số ngày số hóa (p90)", "Dưới mục tiêu"])  # fmt: skip
+        for cell in sheet[1]:
+            cell.font = bold
+        for row in result[level]:
+            own = targets(row[key]) if key == "agency" else goals
+            below = [n for n in TARGETED if row[n] is not None and row[n] < own[n]]
+            sheet.append([row[key], *[row[c] for c in columns], *[row["counts"][c] for c in counts],
+                          row["digitization_days"]["median"], row["digitization_days"]["p90"],
+                          ", ".join(LABELS[n] for n in below)])  # fmt: skip
+            cells = sheet[sheet.max_row]
+            as_text(cells)
+            for offset, name in enumerate(columns, start=1):
+                if name in RATES:
+                    cells[offset].number_format = "0.0%"
+                if name in below:
+                    cells[offset].fill = low
+        sheet.freeze_panes = "B2"
+        sheet.column_dimensions["A"].width = 28
     book.save(path)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ocr.understand import document_types
 from quality.review import queue_filter, queue_reasons
+from repository.catalog.agencies import agency_label
 from repository.catalog.db import session_scope
 from repository.catalog.models import (
     BatchItem,
@@ -34,6 +35,7 @@ from repository.catalog.models import (
 )
 from repository.settings import threshold
 from repository.storage import ObjectStore
+from repository.web import formatting
 
 LATEST_KEY = "reports/steward/latest.html"
 AGE_BUCKETS = [(1, "< 1 ngày"), (3, "1–3 ngày"), (7, "3–7 ngày"), (30, "7–30 ngày"), (None, "> 30 ngày")]
@@ -271,6 +273,8 @@ def _age_bucket(days: float) -> str:
 PAGES = jinja2.Environment(
     loader=jinja2.PackageLoader("quality", "templates"), autoescape=True, trim_blocks=True, lstrip_blocks=True
 )
+formatting.install(PAGES)  # the pages' rule for dates, times and numbers
+PAGES.filters["agency"] = agency_label
 
 
 def render(data: ReportData) -> str:

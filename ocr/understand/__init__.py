@@ -12,7 +12,7 @@ from __future__ import annotations
 from ocr.text import fold
 from ocr.understand.classify import classify
 from ocr.understand.dates import add_months, find_date
-from ocr.understand.fields import canonical_issuer, extract
+from ocr.understand.fields import canonical_issuer, extract, printed_owner_kinds
 from ocr.understand.labels import repair_digits
 from ocr.understand.owner_check import owner_conflicts
 from ocr.understand.reading import Field, Line, Understanding, split_lines
@@ -27,4 +27,6 @@ def understand(pages: list[tuple[int, str, float]], declared: str | None = None)
     """Type and fields of one document from its pages: (page number, text, confidence 0-100)."""
     lines = split_lines(pages)
     code, confidence, contradicted = classify(lines, declared)
-    return Understanding(code, confidence, declared, contradicted, extract(lines, code))
+    reading = Understanding(code, confidence, declared, contradicted, extract(lines, code))
+    reading.owner_kinds = printed_owner_kinds(lines)
+    return reading

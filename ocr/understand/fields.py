@@ -39,6 +39,28 @@ ISSUER_RE = re.compile(
 ISSUER_IN_TEXT = re.compile(r"(?:tm\.\s*|noi dang ky[a-z ]*:\s*)?(uy ban nhan dan [a-z ]+?)(?:,|$)")
 
 
+def printed_owner_kinds(lines: list[Line]) -> set[str]:
+    """Which kinds of owner identifier the document prints, labelled, whatever its type: "citizen"
+    (a valid personal ID after its label), "organization" (a valid tax / enterprise code after its
+    label). A company's decision uploaded under a citizen prints the latter and not the former."""
+    kinds = set()
+    for index, line in enumerate(lines):
+        # In running text the number may wrap onto the next line: "... mã số doanh nghiệp\n0101234565,".
+        following = lines[index + 1].folded[:24] if index + 1 < len(lines) else ""
+        at = _after_label(line, TAX_LABELS)
+        if at is not None and (match := _TAX.search(line.folded[at:] + " " + following)):
+            with contextlib.suppress(InvalidIdentifier):
+                normalize_tax_code(repair_digits(match.group(1)).replace(" ", ""))
+                kinds.add("organization")
+        at = _after_label(line, ID_LABELS)
+        if at is not None:
+            for match in _TWELVE.finditer(line.folded[at:] + " " + following):
+                with contextlib.suppress(InvalidIdentifier):
+                    parse_personal_id(re.sub(r"[ .]", "", repair_digits(match.group(1))))
+                    kinds.add("citizen")
+    return kinds
+
+
 def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     kind = document_types().get(type_code or "")
     wanted = set(kind.fields) if kind else set(FIELD_NAMES) - {"summary", "scope"}

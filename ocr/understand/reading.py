@@ -30,6 +30,8 @@ class Understanding:
     declared_type: str | None = None
     contradicted: bool = False  # the declared type disagrees with what the text says
     fields: dict[str, Field] = field(default_factory=dict)
+    # Kinds of owner identifier printed (labelled) anywhere on it, whatever its type's fields are.
+    owner_kinds: set[str] = field(default_factory=set)
 
     @property
     def document_type(self) -> DocumentType | None:

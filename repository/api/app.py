@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from repository.api import errors
 from repository.api.middleware import Hygiene
 from repository.api.routers import (
+    admin,
     cases,
     catalog,
     documents,
@@ -61,6 +62,7 @@ ROUTERS = (
     kpi,
     users,
     verify,
+    admin,
 )
 # Swagger UI as the fastapi-offline package ships it (with its licence).
 EXPLORER_ASSETS = resources.files("fastapi_offline") / "static"

@@ -1,5 +1,8 @@
 """Errors as the API answers them: ``{"error": {"code", "message"}}``, one handler per kind of error,
-registered once. A refused attempt on someone's data (403) goes on the audit log too."""
+registered once. A refused attempt on someone's data (403) goes on the audit log too.
+
+Under ``/api/`` the answer is JSON; anywhere else a person is reading, so the refusal is a page in the
+layout: what happened, what to do next, a way back (``refusal_page``)."""
 
 from __future__ import annotations
 
@@ -8,10 +11,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from repository.api.deps import SignInRequired, principal_from
+from repository.api.templating import render_page
 from repository.errors import DomainError, Kind
 from repository.security import audit
 
@@ -28,9 +32,11 @@ def error_body(code: str, message: str, **extra) -> dict:
 
 def register(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
-    async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
         if exc.kind == Kind.FORBIDDEN:
             await run_in_threadpool(_log_denial, request, exc.code)
+        if _for_a_person(request):
+            return await run_in_threadpool(refusal_page, request, exc.code, exc.message, STATUS[exc.kind])
         return JSONResponse(error_body(exc.code, exc.message), status_code=STATUS[exc.kind])
 
     @app.exception_handler(SignInRequired)
@@ -38,14 +44,95 @@ def register(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
         details = [{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]} for e in exc.errors()]
+        if _for_a_person(request):
+            fields = ", ".join(_field_name(d["field"]) for d in details)
+            message = f"Địa chỉ hoặc biểu mẫu có giá trị không hợp lệ: {fields}"
+            return await run_in_threadpool(refusal_page, request, "invalid_request", message, 422)
         return JSONResponse(error_body("invalid_request", "Yêu cầu không hợp lệ", details=details), 422)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        if _for_a_person(request):
+            code = f"http_{exc.status_code}"
+            return await run_in_threadpool(refusal_page, request, code, message, exc.status_code)
         return JSONResponse(error_body(f"http_{exc.status_code}", message), exc.status_code)
+
+
+def _for_a_person(request: Request) -> bool:
+    """Pages answer people; /api/ answers programs (and our pages' scripts), /static files."""
+    path = request.url.path
+    return not (path.startswith("/api/") or path.startswith("/static/") or path == "/health")
+
+
+FIELD_NAMES = {
+    "month": "tháng (MM/YYYY)",
+    "page": "số trang",
+    "case_code": "mã hồ sơ",
+    "procedure": "thủ tục",
+    "owner_id": "số định danh",
+    "number": "số trang",
+    "size": "cỡ ảnh",
+}
+
+
+def _field_name(location: str) -> str:
+    return FIELD_NAMES.get(location.rsplit(".", 1)[-1], location.rsplit(".", 1)[-1])
+
+
+HEADINGS = {
+    401: "Cần đăng nhập",
+    403: "Không được phép",
+    404: "Không tìm thấy",
+    409: "Chưa làm được việc này",
+    410: "Không còn nữa",
+    413: "Quá lớn",
+    422: "Thông tin chưa đúng",
+    429: "Quá nhiều lần thử",
+}
+# What to do next, by what went wrong; then by kind of answer.
+ADVICE = {
+    "forbidden_role": "Trang này dành cho vai trò khác. Trang chủ liệt kê các việc của bạn; "
+    "nếu cần quyền này, hãy đề nghị quản trị hệ thống.",
+    "case_not_handled": "Hồ sơ này không do cơ quan của bạn tiếp nhận (hoặc mã hồ sơ chưa có). "
+    "Kiểm tra lại mã trên phiếu tiếp nhận, rồi mở hồ sơ từ Quầy một cửa.",
+    "case_cancelled": "Hồ sơ này đã hủy vì mở nhầm. Mở hồ sơ đúng từ Quầy một cửa.",
+    "case_not_found": "Kiểm tra lại mã hồ sơ trên phiếu tiếp nhận, rồi mở hồ sơ từ Quầy một cửa.",
+    "case_owner_mismatch": "Mã hồ sơ này đã mở cho một người nộp khác. Mở hồ sơ đó để sửa người nộp nếu đã "
+    "nhập nhầm, hoặc dùng mã hồ sơ khác.",
+    "case_required": "Mở hồ sơ của người nộp từ Quầy một cửa trước, rồi xem giấy tờ từ trang hồ sơ.",
+    "document_not_found": "Giấy tờ không có trong kho hoặc không thuộc hồ sơ này. Quay lại trang hồ sơ.",
+    "bad_month": "Chọn tháng trong ô chọn tháng của trang Chỉ số phục vụ.",
+    "csrf_failed": "Trang đã mở quá lâu hoặc phiên đã thay đổi. Tải lại trang rồi làm lại.",
+    "agency_required": "Tài khoản của bạn chưa gắn với cơ quan nào: đề nghị quản trị hệ thống gán cơ quan.",
+    "report_not_found": "Báo cáo này chưa được lập. Mở danh sách báo cáo để chọn báo cáo đã có.",
+}
+KIND_ADVICE = {
+    404: "Địa chỉ có thể đã gõ sai hoặc đã cũ. Dùng thanh điều hướng phía trên để mở trang cần dùng.",
+    403: "Trang chủ liệt kê các việc bạn được làm.",
+    422: "Quay lại trang trước, sửa thông tin rồi gửi lại.",
+}
+
+
+def refusal_page(request: Request, code: str, message: str, status: int) -> Response:
+    """A refusal a person can act on: in the layout, in Vietnamese, with the next step and a way back."""
+    try:
+        who = principal_from(request, request.app.state.database_url)
+    except DomainError:
+        who = None
+    referer = request.headers.get("referer", "")
+    own = str(request.base_url).rstrip("/")
+    back = referer[len(own) :] if referer.startswith(own + "/") else None
+    if back == request.url.path or request.method != "GET" and back is None:
+        back = None
+    response = render_page(
+        request, "refused.html", who, status_code=status, title=HEADINGS.get(status, "Không thực hiện được"),
+        heading=HEADINGS.get(status, "Không thực hiện được"), message=message, code=code, status=status,
+        advice=ADVICE.get(code) or KIND_ADVICE.get(status), back=back,
+    )  # fmt: skip
+    return response
 
 
 def _log_denial(request: Request, code: str) -> None:

@@ -14,9 +14,10 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from repository.api.deps import SESSION_COOKIE
+from repository.catalog.agencies import agency_label, agency_name
 from repository.security.access import csrf_token
 from repository.security.auth import Principal
-from repository.web import TEMPLATES
+from repository.web import TEMPLATES, formatting
 
 # The pages' own templates, and quality's (the indicators' body is one template for /kpi and the report).
 templates = Jinja2Templates(directory=[str(TEMPLATES), str(resources.files("quality") / "templates")])
@@ -29,6 +30,9 @@ def _marked(snippet: str) -> Markup:
 
 
 templates.env.filters["marked"] = _marked
+formatting.install(templates.env)  # one rule for dates, times and numbers on every page
+templates.env.filters["agency"] = agency_label
+templates.env.filters["agency_name"] = agency_name
 
 ROLE_NAMES = {"records_staff": "Văn thư / cán bộ một cửa", "officer": "Cán bộ thụ lý",
               "steward": "Cán bộ quản lý dữ liệu", "admin": "Quản trị hệ thống"}  # fmt: skip
@@ -44,11 +48,21 @@ LINKS = {
         ("/kpi", "Chỉ số phục vụ", "Tỷ lệ số hóa, trả kết quả điện tử, tái sử dụng dữ liệu theo cơ quan"),
     ],
     "admin": [
+        ("/admin/users", "Người dùng", "Thêm người dùng, cấp và thu hồi mã truy cập, đổi vai trò và cơ quan"),
+        ("/admin/audit", "Nhật ký truy cập", "Kiểm tra nhật ký truy cập không bị sửa, xóa; tạo mốc neo"),
+        (
+            "/admin/access",
+            "Lịch sử truy cập",
+            "Ai đã xem giấy tờ nào của một công dân, khi nào, cho hồ sơ nào; xuất tệp (Nghị định 13)",
+        ),
         ("/reports/", "Báo cáo chất lượng", "Báo cáo chất lượng dữ liệu số hóa và GX Data Docs"),
         ("/kpi", "Chỉ số phục vụ", "Tỷ lệ số hóa, trả kết quả điện tử, tái sử dụng dữ liệu theo cơ quan"),
     ],
 }
-COMMON = [("/docs", "Tài liệu API", "Các API của kho dữ liệu số hóa (OpenAPI), cho hệ thống kết nối")]
+COMMON = [
+    ("/huong-dan", "Hướng dẫn", "Các bước làm việc hằng ngày của vai trò của bạn"),
+    ("/docs", "Tài liệu API", "Các API của kho dữ liệu số hóa (OpenAPI), cho hệ thống kết nối"),
+]
 
 
 def render_page(request: Request, name: str, who: Principal | None, status_code: int = 200,

@@ -1,16 +1,91 @@
 """A case's links to documents: attach one the applicant's repository already holds, detach it, and
-what the case's procedure still lacks. Used by the API and the officer's counter alike."""
+what the case's procedure still lacks; a case opened by mistake corrected or cancelled. Used by the
+API and the officer's counter alike."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ocr.understand import document_types
-from repository.catalog.models import CaseDocument, CaseFile, Document, DocumentKind, LinkVia, utcnow
+from repository.catalog.models import CaseDocument, CaseFile, Document, DocumentKind, LinkVia, Owner, utcnow
 from repository.catalog.procedures import procedures
+from repository.errors import CONFLICT, INVALID, DomainError
+
+REASON_MAX = 500
+
+
+def reason_given(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if len(reason) < 5:
+        raise DomainError(INVALID, "reason_required", "Ghi lý do (ít nhất 5 ký tự) / a reason is required")
+    return reason[:REASON_MAX]
+
+
+def change_applicant(session: Session, case: CaseFile, owner: Owner) -> list[str]:
+    """The case was opened under a mistyped identifier: it becomes the right applicant's. Only while it
+    holds nothing but documents an officer attached from the repository (those were the wrong
+    person's and are detached; returns their ids): documents handed in under the case belong to whom
+    they name, and a steward moves those. The earlier owner is forgotten if nothing else is theirs."""
+    if case.cancelled_at is not None:
+        raise DomainError(CONFLICT, "case_cancelled", "Hồ sơ đã hủy / the case was cancelled")
+    links = session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id)).all()
+    if any(link.via != LinkVia.REUSE for link in links):
+        raise DomainError(
+            CONFLICT,
+            "case_has_documents",
+            "Hồ sơ đã có giấy tờ nộp kèm hoặc kết quả: không đổi người nộp ở quầy được; "
+            "đề nghị cán bộ quản lý dữ liệu chuyển chủ sở hữu các giấy tờ đó",
+        )
+    detached = [link.document_id for link in links]
+    for link in links:
+        session.delete(link)
+    earlier = case.owner_id
+    case.owner_id = owner.id
+    session.flush()
+    forget_if_unused(session, earlier)
+    return detached
+
+
+def cancel(session: Session, case: CaseFile, by: str, reason: str) -> None:
+    """A case opened by mistake: kept on record (who, when, why), closed to reading the owner's data,
+    out of the indicators. Officer-attached links go; a case with documents handed in stays open."""
+    if case.cancelled_at is not None:
+        return
+    reason = reason_given(reason)
+    links = session.scalars(select(CaseDocument).where(CaseDocument.case_id == case.id)).all()
+    if any(link.via != LinkVia.REUSE for link in links):
+        raise DomainError(
+            CONFLICT,
+            "case_has_documents",
+            "Hồ sơ đã có giấy tờ nộp kèm hoặc kết quả đã số hóa: không hủy được ở quầy",
+        )
+    for link in links:
+        session.delete(link)
+    case.cancelled_at, case.cancelled_by, case.cancel_reason = utcnow(), by, reason
+    session.flush()
+    forget_if_unused(session, case.owner_id, but=case.id)
+
+
+def forget_if_unused(session: Session, owner_id: str, but: str | None = None) -> bool:
+    """An applicant created by a typo holds nothing: no documents, no live case. Their record (a
+    name and an identifier) has no purpose left and is deleted (Decree 13: data kept only for a
+    purpose). A cancelled case keeps its owner key for the record; the identifier goes."""
+    has_documents = session.scalar(select(exists().where(Document.owner_id == owner_id)))
+    cases = session.scalars(select(CaseFile).where(CaseFile.owner_id == owner_id)).all()
+    if has_documents or any(c.cancelled_at is None and c.id != but for c in cases):
+        return False
+    owner = session.get(Owner, owner_id)
+    if owner is None:
+        return False
+    if cases:  # cancelled cases still name the key: keep the row, drop what identifies the person
+        owner.identifier, owner.name = f"-{owner.id[:18]}", None
+    else:
+        session.delete(owner)
+    session.flush()
+    return True
 
 
 def attach(

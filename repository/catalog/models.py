@@ -135,6 +135,11 @@ class CaseFile(Base):
     last_digitized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     ecopy: Mapped[bool | None] = mapped_column(Boolean)
     reused_requirements: Mapped[int | None] = mapped_column(Integer)
+    # Opened by mistake at the counter (a typo in the case code or identifier): kept, on record, out of
+    # the indicators and closed to reading the owner's data.
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    cancelled_by: Mapped[str | None] = mapped_column(String(128))
+    cancel_reason: Mapped[str | None] = mapped_column(String(500))
 
     owner: Mapped[Owner] = relationship()
     links: Mapped[list[CaseDocument]] = relationship(back_populates="case_file")

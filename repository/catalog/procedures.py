@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from ocr.text import fold
+
 
 class UnknownProcedure(KeyError):
     def __str__(self) -> str:
@@ -50,3 +52,23 @@ def requirements_for(procedure: str | None, types: list[str] | None) -> list[Req
             raise UnknownProcedure(procedure)
         return list(procedures()[procedure].requires)
     return [Requirement(t) for t in types or []]
+
+
+def find_procedures(text: str) -> list[Procedure]:
+    """Procedures a person may mean by ``text``: the exact code, or the code or name containing it,
+    in any case, accents optional ("ket hon", "KETHON", "HT.KETHON — Đăng ký kết hôn" all find
+    HT.KETHON). The exact code alone when it is one."""
+    text = text.strip()
+    if text in procedures():
+        return [procedures()[text]]
+    code = text.split(" ")[0]
+    if code in procedures():  # picked from the list: "CODE — name"
+        return [procedures()[code]]
+    wanted = _key(text)
+    if not wanted:
+        return []
+    return [p for p in procedures().values() if wanted in _key(p.code) or wanted in _key(p.name)]
+
+
+def _key(text: str) -> str:
+    return "".join(ch for ch in fold(text).lower() if ch.isalnum())

@@ -53,15 +53,19 @@ def search(
     type_code: str | None = None,
     limit: int = 20,
     offset: int = 0,
+    current: bool = False,
 ) -> tuple[list[Hit], int]:
-    """Ranked hits and how many pages match (on PostgreSQL counted up to MATCH_CAP)."""
+    """Ranked hits and how many pages match (on PostgreSQL counted up to MATCH_CAP). ``current``: only
+    documents no newer version replaces (the counter shows one hit per certificate, not each version)."""
     words = terms(query)
     if not words:
         return [], 0
     params: dict = {"limit": limit, "offset": offset, "owner": owner, "type": type_code, "cap": MATCH_CAP}
     # Filters are written in only when asked for, so the planner can start from the owner's documents.
-    filters = ("AND d.owner_id = :owner " if owner else "") + (
-        "AND d.doc_type_code = :type" if type_code else ""
+    filters = (
+        ("AND d.owner_id = :owner " if owner else "")
+        + ("AND d.doc_type_code = :type " if type_code else "")
+        + ("AND NOT EXISTS (SELECT 1 FROM document n WHERE n.supersedes_id = d.id)" if current else "")
     )
     if session.get_bind().dialect.name == "sqlite":
         params["q"] = " ".join(f'"{w}"' for w in words)  # every word, as a phrase token: no FTS syntax

@@ -192,7 +192,7 @@ def kpi(
         raise typer.Exit(2) from None
     result = indicators(first, last, agency)
     if xlsx:
-        to_xlsx(result, xlsx)
+        to_xlsx(result, xlsx, first, last)
         err.print(f"Đã ghi / wrote {xlsx}")
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))

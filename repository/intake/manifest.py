@@ -248,14 +248,20 @@ def check_row(values: dict[str, str], fields: dict[str, str | None] | None = Non
     any byte is sent): case, procedure, kind, owner identifier. None when fine, else the reason;
     ``fields``, when given, receives the normalized owner."""
     fields = fields if fields is not None else {}
-    for column in ("case_code", "procedure_code"):
+    for column, name in (("case_code", "mã hồ sơ"), ("procedure_code", "thủ tục")):
         if not (values.get(column) or "").strip():
-            return Reason(f"thiếu {column} / missing {column}", f"missing_{column}")
+            return Reason(f"thiếu {name} / missing {column}", f"missing_{column}")
     if values["procedure_code"].strip() not in procedures():
         return Reason("mã thủ tục không có trong danh mục / unknown procedure code", "unknown_procedure")
     if KIND_ALIASES.get((values.get("kind") or "component").strip().lower()) is None:
-        return Reason("kind phải là component/thành phần hoặc result/kết quả", "invalid_kind")
+        return Reason("cột TP/KQ phải là thành phần (component) hoặc kết quả (result)", "invalid_kind")
     identifier = (values.get("owner_id") or "").replace(" ", "")
+    if not values.get("owner_kind") and identifier.isdigit() and len(identifier) not in (10, 12, 13):
+        # The kind is guessed from the length: a length that is neither says what both should be.
+        return Reason(
+            f"cần 12 chữ số (số định danh cá nhân) hoặc 10 chữ số (mã số thuế), đang có {len(identifier)}",
+            "invalid_identifier",
+        )
     kind = values.get("owner_kind") or ("citizen" if len(identifier) == 12 else "organization")
     try:
         fields["owner_kind"], fields["owner_identifier"] = normalize_owner(kind, identifier)

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import select
 
 from repository.catalog.db import session_scope
-from repository.catalog.models import Batch, BatchItem, ItemStatus
+from repository.catalog.models import Batch, BatchItem, Document, DocumentStatus, ItemStatus
 from repository.errors import (
     CONFLICT,
     FORBIDDEN,
@@ -33,8 +33,10 @@ from repository.errors import (
     NOT_FOUND,
     DomainError,
 )
+from repository.identifiers import mask
 from repository.intake.preflight import check_name, max_file_bytes
 from repository.settings import load_settings
+from repository.web import formatting
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,11 @@ LABELS = {
     "approved": "Đã duyệt / approved",
 }
 WAITING = {"queued": "Chờ đến lượt số hóa / queued", "running": "Đang khởi động quy trình / starting"}
+# A document's later state, as the upload shows it.
+DOCUMENT_OUTCOMES = {
+    DocumentStatus.NEEDS_REVIEW: ItemStatus.NEEDS_REVIEW, DocumentStatus.APPROVED: "approved",
+    DocumentStatus.REJECTED: ItemStatus.REJECTED, DocumentStatus.DIGITIZED: ItemStatus.DIGITIZED,
+}  # fmt: skip
 TERMINAL = {ItemStatus.DIGITIZED, ItemStatus.NEEDS_REVIEW, ItemStatus.REJECTED, ItemStatus.FAILED, "approved"}
 
 
@@ -175,9 +182,14 @@ def _public(entry: dict[str, Any], item: BatchItem | None = None) -> dict[str, A
     if item is not None:
         status, reason, pages, document_id = item.status, item.reason, item.page_count, item.document_id
         code = item.reason_code
+    fixable = status in (ItemStatus.REJECTED, ItemStatus.FAILED)
     return {
         "index": entry["index"],
         "name": entry["name"],
+        # A turned-away file is fixed from its row: what was declared comes back to its uploader (in
+        # the body of their own upload's status, never a URL), and whether the original is kept.
+        "declared": _declared(entry, fixable),
+        "kept": bool(entry.get("file")) and fixable,
         "stored_as": entry.get("file"),
         "size": entry["size"],
         "document_type": entry.get("document_type"),
@@ -189,6 +201,14 @@ def _public(entry: dict[str, Any], item: BatchItem | None = None) -> dict[str, A
         "document_id": document_id,
         "done": status in TERMINAL,
     }
+
+
+def _declared(entry: dict[str, Any], fixable: bool) -> dict[str, str]:
+    """The row as it was declared; the identifier whole only where the row is to be fixed."""
+    declared = {k: entry.get(k) or "" for k in META_FIELDS}
+    if not fixable and declared["owner_id"]:
+        declared["owner_id"] = mask(declared["owner_id"])
+    return declared
 
 
 def start(
@@ -238,6 +258,25 @@ def status(upload_id: str, database_url: str | None = None) -> dict[str, Any]:
             for item in session.scalars(select(BatchItem).where(BatchItem.batch_id == batch_id)):
                 items[item.filename] = item
                 session.expunge(item)
+            # What became of the document since (a steward approved, rejected it; a type that always
+            # waits for a steward): the uploader sees the document's state, not only the item's.
+            ids = [i.document_id for i in items.values() if i.document_id]
+            now = (
+                dict(
+                    session.execute(select(Document.id, Document.status).where(Document.id.in_(ids)))
+                    .tuples()
+                    .all()
+                )
+                if ids
+                else {}
+            )
+            for item in items.values():
+                later = now.get(item.document_id)
+                if later in DOCUMENT_OUTCOMES and item.status in (
+                    ItemStatus.DIGITIZED,
+                    ItemStatus.NEEDS_REVIEW,
+                ):
+                    item.status = DOCUMENT_OUTCOMES[later]
     files = [_public(f, items.get(f.get("file") or "\0")) for f in record["files"]]
     run_state = (record.get("run") or {}).get("state")
     for f in files:  # accepted, not yet in the pipeline: say what it waits for rather than "received"
@@ -248,8 +287,58 @@ def status(upload_id: str, database_url: str | None = None) -> dict[str, Any]:
     if run.get("state") == "failed" and not done:  # a run that died leaves nothing in progress
         done = True
     counts = {s: sum(f["status"] == s for f in files) for s in sorted({f["status"] for f in files})}
-    return {"upload_id": upload_id, "state": record["state"], "batch_id": batch_id, "run": run,
-            "files": files, "done": done, "counts": counts}  # fmt: skip
+    return {
+        "upload_id": upload_id,
+        "state": record["state"],
+        "batch_id": batch_id,
+        "run": run,
+        "files": files,
+        "done": done,
+        "counts": counts,
+        "created_at": record["created_at"],
+        "created": formatting.when(record["created_at"]),
+        "outcome": outcome(record["state"], run, files, done),
+    }
+
+
+# A batch's outcome in the words of what happened to its files (never the run's own state: a run
+# that "succeeded" may have turned every file away).
+FINAL_WORDS = (
+    ((ItemStatus.DIGITIZED, "approved"), "đã số hóa"),
+    ((ItemStatus.NEEDS_REVIEW,), "chờ cán bộ kiểm tra"),
+    ((ItemStatus.REJECTED,), "bị từ chối"),
+    ((ItemStatus.FAILED,), "lỗi xử lý"),
+)
+
+
+def outcome(state: str, run: dict[str, Any], files: list[dict[str, Any]], done: bool) -> dict[str, str]:
+    """``{"code", "text"}``: ok (all digitized), review (some wait for a steward), refused (some
+    turned away), failed, running, open."""
+    total = len(files)
+    if state == "open":
+        return {"code": "open", "text": f"Chưa gửi xong ({total} tệp đã nhận)"}
+    parts = []
+    for statuses, words in FINAL_WORDS:
+        n = sum(f["status"] in statuses for f in files)
+        if n:
+            parts.append(f"{n} {words}")
+    if not done:
+        finished = sum(f["done"] for f in files)
+        return {"code": "running", "text": f"Đang số hóa: xong {finished}/{total} tệp"}
+    text = " · ".join(parts)
+    refused = sum(f["status"] in (ItemStatus.REJECTED, ItemStatus.FAILED) for f in files)
+    if run.get("state") == "failed" and not parts:
+        return {
+            "code": "failed",
+            "text": "Quy trình dừng do lỗi hệ thống: báo quản trị; các tệp vẫn được giữ",
+        }
+    if refused == total:
+        return {"code": "refused", "text": f"Không tệp nào được số hóa: {text}"}
+    if refused:
+        return {"code": "refused", "text": f"Có tệp cần sửa: {text}"}
+    if any(f["status"] == ItemStatus.NEEDS_REVIEW for f in files):
+        return {"code": "review", "text": text}
+    return {"code": "ok", "text": f"Xong: {text}"}
 
 
 # -- running the batch -----------------------------------------------------------------------------
@@ -360,15 +449,43 @@ def check_owner(upload_id: str, name: str) -> None:
         raise DomainError(FORBIDDEN, "not_your_upload", "Lượt tải lên của người khác / another user's upload")
 
 
-def list_uploads(limit: int = 20, created_by: str | None = None) -> list[dict[str, Any]]:
+def list_uploads(
+    limit: int = 20, created_by: str | None = None, database_url: str | None = None
+) -> list[dict[str, Any]]:
     root = uploads_root()
     if not root.is_dir():
         return []
     records = [_read(d) for d in root.iterdir() if (d / "upload.json").is_file()]
     records = [r for r in records if created_by is None or r.get("created_by") == created_by]
     records.sort(key=lambda r: r["created_at"], reverse=True)
-    return [
-        {"upload_id": r["id"], "state": r["state"], "created_at": r["created_at"], "files": len(r["files"]),
-         "run": r.get("run")}
-        for r in records[:limit]
-    ]  # fmt: skip
+    listed = []
+    for r in records[:limit]:
+        current = status(r["id"], database_url)
+        listed.append(
+            {
+                "upload_id": r["id"],
+                "state": r["state"],
+                "created_at": r["created_at"],
+                "created": formatting.when(r["created_at"]),
+                "files": len(r["files"]),
+                "run": r.get("run"),
+                "outcome": current["outcome"],
+                "names": [f["name"] for f in current["files"]][:3],
+            }
+        )
+    return listed
+
+
+def add_again(upload_id: str, source_upload: str, index: int, meta: dict[str, str | None]) -> dict[str, Any]:
+    """A turned-away file sent again with its row fixed: the original kept by the earlier upload is
+    copied into this one (the clerk need not find the file on disk again)."""
+    source = _directory(source_upload)
+    files = _read(source)["files"]
+    if not 0 <= index < len(files) or not files[index].get("file"):
+        raise DomainError(
+            NOT_FOUND, "original_not_kept",
+            "Tệp gốc này không được giữ lại (bị từ chối khi tải lên): chọn tệp thay thế",
+        )  # fmt: skip
+    entry = files[index]
+    with open(source / "files" / entry["file"], "rb") as original:
+        return add_file(upload_id, entry["name"], original, meta)

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from repository.catalog.agencies import agency_name
 from repository.catalog.models import CaseFile, Document, DocumentKind, DocumentStatus, Ecopy, Owner, new_id
 from repository.errors import CONFLICT, NOT_FOUND, DomainError
 from repository.security.signing import agency_key, trusted_certificates
@@ -263,18 +264,21 @@ def block_lines(agency: str, at: datetime) -> list[str]:
     return [FORM, agency_name(agency), f"Thời gian ký: {at.isoformat(timespec='seconds')}"]
 
 
-def agency_name(agency: str) -> str:
-    names = json.loads(os.environ.get("SOHOA_AGENCY_NAMES", "{}") or "{}")
-    return names.get(agency) or agency
+# What a saved file's name says it is, by rendition.
+NAME_PREFIX = {"ecopy": "ban-sao-dien-tu-", "searchable": "", "original": "ban-quet-", "text": "noi-dung-"}
+# Identity papers: their number is the owner's identifier, which never goes into a file name.
+NUMBER_IS_IDENTIFIER = {"cccd", "cmnd"}
 
 
-def download_name(doc: Document) -> str:
-    """The file name an officer saves: the document's name and number, never an identifier."""
+def download_name(doc: Document, rendition: str = "ecopy", suffix: str = ".pdf") -> str:
+    """The file name an officer saves: the document's name, number and date, never an identifier."""
     from ocr.text import fold
 
-    base = " ".join(filter(None, [doc.doc_type_name or "giay-to", doc.number]))
-    slug = "-".join(fold(base).replace("/", "-").split())
-    return f"ban-sao-dien-tu-{slug or 'giay-to'}.pdf"
+    number = None if doc.doc_type_code in NUMBER_IS_IDENTIFIER else doc.number
+    issued = doc.issue_date.strftime("%d-%m-%Y") if doc.issue_date else None
+    base = " ".join(filter(None, [doc.doc_type_name or "giay-to", number, issued]))
+    slug = "-".join("".join(c if c.isalnum() else " " for c in fold(base)).split())
+    return f"{NAME_PREFIX.get(rendition, '')}{slug or 'giay-to'}{suffix}"
 
 
 # -- verification ----------------------------------------------------------------------------------

@@ -98,6 +98,8 @@ def _admit(case: Row | CaseRef | None, principal: Principal, owner_id: str | Non
         raise DomainError(
             FORBIDDEN, "case_not_handled", "Hồ sơ không do cơ quan của bạn xử lý / not your agency's case"
         )
+    if case.cancelled_at is not None:
+        raise DomainError(FORBIDDEN, "case_cancelled", "Hồ sơ đã bị hủy (mở nhầm) / the case was cancelled")
     if owner_id is not None and case.owner_id != owner_id:
         raise DomainError(
             FORBIDDEN, "case_owner_mismatch", "Hồ sơ không phải của chủ sở hữu này / case of another owner"

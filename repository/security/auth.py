@@ -42,13 +42,15 @@ SESSION_HOURS = 8
 
 @dataclass(frozen=True)
 class CaseRef:
-    """A case as read with the caller's token (cases never change hands once registered)."""
+    """A case as read with the caller's token, in the same statement (so always current: a case
+    opened for the wrong applicant may be corrected or cancelled at the counter)."""
 
     id: str
     case_code: str
     procedure_code: str
     agency_code: str | None
     owner_id: str
+    cancelled_at: object = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,24 @@ def _issue(session, user: UserAccount, days: int) -> str:
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token),
                          expires_at=datetime.now(UTC) + timedelta(days=days)))  # fmt: skip
     return token
+
+
+def change_user(name: str, role: str, agency: str | None, database_url: str | None = None) -> bool:
+    """Give a user another role or agency. Their live tokens and sessions are revoked: a token
+    handed out for one role must not quietly carry another's rights. True when something changed."""
+    if role not in ROLES:
+        raise DomainError(
+            INVALID, "unknown_role", f"vai trò phải là một trong {', '.join(ROLES)} / unknown role"
+        )
+    with session_scope(database_url) as session:
+        user = session.scalar(select(UserAccount).where(UserAccount.name == name))
+        if user is None:
+            raise DomainError(NOT_FOUND, "user_not_found", "Không có người dùng này / no such user")
+        if (user.role, user.agency_code) == (role, agency):
+            return False
+        user.role, user.agency_code = role, agency
+    revoke(name, database_url)
+    return True
 
 
 def revoke(name: str, database_url: str | None = None) -> int:
@@ -181,7 +201,7 @@ def authenticate(token: str, database_url: str | None = None, case_code: str | N
     row = fetch_one(
         database_url or load_settings().database_url,
         "SELECT t.revoked_at, t.expires_at, u.name, u.role, u.agency_code,"
-        " c.id, c.case_code, c.procedure_code, c.agency_code, c.owner_id"
+        " c.id, c.case_code, c.procedure_code, c.agency_code, c.owner_id, c.cancelled_at"
         " FROM api_token t JOIN user_account u ON u.id = t.user_id"
         " LEFT JOIN case_file c ON c.case_code = :case"
         " WHERE t.token_hash = :hash",

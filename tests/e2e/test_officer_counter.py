@@ -30,6 +30,8 @@ def test_one_application_at_the_counter(digitized_sample, browser) -> None:
     page.on("request", lambda r: None if r.url.startswith((base, "data:")) else outside.append(r.url))
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
+    questions: list[str] = []
+    page.on("dialog", lambda d: (questions.append(d.message), d.accept()))  # "Gỡ" asks first
     shots = SCREENSHOTS / "officer"
     shots.mkdir(parents=True, exist_ok=True)
 
@@ -90,6 +92,7 @@ def test_one_application_at_the_counter(digitized_sample, browser) -> None:
     page.locator("#attached").get_by_role("button", name="Gỡ").first.click()
     page.wait_for_load_state()
     assert page.locator("#attached tr").filter(has_text="can.bo.thu.ly").count() == need_not_bring - 1
+    assert questions and questions[-1].startswith("Gỡ ")
     page.locator("#reuse").get_by_role("button", name="Đính kèm").first.click()
     page.wait_for_load_state()
     assert page.locator("#attached tr").filter(has_text="can.bo.thu.ly").count() == need_not_bring

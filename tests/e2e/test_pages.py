@@ -21,9 +21,16 @@ PAGES = {  # role -> the pages it works with (the home page and the API explorer
         "/reports/steward/latest.html",
         "/reports/data-docs/index.html",
     ],
-    "admin": ["/reports/", "/kpi", "/reports/data-docs/index.html"],
+    "admin": [
+        "/admin/users",
+        "/admin/audit",
+        "/admin/access",
+        "/reports/",
+        "/kpi",
+        "/reports/data-docs/index.html",
+    ],
 }
-COMMON = ["/", "/docs"]
+COMMON = ["/", "/huong-dan", "/docs"]
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +95,12 @@ def test_every_page_of_a_role_renders_offline(site, browser, role: str) -> None:
     page.goto(base + "/")
     links = page.locator("header nav a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert set(links) == {
-        "/",
-        "/docs",
-        *[p for p in PAGES[role] if p.endswith("/") or p in ("/upload", "/officer", "/review", "/kpi")],
+        *COMMON,
+        *[
+            p
+            for p in PAGES[role]
+            if p.endswith("/") or p.startswith("/admin") or p in ("/upload", "/officer", "/review", "/kpi")
+        ],
     }
     for href in links:
         assert page.request.get(base + href).status == 200, (role, href)
@@ -104,8 +114,19 @@ def test_every_page_of_a_role_renders_offline(site, browser, role: str) -> None:
 def test_pages_refuse_roles_they_are_not_for(site, browser) -> None:
     base, url = site
     context, page = _sign_in(browser, base, token_for("officer", "UBND.TX", url))
-    for path in ("/upload", "/reports/", "/reports/steward/latest.html"):  # an officer's neither
+    for path in (
+        "/upload",
+        "/reports/",
+        "/reports/steward/latest.html",
+        "/admin/users",
+    ):  # an officer's neither
         assert page.goto(base + path).status == 403, path
+        # A page in the layout saying what to do, with a way back - never the API's JSON.
+        assert page.locator("#refusal-advice").is_visible() and page.locator("#refusal-home").is_visible(), (
+            path
+        )
+        assert '{"error"' not in page.content()
+    page.screenshot(path=str(SCREENSHOTS / "pages" / "refused-role.png"))
     context.close()
     anonymous = browser.new_page()
     for path in COMMON + ["/upload", "/reports/"]:

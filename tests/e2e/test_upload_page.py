@@ -21,6 +21,9 @@ FILES = {  # name in the upload -> (sample file, case, procedure, owner id, owne
                  "Công ty TNHH Thương mại Sen Vàng", "component"),
     "quyết định hỏng.pdf": (None, "SOTC-261201-00103", "DN.THAYDOI", COMPANY[1],
                             "Công ty TNHH Thương mại Sen Vàng", "result"),
+    # A company's decision (it prints the enterprise code) filed by mistake under a citizen.
+    "quyết định công ty.pdf": ("hs03_quyet_dinh_kem_phu_luc.pdf", "UBNL-261201-00101", "HT.TRICHLUC",
+                               MINH.personal_id, MINH.name, "component"),
 }  # fmt: skip
 
 
@@ -56,26 +59,36 @@ def test_a_morning_batch_of_three_cases_with_one_bad_file(
     page.set_input_files("#manifest", str(tmp_path / "manifest.csv"))
     page.locator("#message", has_text="Đã đọc manifest").wait_for()
     rows = page.locator("#list tbody tr")
-    assert rows.count() == 4
+    assert rows.count() == 5
 
-    # A mistyped identifier (one digit short) is caught before any byte is sent.
+    # Filled from the manifest, the rows are re-checked and submit comes on by itself.
+    page.locator("#check", has_text="5 tệp hợp lệ").wait_for()
+    assert page.locator("#submit").is_enabled()
+    # A mistyped identifier (one digit short) is caught as it is typed, before any byte is sent.
     identifier = rows.nth(1).locator("td").nth(3).locator("input")
     identifier.fill(HUONG.personal_id[:11])
-    page.click("#submit")
-    page.locator("#message", has_text="chưa gửi tệp nào").wait_for()
+    page.locator("#check", has_text="Có dòng cần sửa").wait_for()
     assert rows.nth(1).get_attribute("data-status") == "invalid"
-    assert page.locator("#history tbody tr").count() == 0  # no upload was opened
-    identifier.fill(HUONG.personal_id)
-    page.locator("#submit").evaluate("b => b.disabled = false")
+    assert "12 chữ số" in rows.nth(1).locator("td").nth(8).inner_text()
+    assert page.locator("#submit").is_disabled()
+    assert page.locator("#history tbody tr").filter(has_text="Xem từng tệp").count() == 0  # nothing sent
+    page.screenshot(path=str(SCREENSHOTS / "upload-0-row-to-fix.png"), full_page=True)
+    identifier.fill(HUONG.personal_id)  # fixed: checked again, submit comes back
+    page.locator("#check", has_text="5 tệp hợp lệ").wait_for()
     page.click("#submit")
     page.locator("#message", has_text="Đã xử lý xong").wait_for(timeout=300_000)
+    message = page.locator("#message").inner_text()
+    assert "Có tệp cần sửa" in message and "1 bị từ chối" in message, message  # said by what happened
 
-    names = [rows.nth(i).locator("td").nth(0).inner_text().split("\n")[0] for i in range(4)]
+    names = [rows.nth(i).locator("td").nth(0).inner_text().split("\n")[0] for i in range(5)]
     statuses = {name: rows.nth(i).get_attribute("data-status") for i, name in enumerate(names)}
     assert statuses["quyết định hỏng.pdf"] == "rejected", statuses
     assert all(statuses[n] in ("digitized", "needs_review") for n in FILES if n != "quyết định hỏng.pdf"), (
         statuses
     )
+    # The company's decision under a citizen waits for a steward, and says so.
+    assert statuses["quyết định công ty.pdf"] == "needs_review", statuses
+    assert "Chờ kiểm tra" in rows.filter(has_text="quyết định công ty.pdf").locator("td").nth(8).inner_text()
     bad = rows.filter(has_text="quyết định hỏng.pdf")
     assert "hỏng" in bad.locator("td").nth(8).inner_text()  # the reason, in Vietnamese
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -90,5 +103,23 @@ def test_a_morning_batch_of_three_cases_with_one_bad_file(
     # The history is reloaded once the run is done, just after the row's status changes.
     page.locator("#history tbody tr").nth(1).wait_for(timeout=30_000)
     assert page.locator("#history tbody tr").count() == 2
-    assert problems == []
+    history = page.locator("#history tbody tr")
+    assert "Có tệp cần sửa" in history.nth(1).inner_text()  # the first upload, by what happened to it
+    for code in ("success", "running", "received", "pending"):  # no code words
+        assert code not in page.locator("#history").inner_text()
     page.screenshot(path=str(SCREENSHOTS / "upload-2-fixed.png"), full_page=True)
+
+    # After a reload the earlier upload opens again, file by file, the turned-away one fixable.
+    page.reload()
+    page.locator("#history tbody tr").nth(1).get_by_role("link", name="Xem từng tệp").click()
+    page.locator("#opened", has_text="Có tệp cần sửa").wait_for()
+    assert "upload=" in page.url
+    assert rows.count() == 5
+    broken = rows.filter(has_text="quyết định hỏng.pdf")
+    assert broken.get_attribute("data-status") == "rejected"
+    assert broken.locator("input[type=file]").count() == 1 and page.locator("#resubmit").is_visible()
+    assert broken.locator("td").nth(1).locator("input").input_value() == "SOTC-261201-00103"
+    page.reload()  # the address keeps the opened upload
+    page.locator("#opened", has_text="Có tệp cần sửa").wait_for()
+    assert problems == []
+    page.screenshot(path=str(SCREENSHOTS / "upload-3-earlier-upload.png"), full_page=True)

@@ -293,3 +293,26 @@ def test_a_misread_van_or_thi_in_the_middle_of_a_name(read: str, meant: str) -> 
     from ocr.understand.names import _clean_name
 
     assert _clean_name(read) == meant
+
+
+COMPANY_DECISION = """ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI     CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Số: 1520/QĐ-UBND     Hà Nội, ngày 25 tháng 6 năm 2025
+QUYẾT ĐỊNH
+Về việc chấp thuận thay đổi địa điểm kinh doanh của Công ty TNHH Thương mại Sen Vàng
+Điều 1. Chấp thuận cho Công ty TNHH Thương mại Sen Vàng, mã số doanh nghiệp 0101234565, thay đổi địa điểm."""
+
+
+def test_the_kind_of_identifier_printed_must_be_the_owners_kind() -> None:
+    """A company's decision (it prints its enterprise code, no personal ID) filed under a citizen is
+    another owner's document; under the company, or a citizen's paper under the citizen, it is not."""
+    from ocr.understand import owner_conflicts
+
+    decision = understand([(1, COMPANY_DECISION, 95.0)])
+    assert decision.owner_kinds == {"organization"}
+    wrong = owner_conflicts(decision, "citizen", MINH.personal_id, MINH.name)
+    assert any("mã số doanh nghiệp" in r for r in wrong), wrong
+    assert owner_conflicts(decision, "organization", "0101234565", None) == []
+    marital = understand([(1, MARITAL, 95.0)])
+    assert marital.owner_kinds == {"citizen"}
+    assert owner_conflicts(marital, "citizen", HUONG.personal_id, HUONG.name) == []
+    assert any("tổ chức" in r for r in owner_conflicts(marital, "organization", "0101234565", None))

@@ -150,6 +150,10 @@ def document_file(
             log_access(who, "download", session=session, case_code=case, document_id=doc.id,
                        owner_id=doc.owner_id, detail={"rendition": rendition})  # fmt: skip
             key = getattr(doc, RENDITIONS[rendition])
+            suffix = {"searchable": ".pdf", "text": ".txt"}.get(rendition) or "." + (key or ".bin").rsplit(
+                ".", 1
+            )[-1]
+            filename = ecopy.download_name(doc, rendition, suffix)
             media = {"original": doc.content_type, "searchable": "application/pdf", "text": "text/plain"}[
                 rendition
             ]
@@ -166,8 +170,6 @@ def document_file(
         raise DomainError(
             GONE, "object_missing", "Tệp không còn trong kho lưu trữ / object missing"
         ) from None
-    suffix = {"searchable": ".pdf", "text": ".txt"}.get(rendition) or "." + key.rsplit(".", 1)[-1]
-    filename = filename or f"{document_id}-{rendition}{suffix}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     return StreamingResponse(chunks, media_type=media or "application/octet-stream", headers=headers)
 

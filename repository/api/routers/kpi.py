@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from starlette.background import BackgroundTask
 
 from quality.indicators import indicators, month_bounds
-from quality.kpi_report import PREFIX, month_page
+from quality.kpi_report import PREFIX, month_page, render_month, write_month_xlsx
 from repository.api.deps import Caller, DatabaseUrl, PageUser, Store
 from repository.api.templating import render_page
 from repository.errors import INVALID, DomainError
 from repository.security.access import require
 
 router = APIRouter(tags=["chỉ số / indicators"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MONTH = Query(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
 
 
@@ -52,3 +57,27 @@ def dashboard(request: Request, who: PageUser, database_url: DatabaseUrl, store:
     reports = sorted({k.removeprefix(PREFIX).rsplit(".", 1)[0] for k in store.list(PREFIX)}, reverse=True)
     return render_page(request, "kpi.html", who, title="Chỉ số phục vụ", reports=reports,
                        **month_page(month, database_url))  # fmt: skip
+
+
+@router.get("/kpi/{month}.xlsx", include_in_schema=False)
+def month_workbook(month: str, who: PageUser, database_url: DatabaseUrl) -> Response:
+    """Bảng tính chỉ số của một tháng bất kỳ / any month's workbook, made on request."""
+    require(who, "steward", "admin")
+    _period(month, None, None)
+    handle, name = tempfile.mkstemp(prefix="sohoa-kpi-", suffix=".xlsx")
+    os.close(handle)
+    write_month_xlsx(month, Path(name), database_url)
+    return FileResponse(
+        name,
+        filename=f"chi-so-phuc-vu-{month}.xlsx",
+        background=BackgroundTask(os.unlink, name),
+        media_type=XLSX,
+    )
+
+
+@router.get("/kpi/{month}/report", include_in_schema=False)
+def month_report(month: str, who: PageUser, database_url: DatabaseUrl) -> Response:
+    """Báo cáo tháng (HTML, tự chứa) của một tháng bất kỳ / any month's report, made on request."""
+    require(who, "steward", "admin")
+    _period(month, None, None)
+    return HTMLResponse(render_month(month, database_url))

@@ -12,22 +12,27 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ocr.text import fold
+from ocr.understand import document_types
+from quality.review import FIELD_LABELS
 from repository.api.common import log_access, owner_identity
 from repository.api.deps import DatabaseUrl, PageUser, Store, check_csrf
 from repository.api.routers.documents import readable
 from repository.api.templating import render_page
 from repository.catalog import cases
 from repository.catalog.db import read_scope, session_scope
-from repository.catalog.models import CaseFile, Document, Owner, Page
-from repository.catalog.procedures import procedures
+from repository.catalog.models import CaseDocument, CaseFile, Document, Owner, Page
+from repository.catalog.procedures import find_procedures, procedures
 from repository.catalog.search import search
-from repository.errors import INVALID, NOT_FOUND, DomainError
-from repository.identifiers import mask
+from repository.errors import INVALID, NOT_FOUND, DomainError, Kind
+from repository.identifiers import mask, masked_fields
+from repository.pipeline import ecopy
 from repository.reuse import previews
 from repository.reuse.counter import STATUS_NAMES, case_view
-from repository.reuse.rules import refuse_unless_reusable
+from repository.reuse.rules import REASONS, refuse_unless_reusable, reusable_now
 from repository.security.access import bind_case, open_case, require
 from repository.security.auth import Principal
+from repository.web import formatting
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
@@ -38,13 +43,21 @@ def _officer(who: Principal) -> Principal:
 
 
 @router.get("")
-def counter(request: Request, who: PageUser, database_url: DatabaseUrl, error: str | None = None) -> Response:
+def counter(
+    request: Request,
+    who: PageUser,
+    database_url: DatabaseUrl,
+    error: str | None = None,
+    form: dict | None = None,
+    confirm: str | None = None,
+    other_case: str | None = None,
+) -> Response:
     _officer(who)
     with read_scope(database_url) as session:
         recent = session.execute(
             select(CaseFile.case_code, CaseFile.procedure_code, Owner.name, CaseFile.created_at)
             .join(Owner, Owner.id == CaseFile.owner_id)
-            .where(CaseFile.agency_code == who.agency)
+            .where(CaseFile.agency_code == who.agency, CaseFile.cancelled_at.is_(None))
             .order_by(CaseFile.created_at.desc())
             .limit(8)
         ).all()
@@ -56,6 +69,10 @@ def counter(request: Request, who: PageUser, database_url: DatabaseUrl, error: s
         procedures=procedures(),
         recent=recent,
         error=error,
+        form=form or {},
+        confirm=confirm,
+        other_case=other_case,
+        fold=fold,
     )
 
 
@@ -68,27 +85,69 @@ def open_case_page(
     procedure: Annotated[str, Form()],
     owner_id: Annotated[str, Form()],
     owner_name: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Start or open a case. The identifier travels in this body only; the case code names the page."""
+    """Start or open a case. The identifier travels in this body only; the case code names the page.
+    What was typed comes back with any error; an identifier with nothing on file is confirmed before
+    an applicant is created for it (a typo would make a phantom applicant)."""
     _officer(who)
     check_csrf(request, csrf)
-    case_code, code = case_code.strip(), procedure.split(" ")[0].strip()
+    form = {"case_code": case_code, "procedure": procedure, "owner_id": owner_id, "owner_name": owner_name}
+    case_code = case_code.strip()
     try:
         if not case_code:
-            raise DomainError(INVALID, "case_required", "Cần mã hồ sơ / a case code is required")
-        if code not in procedures():
-            raise DomainError(INVALID, "unknown_procedure", "Chọn thủ tục trong danh sách / pick a procedure")
+            raise DomainError(INVALID, "case_required", "Cần mã hồ sơ (trên phiếu tiếp nhận)")
+        found = find_procedures(procedure)
+        if not found:
+            raise DomainError(
+                INVALID,
+                "unknown_procedure",
+                f'Không tìm thấy thủ tục "{procedure.strip()}": gõ tên hoặc mã rồi chọn trong danh sách',
+            )
+        if len(found) > 1:
+            names = "; ".join(f"{p.name} ({p.code})" for p in found[:6])
+            raise DomainError(
+                INVALID, "procedure_ambiguous", f"Có {len(found)} thủ tục khớp: {names}. Chọn một."
+            )
+        code = found[0].code
+        form["procedure"] = f"{code} — {found[0].name}"
         identifier = owner_id.replace(" ", "").strip()
         kind, identifier = owner_identity("citizen" if len(identifier) == 12 else "organization", identifier)
     except DomainError as exc:
-        return _start_again(request, who, database_url, exc.message)
+        return _start_again(request, who, database_url, exc.message, form)
+    # Asked before anything is written (the page is answered outside the write transaction).
+    with read_scope(database_url) as session:
+        known = session.scalar(select(Owner.id).where(Owner.kind == kind, Owner.identifier == identifier))
+        existing = session.execute(
+            select(CaseFile.owner_id, CaseFile.agency_code, CaseFile.cancelled_at).where(
+                CaseFile.case_code == case_code
+            )
+        ).first()
+    if (
+        existing is not None
+        and existing.agency_code == who.agency
+        and existing.cancelled_at is None
+        and (known is None or existing.owner_id != known)
+    ):
+        message = (
+            f"Mã hồ sơ {case_code} đã được mở cho một người nộp khác. Nếu lúc mở đã gõ nhầm số định "
+            "danh, mở hồ sơ đó và sửa người nộp; nếu không, kiểm tra lại mã hồ sơ."
+        )
+        return _start_again(request, who, database_url, message, form, other_case=case_code)
+    if known is None and not confirm:
+        message = (
+            "Kho chưa có dữ liệu nào của số định danh này. Đối chiếu lại từng chữ số với giấy tờ "
+            'của người nộp: nếu đúng, bấm "Xác nhận người nộp mới" để mở hồ sơ.'
+        )
+        return _start_again(request, who, database_url, message, form, confirm="new_applicant", status=200)
     with session_scope(database_url) as session:
         owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
-        if owner is None:  # nothing on file yet: the applicant is identified, their case starts here
+        if owner is None:  # confirmed: the applicant is identified, their case starts here
             owner = Owner(kind=kind, identifier=identifier, name=owner_name.strip() or None)
             session.add(owner)
             session.flush()
+            log_access(who, "new_applicant", session=session, case_code=case_code, owner_id=owner.id)
         case = open_case(session, who, case_code, owner.id, code)
         case = session.get(CaseFile, case.id)
         if case.reusable_on_file is None:  # what the repository could serve at receipt (reuse indicator)
@@ -97,9 +156,17 @@ def open_case_page(
     return RedirectResponse(f"/officer/cases/{case_code}", status_code=303)
 
 
-def _start_again(request: Request, who: Principal, database_url: str, message: str) -> Response:
-    response = counter(request, who, database_url, error=message)
-    response.status_code = 422
+def _start_again(
+    request: Request,
+    who: Principal,
+    database_url: str,
+    message: str,
+    form: dict,
+    status: int = 422,
+    **context: str,
+) -> Response:
+    response = counter(request, who, database_url, error=message, form=form, **context)
+    response.status_code = status
     return response
 
 
@@ -110,10 +177,44 @@ def _case(session: Session, who: Principal, case_code: str) -> CaseFile:
 
 @router.get("/cases/{case_code}")
 def case_page(
-    request: Request, case_code: str, who: PageUser, database_url: DatabaseUrl, q: str | None = Query(None)
+    request: Request,
+    case_code: str,
+    who: PageUser,
+    database_url: DatabaseUrl,
+    q: str | None = Query(None),
+    changed: str | None = Query(None),
+) -> Response:
+    return _case_page(request, case_code, who, database_url, q, changed=bool(changed))
+
+
+def _case_page(
+    request: Request,
+    case_code: str,
+    who: Principal,
+    database_url: str,
+    q: str | None,
+    changed: bool = False,
+    fix_error: str | None = None,
+    typed: dict | None = None,
 ) -> Response:
     _officer(who)
     with session_scope(database_url) as session:
+        cancelled = session.scalar(
+            select(CaseFile).where(
+                CaseFile.case_code == case_code,
+                CaseFile.agency_code == who.agency,
+                CaseFile.cancelled_at.is_not(None),
+            )
+        )
+        if cancelled is not None:  # on record, closed: say so rather than refuse
+            return render_page(
+                request,
+                "officer/cancelled.html",
+                who,
+                title=f"Hồ sơ {case_code} đã hủy",
+                case=cancelled,
+                procedures=procedures(),
+            )
         case = _case(session, who, case_code)
         view = case_view(session, case)
         log_access(
@@ -126,7 +227,7 @@ def case_page(
         )
         hits = []
         if q and q.strip():
-            hits, _total = search(session, q, owner=case.owner_id, limit=20)
+            hits, _total = search(session, q, owner=case.owner_id, limit=20, current=True)
             log_access(
                 who,
                 "search",
@@ -148,7 +249,136 @@ def case_page(
             hits=hits,
             titles=titles,
             type_name=cases.type_name,
+            changed=changed,
+            fix_error=fix_error,
+            typed=typed or {},
         )
+
+
+@router.post("/cases/{case_code}/applicant")
+def change_applicant_page(
+    request: Request,
+    case_code: str,
+    who: PageUser,
+    database_url: DatabaseUrl,
+    owner_id: Annotated[str, Form()],
+    reason: Annotated[str, Form()],
+    owner_name: Annotated[str, Form()] = "",
+    checked: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """A case opened under a mistyped identifier becomes the right applicant's (recorded, with why)."""
+    _officer(who)
+    check_csrf(request, csrf)
+    try:  # a correction refused (no check, a bad identifier or reason): the page again, with why
+        with session_scope(database_url) as session:
+            case = _case(session, who, case_code)
+            earlier = case.owner_id
+            if not checked:
+                raise DomainError(
+                    INVALID, "not_checked", 'Đánh dấu ô "đã đối chiếu" sau khi so số định danh với giấy tờ'
+                )
+            identifier = owner_id.replace(" ", "").strip()
+            kind, identifier = owner_identity(
+                "citizen" if len(identifier) == 12 else "organization", identifier
+            )
+            why = cases.reason_given(reason)
+            owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
+            if owner is None:
+                owner = Owner(kind=kind, identifier=identifier, name=owner_name.strip() or None)
+                session.add(owner)
+                session.flush()
+            if owner.id != earlier:
+                detached = cases.change_applicant(session, case, owner)
+                case.reusable_on_file = case_view(session, case).need_not_bring
+                log_access(
+                    who,
+                    "change_applicant",
+                    session=session,
+                    case_code=case_code,
+                    owner_id=owner.id,
+                    detail={"reason": why, "earlier_owner": earlier, "detached": detached},
+                )
+    except DomainError as exc:
+        if exc.kind == Kind.FORBIDDEN:
+            raise
+        return _case_again(request, who, database_url, case_code, exc.message, owner_name=owner_name)
+    return RedirectResponse(f"/officer/cases/{case_code}?changed=1", status_code=303)
+
+
+@router.post("/cases/{case_code}/cancel")
+def cancel_case_page(
+    request: Request,
+    case_code: str,
+    who: PageUser,
+    database_url: DatabaseUrl,
+    reason: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """A case opened by mistake is cancelled: kept on record with who, when and why."""
+    _officer(who)
+    check_csrf(request, csrf)
+    try:
+        with session_scope(database_url) as session:
+            case = _case(session, who, case_code)
+            owner_id = case.owner_id
+            cases.cancel(session, case, who.name, reason)
+            log_access(
+                who,
+                "cancel_case",
+                session=session,
+                case_code=case_code,
+                owner_id=owner_id,
+                detail={"reason": case.cancel_reason},
+            )
+    except DomainError as exc:
+        if exc.kind == Kind.FORBIDDEN:
+            raise
+        return _case_again(request, who, database_url, case_code, exc.message)
+    return RedirectResponse(f"/officer/cases/{case_code}", status_code=303)
+
+
+def _case_again(
+    request: Request, who: Principal, database_url: str, case_code: str, message: str, **typed: str
+) -> Response:
+    """The case page again with the correction's error; what was typed stays (but the identifier)."""
+    response = _case_page(request, case_code, who, database_url, None, fix_error=message, typed=typed)
+    response.status_code = 422
+    return response
+
+
+# Fields whose values are dates (ISO in the record), written the one way people read dates.
+DATE_FIELDS = {"date_of_birth", "issue_date", "valid_until"}
+
+
+def record_fields(document: Document) -> list[tuple[str, str]]:
+    """The document type's own fields, labelled as stewards and officers read them: the catalog's
+    columns first, then what was read from the page; identifiers masked."""
+    kind = document_types().get(document.doc_type_code or "")
+    names = list(kind.fields) if kind else ["number", "issue_date", "issuer", "signer", "summary"]
+    read = masked_fields(document.fields)
+    columns = {"number": document.number, "issue_date": document.issue_date, "issuer": document.issuer,
+               "signer": document.signer, "summary": document.summary, "valid_until": document.valid_until,
+               "scope": document.validity_scope}  # fmt: skip
+    shown = []
+    for name in names:
+        value = columns.get(name) or (read.get(name) or {}).get("value")
+        if name in {"number"} and document.doc_type_code in ecopy.NUMBER_IS_IDENTIFIER and value:
+            value = mask(str(value))
+        if name in DATE_FIELDS and value:
+            value = formatting.day(value)
+        if name == "valid_until" and not value and document.validity_permanent:
+            value = "vĩnh viễn"
+        shown.append((FIELD_LABELS.get(name, name), str(value) if value else "—"))
+    return shown
+
+
+def _masked_result_code(document: Document) -> str | None:
+    """The result code begins with the owner's identifier: shown masked, as identifiers are."""
+    if not document.result_code:
+        return None
+    head, _, rest = document.result_code.partition(".")
+    return f"{mask(head)}.{rest}"
 
 
 def _titles(session: Session, ids: set[str]) -> dict[str, str]:
@@ -251,6 +481,9 @@ def preview_page(
                 select(Page.number, Page.text).where(Page.document_id == document.id).order_by(Page.number)
             ).all()
         )
+        case = session.scalar(select(CaseFile).where(CaseFile.case_code == case_code))
+        attached = session.get(CaseDocument, (case.id, document.id)) is not None
+        why_not = reusable_now(session, document, date.today())
         return render_page(
             request,
             "officer/document.html",
@@ -262,6 +495,11 @@ def preview_page(
             texts=texts,
             statuses=STATUS_NAMES,
             type_name=cases.type_name,
+            record=record_fields(document),
+            result_code=_masked_result_code(document),
+            attached=attached,
+            why_not=REASONS.get(why_not, why_not) if why_not else None,
+            names={r: ecopy.download_name(document, r, ".pdf") for r in ("ecopy", "searchable")},
         )
 
 

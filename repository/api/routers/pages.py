@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from repository.api.deps import SESSION_COOKIE, PageUser, check_csrf
-from repository.api.templating import render_page
+from repository.api.templating import ROLE_NAMES, render_page
 from repository.errors import DomainError
 from repository.security.access import require
 from repository.security.auth import SESSION_HOURS, end_session, start_session
@@ -89,6 +89,19 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
 @router.get("/")
 def home(request: Request, who: PageUser) -> Response:
     return render_page(request, "home.html", who, title="Trang chủ")
+
+
+@router.get("/huong-dan")
+def guide(request: Request, who: PageUser) -> Response:
+    """How each role does its daily task (its own first)."""
+    return render_page(request, "guide.html", who, title="Hướng dẫn", roles=ROLE_NAMES)
+
+
+@router.get("/users")
+@router.get("/admin")
+def admin_home(who: PageUser) -> Response:
+    """Where an admin looks for users first."""
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.get("/upload")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -17,6 +18,7 @@ from repository.catalog.models import QualityRun
 from repository.errors import NOT_FOUND, DomainError
 from repository.security.access import require
 from repository.storage import StorageError
+from repository.web import formatting
 
 router = APIRouter(tags=["chất lượng / quality"])
 REPORT_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
@@ -56,7 +58,7 @@ def reports_index(request: Request, who: PageUser, store: Store) -> Response:
     require(who, "steward", "admin")
     keys = sorted(store.list("reports/steward/"), reverse=True)
     dated = [k for k in keys if not k.endswith("/latest.html")][:60]
-    reports = [(f"/{k}", k.rsplit("/", 1)[-1].removesuffix(".html")) for k in dated]
+    reports = [(f"/{k}", _report_name(k)) for k in dated]
     has_docs = store.exists("reports/data-docs/index.html")
     return render_page(
         request,
@@ -67,6 +69,16 @@ def reports_index(request: Request, who: PageUser, store: Store) -> Response:
         has_latest=bool(keys),
         has_docs=has_docs,
     )
+
+
+def _report_name(key: str) -> str:
+    """ "reports/steward/20261206T143023351303Z.html" as "Báo cáo lập lúc 06/12/2026 21:30"."""
+    stamp = key.rsplit("/", 1)[-1].removesuffix(".html")
+    try:
+        at = datetime.strptime(stamp.rstrip("Z"), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    except ValueError:
+        return stamp
+    return f"Báo cáo lập lúc {formatting.when(at)}"
 
 
 @router.post("/reports/refresh", include_in_schema=False)

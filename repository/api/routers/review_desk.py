@@ -51,7 +51,8 @@ def queue_page(
 
 
 def _desk(request: Request, who: Principal, database_url: str, document_id: str, *, error: str | None = None,
-          values: dict | None = None, status_code: int = 200) -> Response:  # fmt: skip
+          values: dict | None = None, status_code: int = 200,
+          did: str | None = None) -> Response:  # fmt: skip
     with read_scope(database_url) as session:
         doc = readable(session, who, document_id, None)  # stewards read what waits in their queue
         owner = session.get(Owner, doc.owner_id)
@@ -68,21 +69,31 @@ def _desk(request: Request, who: Principal, database_url: str, document_id: str,
         owner=owner, masked=mask(owner.identifier), case=case, pages=pages, doubts=doubts, history=history,
         fields=fields, labels=review.FIELD_LABELS, values=values or {}, error=error, types=document_types(),
         statuses=STATUS_NAMES, reasons=review.reason_labels(), queue_reasons=review.queue_reasons(doc),
-        action_labels=review.ACTION_LABELS,
+        action_labels=review.ACTION_LABELS, did=did,
         to_json=lambda v: json.dumps(v, ensure_ascii=False, default=str),
     )  # fmt: skip
 
 
+# What the desk says about the document the steward just left (shown on the next one).
+DONE = {
+    "approve": "Đã duyệt giấy tờ vừa xem.",
+    "reject": "Đã từ chối giấy tờ vừa xem (bản gốc vẫn được giữ).",
+    "save": "Đã lưu giấy tờ vừa xem; giấy tờ vẫn chờ duyệt.",
+    "relink": "Đã chuyển giấy tờ vừa xem sang chủ sở hữu đúng.",
+}
+
+
 @router.get("/{document_id}")
-def desk(request: Request, document_id: str, who: PageUser, database_url: DatabaseUrl) -> Response:
+def desk(request: Request, document_id: str, who: PageUser, database_url: DatabaseUrl,
+         did: str | None = None) -> Response:  # fmt: skip
     require(who, "steward")
-    return _desk(request, who, database_url, document_id)
+    return _desk(request, who, database_url, document_id, did=DONE.get(did or ""))
 
 
-def _next_in_queue(database_url: str, after: str) -> str:
+def _next_in_queue(database_url: str, after: str, did: str) -> str:
     queue = review.review_queue(limit=2, database_url=database_url)["results"]
     following = [e["document_id"] for e in queue if e["document_id"] != after]
-    return f"/review/{following[0]}" if following else "/review?done=1"
+    return f"/review/{following[0]}?did={did}" if following else f"/review?done=1&did={did}"
 
 
 @router.post("/{document_id}")
@@ -98,12 +109,17 @@ async def act(request: Request, document_id: str, who: PageUser, database_url: D
         done = _perform(document_id, who, action, form, values, note, database_url, store)
     except DomainError as exc:
         status = 409 if exc.kind == "conflict" else 422
+        if action.startswith("reject"):
+            values["__reject"] = "1"  # the reason's box stays open beside the error
         return _desk(
             request, who, database_url, document_id, error=exc.message, values=values, status_code=status
         )
     background.add_task(publish_report, store, database_url)
-    if action.endswith("_next"):
-        return RedirectResponse(_next_in_queue(database_url, document_id), status_code=303)
+    base = action.removesuffix("_next")
+    # Approved, rejected or moved, the document has left the queue (and the steward's reach): on to
+    # the next one, saying what became of this one.
+    if action.endswith("_next") or base in ("approve", "reject", "relink"):
+        return RedirectResponse(_next_in_queue(database_url, document_id, base), status_code=303)
     return RedirectResponse(f"/review/{document_id}#{done}", status_code=303)
 
 
@@ -119,7 +135,7 @@ def _perform(document_id: str, who: Principal, action: str, form, values: dict, 
     if action in ("approve", "approve_next"):
         review.approve(document_id, who.name, note, database_url, confirm=bool(form.get("confirm")))
         record(action="approve")
-    elif action == "reject":
+    elif action in ("reject", "reject_next"):
         review.reject(document_id, who.name, str(form.get("reason") or ""), database_url=database_url)
         record(action="reject")
     elif action == "type":

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 
 from repository.api.deps import Caller, DatabaseUrl
 from repository.api.schemas import RowsCheck
@@ -27,24 +27,52 @@ def create_upload(who: Caller) -> dict:
 
 
 @router.get("")
-def list_uploads(who: Caller, limit: int = Query(20, ge=1, le=200)) -> dict:
+def list_uploads(who: Caller, database_url: DatabaseUrl, limit: int = Query(20, ge=1, le=200)) -> dict:
     require(who, "records_staff")
-    results = uploads.list_uploads(limit, created_by=who.name)
+    results = uploads.list_uploads(limit, created_by=who.name, database_url=database_url)
     return {"results": results, "total": len(results)}
 
 
-@router.post("/{upload_id}/files", status_code=201)
-def add_upload_file(
-    upload_id: str, who: Caller,
-    file: Annotated[UploadFile, File(description="Tệp quét / the scan")],
+def _row(
     case_code: str = Form(""), procedure_code: str = Form(""), agency_code: str = Form(""),
     owner_kind: str = Form(""),
     owner_id: str = Form("", description="Số định danh / mã số thuế (in the body, never the URL)"),
     owner_name: str = Form(""), document_type: str = Form(""), kind: str = Form("component"),
+) -> dict[str, str]:  # fmt: skip
+    """A file's row as the page declares it (the same fields whether the file is new or sent again)."""
+    return {"case_code": case_code, "procedure_code": procedure_code, "agency_code": agency_code,
+            "owner_kind": owner_kind, "owner_id": owner_id, "owner_name": owner_name,
+            "document_type": document_type, "kind": kind}  # fmt: skip
+
+
+DeclaredRow = Annotated[dict[str, str], Depends(_row)]
+
+
+@router.post("/{upload_id}/files", status_code=201)
+def add_upload_file(
+    upload_id: str, who: Caller, row: DeclaredRow,
+    file: Annotated[UploadFile, File(description="Tệp quét / the scan")],
 ) -> dict:  # fmt: skip
+    meta = _declared(who, upload_id, row)
+    return uploads.add_file(upload_id, file.filename or "", file.file, meta)
+
+
+@router.post("/{upload_id}/files/again", status_code=201)
+def add_file_again(
+    upload_id: str, who: Caller, row: DeclaredRow, from_upload: str = Form(...),
+    from_index: int = Form(..., ge=0),
+) -> dict:  # fmt: skip
+    """Gửi lại tệp bị từ chối với thông tin đã sửa / send a turned-away file again, its row fixed (the
+    earlier upload kept the original)."""
+    uploads.check_owner(from_upload, who.name)
+    return uploads.add_again(upload_id, from_upload, from_index, _declared(who, upload_id, row))
+
+
+def _declared(who, upload_id: str, row: dict[str, str]) -> dict[str, str]:
     require(who, "records_staff")
     uploads.check_owner(upload_id, who.name)
     own = require_agency(who)
+    agency_code = row["agency_code"]
     if agency_code and agency_code != own:
         # Records staff file cases under their own agency only: another agency's code here would
         # file (or resolve) that agency's cases.
@@ -53,10 +81,7 @@ def add_upload_file(
             "agency_not_yours",
             f"Chỉ được tải lên hồ sơ của cơ quan mình ({own}), không phải {agency_code} / not your agency",
         )
-    meta = {"case_code": case_code, "procedure_code": procedure_code, "owner_kind": owner_kind,
-            "agency_code": own, "owner_id": owner_id, "owner_name": owner_name,
-            "document_type": document_type, "kind": kind}  # fmt: skip
-    return uploads.add_file(upload_id, file.filename or "", file.file, meta)
+    return row | {"agency_code": own}
 
 
 @router.post("/{upload_id}/start")

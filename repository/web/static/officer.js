@@ -23,3 +23,15 @@
   input.addEventListener("blur", () => { if (check(input.value).startsWith("ok")) input.type = "password"; });
   input.addEventListener("focus", () => { input.type = "text"; });
 })();
+
+// Forms that undo something (detach, cancel a case, change the applicant) ask first: data-confirm
+// holds the question.
+document.querySelectorAll("form[data-confirm]").forEach((form) => {
+  form.addEventListener("submit", (event) => {
+    if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+});
+
+// The print button of the document page.
+const printButton = document.getElementById("print");
+if (printButton) printButton.addEventListener("click", () => window.print());

@@ -5,7 +5,7 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const FIELDS = ["case_code", "procedure_code", "owner_id", "owner_name", "document_type", "kind"];
-let rows = [];  // {file, tr, inputs: {field: element}, index, uploadId, status}
+let rows = [];  // {file, name, origin, tr, inputs: {field: element}, index, uploadId, status}
 let documentTypes = [];
 let procedures = [];
 let fromManifest = {};  // file name -> values, for files chosen after the manifest
@@ -54,21 +54,28 @@ function setStatus(row, status, label, reason) {
   row.status = status;
 }
 
-function addRow(file, values) {
+// A row is a file chosen here, or (origin) a file of an earlier upload opened from the history.
+function addRow(file, values, origin = null) {
+  const name = file ? file.name : origin.name;
   const tr = document.createElement("tr");
   for (let i = 0; i < 9; i++) tr.appendChild(document.createElement("td"));
-  tr.children[0].textContent = file.name;
+  tr.children[0].textContent = name;
   const inputs = {
-    case_code: input(values.case_code, {maxLength: 64, "aria-label": "Mã hồ sơ của " + file.name}),
+    case_code: input(values.case_code, {maxLength: 64, "aria-label": "Mã hồ sơ của " + name}),
     procedure_code: select([["", "(chọn)"], ...procedures.map((p) => [p.code, p.code])], values.procedure_code),
-    owner_id: input(values.owner_id, {maxLength: 14, inputMode: "numeric", "aria-label": "Định danh của " + file.name}),
-    owner_name: input(values.owner_name, {maxLength: 255, "aria-label": "Họ tên của " + file.name}),
+    owner_id: input(values.owner_id, {maxLength: 14, inputMode: "numeric", "aria-label": "Định danh của " + name}),
+    owner_name: input(values.owner_name, {maxLength: 255, "aria-label": "Họ tên của " + name}),
     document_type: select([["", "(tự nhận dạng)"], ...documentTypes.map((t) => [t.code, t.name])], values.document_type),
     kind: select([["component", "Thành phần"], ["result", "Kết quả"]], values.kind || "component"),
   };
-  FIELDS.forEach((f, i) => tr.children[i + 1].appendChild(inputs[f]));
+  FIELDS.forEach((f, i) => {
+    tr.children[i + 1].appendChild(inputs[f]);
+    inputs[f].title = inputs[f].value;  // a long value is read whole on hover
+    inputs[f].addEventListener("input", () => { inputs[f].title = inputs[f].value; scheduleCheck(); });
+    inputs[f].addEventListener("change", scheduleCheck);
+  });
   $("list").tBodies[0].appendChild(tr);
-  const row = {file, tr, inputs};
+  const row = {file, name, origin, tr, inputs};
   rows.push(row);
   setStatus(row, "chosen", "Đã chọn", "");
   return row;
@@ -77,6 +84,27 @@ function addRow(file, values) {
 function addFiles(files) {
   const d = defaults();
   for (const file of files) addRow(file, Object.assign({}, d, fromManifest[file.name] || {}));
+  scheduleCheck();
+}
+
+// Rows not sent yet are checked by the server as they are edited or filled; submit is enabled when all
+// pass (a check waits a moment after the last key, so typing is not a request per letter).
+let checkTimer = null;
+function unsent() { return rows.filter((r) => ["chosen", "invalid"].includes(r.status)); }
+function scheduleCheck() {
+  clearTimeout(checkTimer);
+  $("submit").disabled = true;
+  checkTimer = setTimeout(async () => {
+    const list = unsent();
+    if (!list.length) { $("submit").disabled = true; return; }
+    try {
+      const ok = await checkRows(list);
+      $("submit").disabled = !ok;
+      $("check").textContent = ok ? list.length + " tệp hợp lệ: bấm \"Kiểm tra, tải lên và số hóa\"."
+        : "Có dòng cần sửa (báo đỏ, lý do ở cột Trạng thái): sửa xong, nút gửi sẽ bật.";
+      $("check").className = ok ? "yes" : "error";
+    } catch (e) { say(e.message, true); $("submit").disabled = false; }
+  }, 350);
 }
 
 function applyDefaults() {
@@ -86,6 +114,7 @@ function applyDefaults() {
       if (!row.inputs[f].value.trim() && d[f]) row.inputs[f].value = d[f];
     }
   }
+  scheduleCheck();
 }
 
 async function readManifest(file) {
@@ -102,6 +131,8 @@ async function readManifest(file) {
     filled++;
   }
   say("Đã đọc manifest: " + body.total + " dòng; điền " + filled + " tệp đã chọn (tệp chọn sau cũng được điền).");
+  for (const row of rows) for (const f of FIELDS) row.inputs[f].title = row.inputs[f].value;
+  scheduleCheck();
 }
 
 function values(row) {
@@ -153,6 +184,21 @@ function uploadOne(uploadId, row, file) {
   });
 }
 
+// A turned-away file of an earlier upload, its row fixed: the server copies the original it kept.
+async function uploadAgain(uploadId, row) {
+  const form = new FormData();
+  const v = values(row);
+  for (const k of Object.keys(v)) form.append(k, v[k]);
+  form.append("owner_kind", v.owner_id.replace(/\s/g, "").length === 12 ? "citizen" : "organization");
+  form.append("from_upload", row.origin.upload);
+  form.append("from_index", row.origin.index);
+  try {
+    const body = await api("/api/uploads/" + uploadId + "/files/again", {method: "POST", body: form});
+    row.index = body.index; row.uploadId = uploadId;
+    setStatus(row, body.status, body.label, body.reason);
+  } catch (e) { setStatus(row, "rejected", "Bị từ chối", e.message); }
+}
+
 function show(status, list) {
   for (const f of status.files) {
     const row = list.find((r) => r.uploadId === status.upload_id && r.index === f.index);
@@ -160,8 +206,7 @@ function show(status, list) {
     row.tr.children[7].textContent = f.pages == null ? "" : f.pages;
     setStatus(row, f.status, f.label, f.reason);
   }
-  const parts = Object.keys(status.counts).map((k) => k + ": " + status.counts[k]);
-  say((status.done ? "Đã xử lý xong lô — " : "Đang xử lý — ") + parts.join(", "));
+  say((status.done ? "Đã xử lý xong lượt tải lên — " : "") + status.outcome.text, status.outcome.code === "refused" || status.outcome.code === "failed");
 }
 
 async function poll(uploadId, list) {
@@ -176,10 +221,11 @@ async function poll(uploadId, list) {
 function offerFixes() {
   let any = false;
   for (const row of rows) {
+    if (["chosen", "invalid"].includes(row.status)) continue;  // not sent yet: stays editable
     const bad = ["rejected", "failed"].includes(row.status);
     for (const f of FIELDS) row.inputs[f].disabled = !bad;
     if (bad && !row.replace) {
-      const replace = input("", {type: "file", accept: ".pdf,.png,.jpg,.jpeg,.tif,.tiff", "aria-label": "Tệp thay thế cho " + row.file.name});
+      const replace = input("", {type: "file", accept: ".pdf,.png,.jpg,.jpeg,.tif,.tiff", "aria-label": "Tệp thay thế cho " + row.name});
       const label = document.createElement("label");
       label.className = "replace";
       label.append("Tệp thay thế (nếu cần): ", replace);
@@ -193,11 +239,12 @@ function offerFixes() {
 }
 
 async function send(list) {
-  if (!(await checkRows(list))) { say("Có dòng cần sửa (báo đỏ): chưa gửi tệp nào.", true); return; }
+  if (!(await checkRows(list))) { say("Có dòng cần sửa (báo đỏ): chưa gửi tệp nào. Sửa xong, nút gửi sẽ bật.", true); return; }
   const upload = await api("/api/uploads", {method: "POST", headers: {"Content-Type": "application/json"}, body: "{}"});
   for (const row of list) {
     const file = row.replace && row.replace.files.length ? row.replace.files[0] : row.file;
-    await uploadOne(upload.upload_id, row, file);
+    if (file) await uploadOne(upload.upload_id, row, file);
+    else await uploadAgain(upload.upload_id, row);
   }
   say("Đang bắt đầu số hóa…");
   show(await api("/api/uploads/" + upload.upload_id + "/start", {method: "POST"}), list);
@@ -209,13 +256,21 @@ async function send(list) {
 
 async function submit(event) {
   event.preventDefault();
-  if (!rows.length) { say("Chưa chọn tệp nào / choose files first", true); return; }
+  const list = unsent();
+  if (!list.length) { say("Chưa chọn tệp nào / choose files first", true); return; }
   $("submit").disabled = true;
-  try { await send(rows.slice()); } catch (e) { say(e.message, true); $("submit").disabled = false; }
+  try { await send(list); } catch (e) { say(e.message, true); }
+  if (unsent().length) $("submit").disabled = false;
 }
 
 async function resubmit() {
   const fixed = rows.filter((r) => ["rejected", "failed"].includes(r.status));
+  const lost = fixed.filter((r) => !r.file && !r.origin.kept && !(r.replace && r.replace.files.length));
+  if (lost.length) {
+    say("Tệp " + lost.map((r) => r.name).join(", ") + " không được giữ lại khi bị từ chối: chọn tệp thay thế cho dòng đó rồi gửi lại.", true);
+    if (lost[0].replace) lost[0].replace.focus();
+    return;
+  }
   $("resubmit").disabled = true;
   try { await send(fixed); } catch (e) { say(e.message, true); }
   $("resubmit").disabled = false;
@@ -227,12 +282,45 @@ async function loadHistory() {
   tbody.textContent = "";
   for (const u of body.results) {
     const tr = document.createElement("tr");
-    const state = u.state === "started" ? ((u.run && u.run.state) || "started") : "chưa gửi xong";
-    for (const text of [new Date(u.created_at).toLocaleString("vi-VN"), String(u.files), state]) {
+    tr.className = "o-" + u.outcome.code;
+    for (const text of [u.created, String(u.files) + (u.names.length ? " (" + u.names.join(", ") + (u.files > u.names.length ? ", …" : "") + ")" : ""), u.outcome.text]) {
       const td = document.createElement("td"); td.textContent = text; tr.appendChild(td);
     }
+    const td = document.createElement("td");
+    const open = document.createElement("a");
+    open.href = "/upload?upload=" + u.upload_id;
+    open.textContent = "Xem từng tệp";
+    open.addEventListener("click", (e) => { e.preventDefault(); openUpload(u.upload_id); });
+    td.appendChild(open); tr.appendChild(td);
     tbody.appendChild(tr);
   }
+  if (!body.results.length) {
+    const tr = document.createElement("tr"); const td = document.createElement("td");
+    td.colSpan = 4; td.textContent = "Chưa có lượt tải lên nào."; tr.appendChild(td); tbody.appendChild(tr);
+  }
+}
+
+// An earlier upload's files, one row each, with what happened to them; a turned-away one is fixed
+// (its row, or a replacement file) and sent again from here.
+async function openUpload(uploadId) {
+  const status = await api("/api/uploads/" + uploadId);
+  rows = rows.filter((r) => { if (r.file && ["chosen", "invalid"].includes(r.status)) return true; r.tr.remove(); return false; });
+  const list = [];
+  for (const f of status.files) {
+    const row = addRow(null, f.declared || {}, {upload: uploadId, index: f.index, name: f.name, kept: f.kept});
+    row.uploadId = uploadId; row.index = f.index;
+    row.tr.children[7].textContent = f.pages == null ? "" : f.pages;
+    setStatus(row, f.status, f.label, f.reason);
+    for (const field of FIELDS) row.inputs[field].disabled = true;
+    list.push(row);
+  }
+  $("opened").textContent = "Lượt tải lên lúc " + status.created + ": " + status.outcome.text;
+  $("opened").hidden = false;
+  history.replaceState(null, "", "/upload?upload=" + uploadId);
+  say(status.outcome.text, status.outcome.code === "refused");
+  if (!status.done) poll(uploadId, list).then(offerFixes).catch((e) => say(e.message, true));
+  else offerFixes();
+  $("list").scrollIntoView();
 }
 
 async function init() {
@@ -253,6 +341,9 @@ async function init() {
   $("apply-defaults").addEventListener("click", applyDefaults);
   $("form").addEventListener("submit", submit);
   $("resubmit").addEventListener("click", resubmit);
+  $("submit").disabled = true;  // until a chosen file's row passes the check
   loadHistory().catch(() => {});
+  const opened = new URLSearchParams(location.search).get("upload");
+  if (opened) openUpload(opened).catch((e) => say(e.message, true));
 }
 init().catch((e) => say(e.message, true));

@@ -65,6 +65,15 @@ def routes(ids: dict, case: str | None, upload_id: str) -> list[tuple[str, str, 
         ("officer", "POST", f"/officer/cases/{CASE}/attach", {"data": {"document_id": doc}}),
         ("officer", "POST", f"/officer/cases/{CASE}/detach", {"data": {"document_id": doc}}),
         ("officer", "GET", f"/officer/cases/{CASE}/documents/{doc}", {}),
+        # Corrections of a case opened by mistake (the same applicant again, a cancel without reason:
+        # both answered, neither changes the case the other routes use).
+        (
+            "officer",
+            "POST",
+            f"/officer/cases/{CASE}/applicant",
+            {"data": {"owner_id": PID, "reason": "gõ nhầm số", "checked": "1"}},
+        ),
+        ("officer", "POST", f"/officer/cases/{CASE}/cancel", {"data": {"reason": ""}}),
         (
             "officer",
             "GET",
@@ -96,6 +105,8 @@ def routes(ids: dict, case: str | None, upload_id: str) -> list[tuple[str, str, 
         ("steward+admin", "POST", "/reports/refresh", {}),
         ("steward+admin", "GET", "/api/kpi", {"params": {"month": "2026-11"}}),
         ("steward+admin", "GET", "/kpi", {}),
+        ("steward+admin", "GET", "/kpi/2026-11.xlsx", {}),
+        ("steward+admin", "GET", "/kpi/2026-11/report", {}),
         (
             "officer+admin",
             "POST",
@@ -133,10 +144,21 @@ def routes(ids: dict, case: str | None, upload_id: str) -> list[tuple[str, str, 
             {"files": {"file": ("a.pdf", b"%PDF-1.4")}, "data": {"case_code": "X"}},
         ),
         ("uploader", "POST", f"{up}/start", {}),
+        ("uploader", "POST", f"{up}/files/again", {"data": {"from_upload": upload_id, "from_index": "0"}}),
         ("admin", "GET", "/api/users", {}),
         ("admin", "POST", "/api/users", {"json": {"name": f"u-{case}", "role": "officer", "agency": OWN}}),
         ("admin", "POST", "/api/users/nobody/revoke", {}),
         ("admin", "GET", "/api/audit/verify", {}),
+        ("admin", "GET", "/admin/users", {}),
+        ("admin", "POST", "/admin/users", {"data": {"name": f"p-{case}", "role": "officer", "agency": OWN}}),
+        ("admin", "POST", "/admin/users/nobody/revoke", {}),
+        ("admin", "POST", "/admin/users/nobody/role", {"data": {"role": "officer"}}),
+        ("admin", "GET", "/admin/audit", {}),
+        ("admin", "POST", "/admin/audit/checkpoint", {}),
+        ("admin", "GET", "/admin/access", {}),
+        ("admin", "POST", "/admin/access", {"data": {"owner_id": PID}}),
+        ("admin", "GET", f"/admin/access/{owner}", {}),
+        ("admin", "GET", f"/admin/access/{owner}/export.csv", {}),
         ("any", "GET", "/api/procedures", {}),
         ("any", "POST", "/api/verify", {"files": {"file": ("x.pdf", b"%PDF-1.4\n", "application/pdf")}}),
         ("any", "GET", "/api/document-types", {}),
@@ -160,11 +182,19 @@ def allowed(who: str, role: str, agency: str, case: str | None, path: str) -> bo
     return role in who.split("+")
 
 
+def _refusal_code(response) -> str:
+    """The API's JSON code, or a page's (a refusal page names it for support)."""
+    if response.headers["content-type"].startswith("application/json"):
+        return response.json()["error"]["code"]
+    found = re.search(r"Mã lỗi \(cho bộ phận hỗ trợ\): (\w+)", response.text)
+    return found.group(1) if found else response.text[:300]
+
+
 def test_the_matrix_covers_every_route(world) -> None:
     app, ids, _tokens, _ = world
     from fastapi.routing import APIRoute
 
-    ids_in_paths = r"[0-9a-f-]{36}|nobody|steward/latest\.html|1(?=\.(?:png|json))"
+    ids_in_paths = r"[0-9a-f-]{36}|nobody|steward/latest\.html|1(?=\.(?:png|json))|2026-11(?=\.xlsx|/report)"
     case = re.escape(CASE)
     pattern = ids_in_paths + rf"|(?<=/officer/cases/){case}|(?<=/one-stop/cases/){case}"
     covered = {(m, re.sub(pattern, "{}", path))
@@ -178,6 +208,9 @@ def test_the_matrix_covers_every_route(world) -> None:
         "/upload.js",
         "/docs",
         "/verify",  # whoever holds an e-copy verifies it, without an account
+        "/huong-dan",  # every role's guide
+        "/users",  # old addresses, sent on to /admin/users
+        "/admin",
     }  # pages check their session
     for route in app.routes:
         if isinstance(route, APIRoute) and route.path not in public:
@@ -200,7 +233,7 @@ def test_route_role_agency_case_matrix(world, with_case: bool) -> None:
     checked = 0
     for who, method, path, kwargs in routes(ids, case, upload_id):
         anonymous = client.request(method, path, follow_redirects=False, **kwargs)
-        if path.startswith(("/reports/", "/officer", "/review", "/kpi")):  # pages send a browser to sign in
+        if path.startswith(("/reports/", "/officer", "/review", "/kpi", "/admin")):  # pages: sign in first
             assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login"), path
         else:
             assert anonymous.status_code == 401, path  # no token, no entry
@@ -213,7 +246,7 @@ def test_route_role_agency_case_matrix(world, with_case: bool) -> None:
                     assert response.status_code < 500, (path, role, agency, response.text)
                 else:
                     assert response.status_code == 403, (path, role, agency, case, response.text)
-                    assert response.json()["error"]["code"] in (
+                    assert _refusal_code(response) in (
                         "forbidden_role", "case_required", "case_not_handled", "case_owner_mismatch",
                         "not_your_upload",
                     )  # fmt: skip
@@ -357,7 +390,9 @@ def test_pages_sessions_csrf_headers_limits(world) -> None:
     for _ in range(5):
         assert sign_in(other, "wrong").status_code == 303
     limited = sign_in(other, staff)
-    assert limited.status_code == 429 and limited.json()["error"]["code"] == "too_many_attempts"
+    # The sign-in page is read by a person: the refusal is a page saying so, in Vietnamese.
+    assert limited.status_code == 429 and _refusal_code(limited) == "too_many_attempts"
+    assert "Đăng nhập sai quá nhiều lần" in limited.text
 
 
 def test_identifiers_stay_out_of_access_logs_urls_and_keys(world, caplog: pytest.LogCaptureFixture) -> None:
