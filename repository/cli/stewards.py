@@ -197,7 +197,9 @@ def kpi(
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"Chỉ số phục vụ {first.isoformat()} → {last.isoformat()}")
+    from repository.web import formatting
+
+    table = Table(title=f"Chỉ số phục vụ {formatting.day(first)} → {formatting.day(last)}")
     for column in ("Đơn vị", "Số hóa", "Bản điện tử KQ", "Tái sử dụng", "Không phải nộp lại", "Tiếp nhận"):
         table.add_column(column)
     rows = [("Toàn bộ", result["overall"])] + [(a["agency"], a) for a in result["agencies"]]
@@ -208,4 +210,6 @@ def kpi(
 
 
 def _pct_or_dash(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    from repository.web import formatting
+
+    return formatting.percent(value)

@@ -18,6 +18,7 @@ from repository.catalog.db import session_scope
 from repository.catalog.models import AuditEvent, CaseFile, Document, DocumentStatus, Owner
 from repository.intake.samples import HUONG, MINH
 from repository.security import auth
+from repository.web import formatting
 from tests.helpers import SCREENSHOTS, token_for
 
 SHOTS = SCREENSHOTS / "without-help"
@@ -147,6 +148,11 @@ def test_counter_confirms_a_new_applicant_and_corrects_a_mistyped_one(digitized_
     page.screenshot(path=str(SHOTS / "counter-4-cancelled.png"))
     page.goto(f"{base}/officer")
     assert "UBTX-261206-00902" not in page.locator("main").inner_text()
+    # Item 8: Vietnam's time, dd/mm/yyyy HH:MM, the same on every page (the catalog keeps UTC).
+    with session_scope(url) as s:
+        opened = s.scalar(select(CaseFile.created_at).where(CaseFile.case_code == "UBTX-261206-00901"))
+    shown = page.locator("main tr", has_text="UBTX-261206-00901").inner_text()
+    assert formatting.when(opened) in shown and re.search(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", shown), shown
     with session_scope(url) as s:
         case = s.scalar(select(CaseFile).where(CaseFile.case_code == "UBTX-261206-00902"))
         assert case.cancelled_by == "can.bo.moi" and case.cancel_reason == "mở nhầm mã hồ sơ"

@@ -133,9 +133,15 @@ def test_the_monthly_report_and_the_command(kpi_fixture: str, tmp_path: Path, ho
     )
     (tmp_path / "k.xlsx").write_bytes(store.get_bytes(keys[1]))
     book = load_workbook(tmp_path / "k.xlsx")
+    # A summary the city's office reads as it is: the period, each indicator beside its target.
+    assert book.sheetnames == ["Tổng hợp", "Cơ quan", "Thủ tục", "Lĩnh vực"]
+    summary = {row[0].value: row for row in book["Tổng hợp"].iter_rows() if row[0].value}
+    assert summary["Kỳ báo cáo"][1].value == "01/11/2026 - 30/11/2026"
+    digitized = summary["Tỷ lệ hồ sơ được số hóa"]
     assert (
-        book.sheetnames == ["Toàn bộ", "Cơ quan", "Thủ tục", "Lĩnh vực"]
-        and book["Toàn bộ"]["B2"].value == 0.5
+        digitized[1].value == 0.5
+        and digitized[1].number_format == "0.0%"
+        and digitized[3].value == "Dưới mục tiêu"
     )
     env = os.environ | {"SOHOA_DATABASE_URL": kpi_fixture}
     done = subprocess.run(
