@@ -163,7 +163,7 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
         labels = {
             "tax_code": tax,
             "issue_date": issued.isoformat(),
-            "issuer": f"{department} {city.upper()} PHÒNG ĐĂNG KÝ KINH DOANH",
+            "issuer": "PHÒNG ĐĂNG KÝ KINH DOANH",  # the issuing body, not its parent (Nghị định 30/2020)
             "signer": signer,
         }
         return lines, labels, owner
@@ -214,6 +214,7 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
             "summary": subject[0],
             "full_name": p.name,
             "personal_id": p.personal_id,
+            "recipients": "Như Điều 3; Lưu: VT",
         }
         return lines, labels, owner
     if code == "cmnd":
@@ -284,9 +285,9 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
             Line(f"Ngày sinh / Date of birth: {p.born:%d/%m/%Y}", size=11),
             Line(f"Giới tính / Sex: {p.gender}      Quốc tịch / Nationality: Việt Nam", size=11),
             Line("Quê quán / Place of origin:", size=10),
-            Line(f"{commune.title()} {ward}, {city}", size=11),
+            Line(origin := f"{commune.title()} {ward}, {city}", size=11),
             Line("Nơi thường trú / Place of residence:", size=10),
-            Line(f"Số {rng.randint(1, 99)} ngõ {rng.randint(1, 300)}, {ward}, {city}", size=11),
+            Line(residence := f"Số {rng.randint(1, 99)} ngõ {rng.randint(1, 300)}, {ward}, {city}", size=11),
             Line(f"Có giá trị đến / Date of expiry: {expiry:%d/%m/%Y}", size=11),
         ]
     labels = {
@@ -294,5 +295,9 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
         "full_name": p.name,
         "date_of_birth": p.born.isoformat(),
         "valid_until": expiry.isoformat(),
+        # Printed on every card: sex and nationality; the 2021 card's origin and residence too.
+        "sex": p.gender,
+        "nationality": "Việt Nam",
+        **({} if b else {"place_of_origin": origin, "place_of_residence": residence}),
     }
     return lines, labels, owner

@@ -4,7 +4,9 @@ The pages are real scans, shares and scanner PDFs nobody on this project drew (s
 Each page is read twice on one core: by plain tesseract (the command, nothing else done to the image) and
 by sohoa's page reading (``ocr.document.read_document``, one worker). Both texts are scored by the
 folder's own ``score.py`` (the normalisation the independent benchmark uses), and this prints, per family:
-page CER, order-free line CER, empty pages and CPU seconds per page, sohoa beside tesseract.
+page CER, order-free line CER, empty pages and CPU seconds per page, sohoa beside tesseract; and the
+understanding stage's fields exact and type against the ground truth's ``fields.json`` (on sohoa's text
+and, for comparison, on tesseract's).
 
 Families are split the way they were used while developing:
 - ``dev``: looked at while the page reading was tuned (ail_scans, ail_letters, epu_jpeg, epu_bw300);
@@ -12,7 +14,7 @@ Families are split the way they were used while developing:
   unseen paper may go.
 
     .venv/bin/python benchmarks/realdocs.py [--pages 20] [--family F,...] [--keep DIR] [--json OUT]
-                                            [--check-floor]
+                                            [--check-floor] [--rescore DIR]
 
 ``--check-floor`` exits 1 when sohoa reads any family worse than plain tesseract (the CI floor test).
 """
@@ -66,23 +68,53 @@ def read_sohoa(image: Path) -> tuple[str, float, list[str]]:
     return reading.text, time.process_time() - start, [p.note or "" for p in reading.pages]
 
 
-def score(hyp_dir: Path, realdocs: Path) -> dict:
+# The ground truth's type words: ours map onto them (a notice, tờ trình or chỉ thị is "other" there).
+GT_TYPES = {"decision": "decision", "official_letter": "official_letter", "plan": "plan", "report": "report",
+            "decree": "decree", "form": "form"}  # fmt: skip
+
+
+def extract_fields(hyp_dir: Path, items: list[dict]) -> Path:
+    """The understanding stage on each page's text (as the pipeline runs it on a document's pages),
+    written in score.py's ``--fields`` form. Types named in the ground truth's words."""
+    from ocr.understand import understand
+
+    extracted = {}
+    for item in items:
+        path = hyp_dir / f"{item['id']}.txt"
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        reading = understand([(1, text, 90.0)])
+        kind = GT_TYPES.get(reading.type or "", "other" if reading.type else None)
+        extracted[item["id"]] = {"type": kind, "fields": {n: f.value for n, f in reading.fields.items()}}
+    out = hyp_dir / "fields.json"
+    out.write_text(json.dumps(extracted, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out
+
+
+def score(hyp_dir: Path, realdocs: Path, items: list[dict]) -> dict:
     out = hyp_dir / "score.json"
+    fields = extract_fields(hyp_dir, items)
     subprocess.run(
-        [sys.executable, str(realdocs / "score.py"), str(hyp_dir), "--json", str(out)],
+        [sys.executable, str(realdocs / "score.py"), str(hyp_dir), "--fields", str(fields),
+         "--json", str(out)],
         check=True, capture_output=True,
     )  # fmt: skip
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def run(items: list[dict], realdocs: Path, workdir: Path, verbose: bool = True) -> dict:
-    """Read every page both ways; returns per-family figures for both sides."""
+def run(items: list[dict], realdocs: Path, workdir: Path, verbose: bool = True, read: bool = True) -> dict:
+    """Read every page both ways (or, ``read`` False, take the texts kept in ``workdir`` by an earlier
+    run); returns per-family figures for both sides."""
     sides = {"tesseract": workdir / "tesseract", "sohoa": workdir / "sohoa"}
     for folder in sides.values():
         folder.mkdir(parents=True, exist_ok=True)
     cpu = {"tesseract": {}, "sohoa": {}}
     empty = {"tesseract": {}, "sohoa": {}}
-    for item in items:
+    for item in items if not read else []:
+        for side, folder in sides.items():
+            hyp = (folder / f"{item['id']}.txt").read_text(encoding="utf-8")
+            cpu[side][item["family"]] = 0.0
+            empty[side][item["family"]] = empty[side].get(item["family"], 0) + (not hyp.strip())
+    for item in items if read else []:
         image = realdocs / item["image"]
         plain, plain_cpu = read_plain(image)
         text, sohoa_cpu, notes = read_sohoa(image)
@@ -93,7 +125,7 @@ def run(items: list[dict], realdocs: Path, workdir: Path, verbose: bool = True) 
             empty[side][family] = empty[side].get(family, 0) + (not hyp.strip())
         if verbose:
             print(f"  {item['id']:22} {plain_cpu:5.1f}s / {sohoa_cpu:5.1f}s  {'; '.join(notes)}", flush=True)
-    scores = {side: score(folder, realdocs) for side, folder in sides.items()}
+    scores = {side: score(folder, realdocs, items) for side, folder in sides.items()}
     ids = {item["id"] for item in items}
     families: dict[str, dict] = {}
     for item in items:
@@ -102,11 +134,15 @@ def run(items: list[dict], realdocs: Path, workdir: Path, verbose: bool = True) 
         for side in sides:
             # score.py scores the whole manifest; pages not read this run are left out of the pool.
             pages = [p for p in scores[side]["pages"] if p["id"] in ids and p["family"] == family]
+            fields = [v[2] for p in pages for v in p.get("fields", {}).values()]
+            types = [p["type"][0] == p["type"][1] for p in pages if "type" in p]
             figures[side] = {
                 "cer": _pooled(pages, "cer", realdocs),
                 "line_cer": _pooled(pages, "line_cer", realdocs),
                 "empty": empty[side][family],
                 "cpu_per_page": cpu[side][family] / figures["pages"],
+                "fields_exact": [sum(fields), len(fields)],
+                "type_ok": [sum(types), len(types)],
             }
     return {"families": families, "pages": {s: scores[s]["pages"] for s in sides}}
 
@@ -152,9 +188,13 @@ def report(result: dict) -> None:
     def pct(value: float | None) -> str:
         return f"{100 * value:6.2f}%" if value is not None else "      -"
 
+    def share(pair: list[int]) -> str:
+        return f"{pair[0]:>2}/{pair[1]:<2}" if pair[1] else "  -  "
+
     print(
         f"\n{'family':13} {'split':9} {'pages':>5} | {'CER sohoa':>9} {'tess':>7} | {'line sohoa':>10} "
-        f"{'tess':>7} | {'empty':>5} | {'CPU s/p sohoa':>13} {'tess':>5} {'ratio':>5}"
+        f"{'tess':>7} | {'empty':>5} | {'CPU s/p sohoa':>13} {'tess':>5} {'ratio':>5} | {'fields':>13} "
+        f"| {'type':>11}"
     )
     totals = {"sohoa": 0.0, "tesseract": 0.0, "pages": 0}
     for split, names in (("dev", DEV), ("held-out", HELD_OUT), ("other", ())):
@@ -167,14 +207,23 @@ def report(result: dict) -> None:
             print(
                 f"{family:13} {split:9} {f['pages']:>5} | {pct(s['cer']):>9} {pct(t['cer']):>7} | "
                 f"{pct(s['line_cer']):>10} {pct(t['line_cer']):>7} | {s['empty']:>2}/{t['empty']:<2} | "
-                f"{s['cpu_per_page']:>13.2f} {t['cpu_per_page']:>5.2f} {ratio:>5.2f}"
+                f"{s['cpu_per_page']:>13.2f} {t['cpu_per_page']:>5.2f} {ratio:>5.2f} | "
+                f"{share(s['fields_exact'])} {share(t['fields_exact'])} | "
+                f"{share(s['type_ok'])} {share(t['type_ok'])}"
             )
             totals["sohoa"] += s["cpu_per_page"] * f["pages"]
             totals["tesseract"] += t["cpu_per_page"] * f["pages"]
             totals["pages"] += f["pages"]
-    if totals["pages"]:
+    if totals["pages"] and totals["tesseract"]:
         ours, plain = totals["sohoa"] / totals["pages"], totals["tesseract"] / totals["pages"]
         print(f"CPU per page, all: sohoa {ours:.2f} s, tesseract {plain:.2f} s, ratio {ours / plain:.2f}")
+    for side in ("sohoa", "tesseract"):
+        fields = [sum(f[side]["fields_exact"][i] for f in result["families"].values()) for i in (0, 1)]
+        types = [sum(f[side]["type_ok"][i] for f in result["families"].values()) for i in (0, 1)]
+        print(
+            f"Fields exact ({side} text, sohoa's understanding): {fields[0]}/{fields[1]}; "
+            f"type {types[0]}/{types[1]}"
+        )
 
 
 def main() -> int:
@@ -183,6 +232,9 @@ def main() -> int:
     parser.add_argument("--pages", type=int, help="read only the first N pages (spread over families)")
     parser.add_argument("--family", help="comma-separated families to read")
     parser.add_argument("--keep", type=Path, help="keep both sides' texts in this folder")
+    parser.add_argument(
+        "--rescore", type=Path, help="score the texts an earlier --keep left here, read nothing"
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--check-floor", action="store_true", help="exit 1 when a family reads worse")
     args = parser.parse_args()
@@ -193,8 +245,8 @@ def main() -> int:
     if args.pages:
         items = _spread(items, args.pages)
     with tempfile.TemporaryDirectory(prefix="sohoa-realdocs-") as tmp:
-        workdir = args.keep or Path(tmp)
-        result = run(items, args.realdocs, workdir)
+        workdir = args.rescore or args.keep or Path(tmp)
+        result = run(items, args.realdocs, workdir, read=args.rescore is None)
     report(result)
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")

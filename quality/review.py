@@ -239,7 +239,9 @@ FIELD_LABELS = {
     "personal_id": "Số định danh", "tax_code": "Mã số thuế", "full_name": "Họ và tên",
     "date_of_birth": "Ngày sinh", "number": "Số, ký hiệu", "issue_date": "Ngày cấp / ban hành",
     "issuer": "Cơ quan cấp / ban hành", "signer": "Người ký", "summary": "Trích yếu",
-    "valid_until": "Hiệu lực đến", "scope": "Phạm vi sử dụng",
+    "valid_until": "Hiệu lực đến", "scope": "Phạm vi sử dụng", "recipients": "Nơi nhận",
+    "sex": "Giới tính", "nationality": "Quốc tịch", "place_of_origin": "Quê quán",
+    "place_of_residence": "Nơi thường trú",
 }  # fmt: skip
 
 

@@ -13,7 +13,15 @@ from ocr.identifiers import InvalidIdentifier, birth_provinces, normalize_tax_co
 from ocr.text import fold
 from ocr.understand.dates import _D, _date, add_months
 from ocr.understand.labels import _ENGLISH_GLOSS, _INNER_MARK, _WORDS, _after_label, repair_digits
-from ocr.understand.names import _NAME_WORD, LABEL_TAIL, NAME_LABELS, _clean_name, _name_after, _name_words
+from ocr.understand.names import (
+    _NAME_WORD,
+    LABEL_TAIL,
+    NAME_LABELS,
+    _clean_name,
+    _name_after,
+    _name_words,
+    is_surname,
+)
 from ocr.understand.reading import Field, Line
 from ocr.understand.registry import FIELD_NAMES, DocumentType, document_types
 
@@ -27,13 +35,34 @@ ID_LABELS = ("so dinh danh ca nhan", "so dinh danh", "so cccd", "so / no", "so/n
 TAX_LABELS = ("ma so doanh nghiep", "ma so thue", "mst")
 EXPIRY_LABELS = ("co gia tri den", "date of expiry", "co hieu luc den", "gia tri su dung den")
 SIGNER_TITLES = re.compile(
-    r"^(?:kt\.|tm\.|ktl\.|tl\.)?\s*(?:chu tich|pho chu tich|truong phong|pho truong phong|giam doc|"
-    r"pho giam doc|hieu truong|nguoi ky|thu truong|cuc truong|uy ban nhan dan|chanh van phong|"
+    r"^(?:kt\.|tm\.|ktl\.|tl\.|q\.|ttl\.)?\s*(?:chu tich|pho chu tich|truong phong|pho truong phong|giam doc|"
+    r"pho giam doc|hieu truong|pho hieu truong|nguoi ky|thu truong|cuc truong|pho cuc truong|uy ban nhan dan|"
+    r"chanh van phong|pho chanh van phong|vien truong|pho vien truong|bo truong|truong ban|pho truong ban|"
+    r"chanh an|pho chanh an|tong cuc truong|chi cuc truong|truong khoa|giam doc so|"
     r"nguoi ky giay khai sinh|can bo tu phap)"
 )
 ISSUER_RE = re.compile(
-    r"(uy ban nhan dan|so [a-z ]+|phong dang ky kinh doanh|bo [a-z ]+|truong [a-z ]+|cuc [a-z ]+)"
+    r"(uy ban nhan dan|ubnd|so [a-z ]+|phong [a-z ]+|bo [a-z ]+|truong [a-z ]+|cuc [a-z ]+|vien [a-z ]+|"
+    r"toa an|cong an [a-z ]+|trung tam [a-z ]+|hoi dong [a-z ]+|van phong [a-z ]+|hoc vien [a-z ]+)"
 )
+# A line of the head block that opens the name of a body (the one under it, or its parent above).
+_BODY_START = re.compile(
+    r"^(?:uy ban|ubnd|u\.b\.n\.d|bo |so |truong |phong |cuc |chi cuc |vien |toa an|hoi dong |ban |trung tam |"
+    r"cong an |van phong |tong cuc |hoc vien |benh vien |cong ty |vu |khoa )"
+)
+
+
+def _issuing_body(head: list[Line]) -> list[Line]:
+    """Nghị định 30/2020: the left head block names the parent body over the issuing one ("BỘ CÔNG
+    THƯƠNG" over "TRƯỜNG ĐẠI HỌC ĐIỆN LỰC"). The issuer is the last body named; a line that does not
+    open a name continues the one above ("ỦY BAN NHÂN DÂN" / "THÀNH PHỐ HÀ NỘI")."""
+    bodies: list[list[Line]] = []
+    for line in head:
+        if not bodies or _BODY_START.match(line.folded.lstrip(" '\"`.,;:-_")):
+            bodies.append([line])
+        else:
+            bodies[-1].append(line)
+    return bodies[-1]
 
 
 ISSUER_IN_TEXT = re.compile(r"(?:tm\.\s*|noi dang ky[a-z ]*:\s*)?(uy ban nhan dan [a-z ]+?)(?:,|$)")
@@ -115,6 +144,12 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
             put("number", _book_number(line.text[book.start(1) :].strip()), 0.85, line)
         if re.match(r"^(?:ve viec|v/v)\b", line.folded):
             put("summary", _summary(lines, line), 0.9, line)
+        elif (
+            index
+            and _is_title(lines[index - 1], kind)
+            and re.match(r"^(?:ve|ban hanh|phe duyet|quy dinh)\b", line.folded)
+        ):
+            put("summary", _summary(lines, line), 0.85, line)
         scope = re.search(rf"(?:de|dung de)\s?:?\s?lam thu tuc ({_WORDS}+)", line.folded)
         if scope:
             start, end = scope.span(1)
@@ -125,10 +160,13 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
                 purpose = f"{purpose} {following.text[:cut].strip()}".strip()
             put("scope", "Làm thủ tục " + _INNER_MARK.sub(" ", purpose), 0.85, line)
 
+    _card_fields(lines, put)
+    _card_issuer(lines, put)
     _issue_date(lines, put)
     _issuer(lines, put)
     _person_concerned(lines, put)
     _signer(lines, put)
+    _recipients(lines, put)
     if kind and "valid_until" in wanted and "valid_until" not in found and "issue_date" in found:
         _default_validity(kind, found)
     if "date_of_birth" in found and "personal_id" in found:
@@ -136,7 +174,112 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
             parse_personal_id(found["personal_id"].value, date.fromisoformat(found["date_of_birth"].value))
         except InvalidIdentifier:  # century/year digits contradict the birth date: suspect
             found["personal_id"].confidence *= 0.5
+    if "sex" in found and "personal_id" in found:
+        # The 4th digit is century and sex (even: male, odd: female - Thông tư 59/2021/TT-BCA).
+        digit = found["personal_id"].value[3:4]
+        if digit.isdigit() and ("Nữ" if int(digit) % 2 else "Nam") != found["sex"].value:
+            found["personal_id"].confidence *= 0.5
+            found["sex"].confidence *= 0.5
+    _dates_in_range(found)
     return found
+
+
+# An identity card's printed fields by their labels (chip CCCD 2021, Căn cước 2024, CMND), the value
+# after the label or, where the card prints the label alone, on the line under it.
+CARD_LABELS = {
+    "sex": ("gioi tinh", "sex"),
+    "nationality": ("quoc tich", "nationality"),
+    "place_of_origin": ("que quan", "place of origin", "nguyen quan", "noi dang ky khai sinh"),
+    "place_of_residence": ("noi thuong tru", "place of residence", "noi cu tru", "noi dkhk thuong tru"),
+}
+# Where one label's value ends: the next label on the same line ("Giới tính: Nữ  Quốc tịch: Việt Nam").
+_NEXT_LABEL = re.compile(r"\s(?:quoc tich|nationality|gioi tinh|sex|que quan|noi thuong tru|co gia tri)\b")
+_SEXES = {"nu": "Nữ", "nam": "Nam", "f": "Nữ", "m": "Nam"}
+
+
+def _card_fields(lines: list[Line], put) -> None:
+    for name, labels in CARD_LABELS.items():
+        for index, line in enumerate(lines):
+            at = _after_label(line, labels)
+            if at is None:
+                continue
+            # Past an English gloss and the colon: "Giới tính / Sex: Nữ".
+            colon = line.folded.find(":", at, at + 32)
+            start = colon + 1 if colon >= 0 else at
+            start += len(line.folded[start:]) - len(line.folded[start:].lstrip(" :./"))
+            end = _NEXT_LABEL.search(line.folded, start)
+            text = line.text[start : end.start() if end else len(line.text)]
+            text = _ENGLISH_GLOSS.sub(" ", text).strip(" :./,;")
+            source = line
+            if not text and index + 1 < len(lines):  # the label alone: the value is under it
+                source = lines[index + 1]
+                text = source.text.strip(" :./,;")
+            if not text:
+                continue
+            if name == "sex":
+                sex = _SEXES.get(fold(text).split()[0].strip(" ./") if text.split() else "")
+                if sex:
+                    put("sex", sex, 0.95, source)
+            elif name == "nationality":
+                put(
+                    "nationality",
+                    "Việt Nam" if fold(text).replace(" ", "").startswith("vietnam") else text,
+                    0.9,
+                    source,
+                )
+            else:
+                if name == "place_of_residence" and source is line and index + 1 < len(lines):
+                    following = lines[index + 1]  # an address often wraps onto the next line
+                    if following.text[:1].islower() or following.folded.startswith(
+                        ("phuong", "xa ", "quan", "huyen", "tinh", "thanh pho", "tp")
+                    ):
+                        text = f"{text}, {following.text.strip(' ,.')}"
+                put(name, " ".join(text.split()), 0.85, source)
+            break
+
+
+# A card's back names its issuer in its signer's title: "CỤC TRƯỞNG CỤC CẢNH SÁT QUẢN LÝ HÀNH CHÍNH
+# VỀ TRẬT TỰ XÃ HỘI" (CCCD), "GIÁM ĐỐC CÔNG AN TỈNH ..." (CMND): the body after the title.
+_CARD_ISSUER = re.compile(r"^(?:cuc truong|giam doc)\s+(?=cuc |cong an )")
+_MRZ = re.compile(r"^(?=.*[<0-9])[a-z0-9<]{20,}$")  # the machine-readable zone: no spaces, digits and <
+
+
+def _card_issuer(lines: list[Line], put) -> None:
+    for index, line in enumerate(lines):
+        match = _CARD_ISSUER.match(line.folded)
+        if not match:
+            continue
+        parts = [line.text[match.end() :].strip()]
+        for following in lines[index + 1 : index + 3]:
+            if following.text.upper() != following.text or _MRZ.match(following.folded.strip()):
+                break
+            parts.append(following.text.strip())
+        put("issuer", canonical_issuer(" ".join(parts)), 0.85, line)
+        return
+
+
+def _is_title(line: Line, kind: DocumentType | None) -> bool:
+    """The line is the document's title alone ("THÔNG BÁO", "QUYẾT ĐỊNH"): its type's name in capitals."""
+    folded = line.folded.strip(" .:")
+    return bool(kind) and line.text.upper() == line.text and any(folded == title for title in kind.title)
+
+
+def _dates_in_range(found: dict[str, Field]) -> None:
+    """A birth date in the future or an expiry before the birth cannot be: the reading is suspect."""
+    today = date.today()
+    born = _iso(found.get("date_of_birth"))
+    if born and (born > today or born.year < 1900):
+        found["date_of_birth"].confidence *= 0.5
+    until = _iso(found.get("valid_until"))
+    if until and born and until <= born:
+        found["valid_until"].confidence *= 0.5
+
+
+def _iso(field: Field | None) -> date | None:
+    try:
+        return date.fromisoformat(field.value) if field else None
+    except ValueError:
+        return None
 
 
 def _label_alone(line: Line, labels: tuple[str, ...]) -> bool:
@@ -166,16 +309,37 @@ def _book_number(value: str) -> str:
 _BODY_STARTS = ("can cu", "xet ", "dieu ", "theo de nghi", "noi nhan", "quyet dinh")
 
 
+# Where a trích yếu's wrapped lines end: the addressees, the body's first words, a form's labels.
+_SUMMARY_ENDS = _BODY_STARTS + ("kinh gui", "thuc hien", "thoi gian", "dia diem", "chu tri", "thanh phan",
+                                "ho va ten", "ho ten", "kinh trinh")  # fmt: skip
+# A place and date the line read across from the right column ("... Chúa trời Đà Nẵng, ngày 26 ...").
+_PLACE_DATE_TAIL = re.compile(r"\s[a-z][a-z .\-]{1,30}[,;.]\s*ngay\s*\d")
+
+
 def _summary(lines: list[Line], first: Line) -> str:
-    """'Về việc ...' and its wrapped continuation, up to the next heading or 'Căn cứ'."""
-    parts = [first.text.strip()]
+    """'Về việc ...' and its wrapped continuation, up to the next heading, 'Căn cứ', the addressees
+    or the body; a place and date read across from the right column are no part of it."""
+    parts = [_before_place_date(first)]
     index = lines.index(first)
     for line in lines[index + 1 : index + 4]:
-        opening = line.folded.lstrip(" '\"`.,;:-_")  # OCR dust before the first word
-        if line.page != first.page or line.text.upper() == line.text or opening.startswith(_BODY_STARTS):
+        opening = line.folded.lstrip(" '\"`.,;:-_~")  # OCR dust before the first word
+        if line.page != first.page or line.text.upper() == line.text or opening.startswith(_SUMMARY_ENDS):
             break
-        parts.append(line.text.strip())
-    return " ".join(parts)
+        if _PLACE_DATE_TAIL.search(" " + line.folded) and not line.text[:1].islower():
+            cut = _before_place_date(line)
+            if cut:
+                parts.append(cut)
+            break
+        parts.append(line.text.strip(" `'~_"))
+        if line.text.rstrip().endswith((".", ";", ":")):
+            break
+    return " ".join(p for p in parts if p)
+
+
+def _before_place_date(line: Line) -> str:
+    match = _PLACE_DATE_TAIL.search(" " + line.folded)
+    text = line.text if match is None else line.text[: max(0, match.start() - 1)]
+    return text.strip(" `'~_")
 
 
 def _issue_date(lines: list[Line], put) -> None:
@@ -187,7 +351,7 @@ def _issue_date(lines: list[Line], put) -> None:
             return
     # "Ngày, tháng, năm đăng ký" is known by its tail: heavy scans garble its first word (Ngùy).
     labelled = ("dang ky thay doi", "ngay cap", "thang, nam dang ky", "ngay dang ky", "ngay ban hanh",
-                "dang ky lan dau")  # fmt: skip
+                "dang ky lan dau", "date, month, year", "ngay, thang, nam /")  # fmt: skip
     for label in labelled:
         for line in lines:
             at = line.folded.find(label)
@@ -255,7 +419,8 @@ def _issuer(lines: list[Line], put) -> None:
         elif head:
             head.append(line) if line.text.upper() == line.text and len(line.text) < 40 else None
     if head:
-        put("issuer", canonical_issuer(" ".join(line.text.strip() for line in head)), 0.9, head[0])
+        body = _issuing_body(head)
+        put("issuer", canonical_issuer(" ".join(line.text.strip() for line in body)), 0.9, body[0])
         return
     for line in lines:
         match = ISSUER_IN_TEXT.search(line.folded)
@@ -271,6 +436,7 @@ _AGENCY_WORDS = {fold(w): w for w in (
     "ỦY", "BAN", "NHÂN", "DÂN", "PHƯỜNG", "XÃ", "THỊ", "TRẤN", "THÀNH", "PHỐ", "TỈNH", "SỞ", "TÀI", "CHÍNH",
     "PHÒNG", "ĐĂNG", "KÝ", "KINH", "DOANH", "TƯ", "PHÁP", "XÂY", "DỰNG", "TRƯỜNG", "ĐẠI", "HỌC", "CÔNG",
     "AN", "TRUNG", "TÂM", "PHỤC", "VỤ", "HÀNH", "CỤC", "BỘ", "HỘI", "ĐỒNG",
+    "VIỆN", "KIỂM", "SÁT", "TỐI", "CAO", "GIÁO", "DỤC", "VÀ", "ĐÀO", "TẠO", "ĐIỆN", "LỰC", "THƯƠNG",
 )}  # fmt: skip
 
 
@@ -306,6 +472,27 @@ def _provinces() -> dict[str, str]:
     return {fold(name): name.upper() for name in birth_provinces().values()}
 
 
+# Before a signer's name: an academic title or a rank ("TS. Trương Huy Hoàng", "Trung tá Ngô Văn Công").
+_HONORIFIC = re.compile(
+    r"^(?:(?:pgs|gs|ts|ths|tskh|bs|bsck\s*i{1,2}|ks|cn|ls|ncs)\s*\.?\s*)+"
+    r"|^(?:thieu|trung|thuong|dai)\s+(?:uy|ta|tuong)\s+"
+)
+# A line under a signing title that names a body or place, not a person ("THÀNH PHỐ ĐÀ NẴNG").
+_NOT_A_NAME = ("thanh pho", "tinh ", "quan ", "huyen ", "phuong ", "xa ", "uy ban", "so ", "bo ")
+
+
+def _signer_name(line: Line) -> str | None:
+    """The person's name on a line under a signature, without title or rank; None if it is none."""
+    honorific = _HONORIFIC.match(line.folded)
+    text = line.text[honorific.end() :] if honorific else line.text
+    if line.folded.startswith(_NOT_A_NAME):
+        return None
+    words = _name_words(text)
+    if 2 <= len(words) <= 5 and all(_NAME_WORD.match(w) for w in words):
+        return _clean_name(text) or " ".join(words)
+    return None
+
+
 def _signer(lines: list[Line], put) -> None:
     """The name under the last signing title (CHỦ TỊCH, KT. CHỦ TỊCH, TRƯỞNG PHÒNG ...)."""
     for index in range(len(lines) - 1, -1, -1):
@@ -313,11 +500,49 @@ def _signer(lines: list[Line], put) -> None:
             for line in lines[index + 1 : index + 4]:
                 if SIGNER_TITLES.match(line.folded):
                     continue
-                words = _name_words(line.text)
-                if 2 <= len(words) <= 5 and all(_NAME_WORD.match(w) for w in words):
-                    put("signer", _clean_name(line.text) or " ".join(words), 0.9, line)
+                name = _signer_name(line)
+                if name:
+                    put("signer", name, 0.9, line)
                     return
             return
+    # The signing title lost under a seal: a name alone on one of the page's last lines, its first
+    # word a Vietnamese surname, is the signer's (less sure).
+    last_page = [line for line in lines if line.page == lines[-1].page] if lines else []
+    for line in reversed(last_page[-4:]):
+        name = _signer_name(line)
+        # Printed under a signature in title case; a name in capitals is a card holder's or a heading.
+        if name and is_surname(name.split()[0]) and line.text.upper() != line.text:
+            put("signer", name, 0.7, line)
+            return
+
+
+_RECIPIENTS = re.compile(r"^\s*noi nhan\s*[:.;]?\s*(.*)$")
+
+
+def _recipients(lines: list[Line], put) -> None:
+    """Nơi nhận: the dashed items under the label (Nghị định 30/2020, Phụ lục I), as "a; b; c"."""
+    for index, line in enumerate(lines):
+        match = _RECIPIENTS.match(line.folded)
+        if not match:
+            continue
+        items = []
+        first = line.text[match.start(1) :].strip()
+        if first:
+            items.append(first)
+        for following in lines[index + 1 : index + 16]:
+            text = following.text.strip()
+            if (
+                following.page != line.page
+                or SIGNER_TITLES.match(following.folded)
+                or not text.startswith(("-", "+", "•"))
+            ):
+                break
+            items.append(text)
+        cleaned = [item.lstrip("-+• ").rstrip(" ;,.") for item in items]
+        cleaned = [item for item in cleaned if item and item != "/"]
+        if cleaned:
+            put("recipients", "; ".join(cleaned), 0.85, line)
+        return
 
 
 def _default_validity(kind: DocumentType, found: dict[str, Field]) -> None:

@@ -126,3 +126,8 @@ NAME_LABELS = (
     "cap cho: ong", "cap cho: ba", "cap cho ong", "cap cho ba", "cap cho:", "ong/ba:", "ong:", "ba:",
     "chu ho:",
 )  # fmt: skip
+
+
+def is_surname(word: str) -> bool:
+    """One of the common Vietnamese surnames (accents as read or not)."""
+    return fold(word) in _SURNAMES

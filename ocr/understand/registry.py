@@ -12,7 +12,8 @@ from ocr.text import fold
 
 FIELD_NAMES = (
     "personal_id", "tax_code", "full_name", "date_of_birth", "number", "issue_date", "issuer",
-    "signer", "summary", "valid_until", "scope",
+    "signer", "summary", "valid_until", "scope", "recipients", "sex", "nationality", "place_of_origin",
+    "place_of_residence",
 )  # fmt: skip
 
 

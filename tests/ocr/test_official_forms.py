@@ -75,8 +75,9 @@ def test_decision_head_in_two_columns_and_the_person_in_article_one() -> None:
 
 
 def test_enterprise_certificate_issuer_over_two_lines_with_the_motto_wrapped() -> None:
+    # Nghị định 30/2020: the issuer is the body that issued it, not its parent above it.
     _, fields = _fields(BUSINESS)
-    assert fields["issuer"] == "SỞ KẾ HOẠCH VÀ ĐẦU TƯ HÀ NỘI PHÒNG ĐĂNG KÝ KINH DOANH"
+    assert fields["issuer"] == "PHÒNG ĐĂNG KÝ KINH DOANH"
     assert fields["tax_code"] == "0100109106"
 
 

@@ -64,3 +64,41 @@ def test_sohoa_reads_no_family_worse_than_plain_tesseract() -> None:
         result = bench.run(items, REALDOCS, Path(tmp), verbose=False)
     bench.report(result)
     assert not bench.worse_families(result), json.dumps(result["families"], indent=1)
+
+
+def test_official_documents_understood_on_the_printed_text_of_real_pages() -> None:
+    """The understanding stage on each real page's ground-truth text (what a perfect reading gives):
+    the type (in the ground truth's words) and the fields Nghị định 30/2020 fixes by place - number
+    with its symbol, issue date, issuer (the issuing body, not its parent), signer (without title or
+    rank), trích yếu - against the page's fields.json. What real OCR leaves of them is the benchmark's
+    (benchmarks/realdocs.py prints both)."""
+    import unicodedata
+
+    from ocr.understand import understand
+
+    def norm(value: str) -> str:
+        return " ".join(unicodedata.normalize("NFC", value).casefold().split()).strip(" .,;:")
+
+    exact = fields = typed = types = 0
+    misses = []
+    for truth in sorted((REALDOCS / "gt").glob("*.fields.json")):
+        page = truth.name.split(".")[0]
+        text = next(
+            p
+            for p in (REALDOCS / "gt" / f"{page}.gt.txt", REALDOCS / "gt" / f"{page}.lines.txt")
+            if p.exists()
+        )
+        expected = json.loads(truth.read_text(encoding="utf-8"))
+        reading = understand([(1, text.read_text(encoding="utf-8"), 95.0)])
+        kind = bench.GT_TYPES.get(reading.type or "", "other" if reading.type else None)
+        if expected.get("type"):
+            types += 1
+            typed += kind == expected["type"]
+        for name, field in expected["fields"].items():
+            got = reading.fields.get(name)
+            fields += 1
+            exact += got is not None and norm(got.value) == norm(field["value"])
+            if got is None or norm(got.value) != norm(field["value"]):
+                misses.append((page, name, got.value if got else None, field["value"]))
+    assert typed == types, (typed, types)
+    assert exact >= 0.9 * fields, (exact, fields, misses)

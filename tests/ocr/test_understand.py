@@ -316,3 +316,75 @@ def test_the_kind_of_identifier_printed_must_be_the_owners_kind() -> None:
     assert marital.owner_kinds == {"citizen"}
     assert owner_conflicts(marital, "citizen", HUONG.personal_id, HUONG.name) == []
     assert any("tổ chức" in r for r in owner_conflicts(marital, "organization", "0101234565", None))
+
+
+CARD_FRONT = """CĂN CƯỚC CÔNG DÂN
+Số định danh cá nhân / Personal identification number: 001190012345
+Họ và tên / Full name:
+NGUYỄN THỊ HƯƠNG
+Ngày sinh / Date of birth: 12/03/1990
+Giới tính / Sex: Nữ Quốc tịch / Nationality: Việt Nam
+Quê quán / Place of origin: Thanh Xuân, Hà Nội
+Nơi thường trú / Place of residence: 12 Nguyễn Trãi,
+phường Thanh Xuân Trung, Thanh Xuân, Hà Nội
+Có giá trị đến / Date of expiry: 12/03/2030"""
+CARD_BACK = """Đặc điểm nhân dạng / Personal identification: Nốt ruồi C:1cm dưới trước mép phải
+Ngày, tháng, năm / Date, month, year: 10/08/2021
+CỤC TRƯỞNG CỤC CẢNH SÁT
+QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI
+Tô Văn Huệ
+IDVNM0900123456001190012345<<5"""
+
+
+def test_an_identity_cards_printed_fields_front_and_back() -> None:
+    """A specimen chip card (no real person's): every printed value by its label, the value under a
+    label printed alone, an address wrapped onto a second line; on the back, the issue date, the
+    issuing body named in its signer's title, the signer. The number is checked against sex."""
+    front = understand([(1, CARD_FRONT, 90.0)])
+    values = {name: field.value for name, field in front.fields.items()}
+    assert front.type == "cccd"
+    assert values == {
+        "personal_id": "001190012345", "full_name": "Nguyễn Thị Hương", "date_of_birth": "1990-03-12",
+        "sex": "Nữ", "nationality": "Việt Nam", "place_of_origin": "Thanh Xuân, Hà Nội",
+        "place_of_residence": "12 Nguyễn Trãi, phường Thanh Xuân Trung, Thanh Xuân, Hà Nội",
+        "valid_until": "2030-03-12",
+    }  # fmt: skip
+    sure = front.fields["personal_id"].confidence
+    # The 4th digit says female (odd): a card read as "Nam" makes both suspect.
+    male = understand([(1, CARD_FRONT.replace("Sex: Nữ", "Sex: Nam"), 90.0)])
+    assert male.fields["personal_id"].confidence < sure and male.fields["sex"].confidence < 0.9
+    back = understand([(1, CARD_BACK, 90.0)], "cccd")
+    assert {name: field.value for name, field in back.fields.items()} == {
+        "issue_date": "2021-08-10", "issuer": "CỤC CẢNH SÁT QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI",
+        "signer": "Tô Văn Huệ",
+    }  # fmt: skip
+
+
+OFFICIAL_LETTER = """ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+SỞ TƯ PHÁP Độc lập - Tự do - Hạnh phúc
+Số: 215/STP-HCTP Hà Nội, ngày 03 tháng 11 năm 2026
+V/v hướng dẫn cấp bản sao điện tử từ sổ gốc
+cho các phường trên địa bàn
+Kính gửi: Ủy ban nhân dân các phường.
+Thực hiện Nghị định số 23/2015/NĐ-CP, Sở Tư pháp hướng dẫn như sau:
+1. Bản sao điện tử được cấp theo Quyết định số 12/QĐ-UBND ngày 01/02/2026.
+Nơi nhận:
+- Như trên;
+- Lưu: VT, HCTP.
+KT. GIÁM ĐỐC
+PHÓ GIÁM ĐỐC
+TS. Nguyễn Văn Bình"""
+
+
+def test_an_official_letter_by_the_places_nghi_dinh_30_fixes() -> None:
+    """A công văn (no title line): its number with the full symbol, not the decision it cites; the
+    issuing body, not its parent; the trích yếu without the addressees; the recipients; the signer
+    without his academic title."""
+    letter = understand([(1, OFFICIAL_LETTER, 90.0)])
+    values = {name: field.value for name, field in letter.fields.items()}
+    assert letter.type == "official_letter"
+    assert values["number"] == "215/STP-HCTP" and values["issue_date"] == "2026-11-03"
+    assert values["issuer"] == "SỞ TƯ PHÁP"
+    assert values["summary"] == "V/v hướng dẫn cấp bản sao điện tử từ sổ gốc cho các phường trên địa bàn"
+    assert values["recipients"] == "Như trên; Lưu: VT, HCTP"
+    assert values["signer"] == "Nguyễn Văn Bình"
