@@ -368,9 +368,12 @@ class BatchRunner:
 
     def run(self, upload_id: str, inbox: Path) -> None:
         _set_run(inbox.parent, state="running", started_at=_now())
+        # The record says who digitized it: the records clerk who uploaded the batch.
+        uploader = _read(inbox.parent).get("created_by")
+        env = os.environ.copy() | ({"SOHOA_OPERATOR": uploader} if uploader else {})
         done = subprocess.run(
             [sys.executable, "-m", "repository", "run", str(inbox), "--json"],
-            capture_output=True, text=True, env=os.environ.copy(),
+            capture_output=True, text=True, env=env,
         )  # fmt: skip
         # Only the state goes on record: the summary names owners and belongs in the catalog, not logs.
         _set_run(inbox.parent, state="success" if done.returncode == 0 else "failed", finished_at=_now(),

@@ -7,8 +7,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from sqlalchemy import select
+
 from repository.api import create_app
-from repository.catalog.db import migrate
+from repository.catalog.db import migrate, session_scope
+from repository.catalog.models import Document
 from repository.intake.samples import COMPANY, HUONG, MINH
 from tests.helpers import SCREENSHOTS, token_for, wait_for
 
@@ -32,7 +35,7 @@ def test_a_morning_batch_of_three_cases_with_one_bad_file(
 ) -> None:
     migrate()
     base = live_server(create_app())
-    token = token_for("records_staff", "UBND.NL")
+    token = token_for("records_staff", "UBND.NL", name="van.thu.nl")
     batch = tmp_path / "to-upload"
     batch.mkdir()
     lines = ["file,case_code,procedure_code,owner_kind,owner_id,owner_name,kind"]
@@ -123,3 +126,6 @@ def test_a_morning_batch_of_three_cases_with_one_bad_file(
     page.locator("#opened", has_text="Có tệp cần sửa").wait_for()
     assert problems == []
     page.screenshot(path=str(SCREENSHOTS / "upload-3-earlier-upload.png"), full_page=True)
+    # The records say who digitized them: the clerk who uploaded the batch, not "sohoa-pipeline".
+    with session_scope() as s:
+        assert set(s.scalars(select(Document.digitized_by))) == {"van.thu.nl"}

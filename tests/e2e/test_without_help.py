@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from quality import kpi_report
 from repository.catalog.db import session_scope
-from repository.catalog.models import AuditEvent, CaseFile, Document, DocumentStatus, Owner
+from repository.catalog.models import AuditEvent, CaseFile, Document, DocumentStatus, Owner, ReviewAction
 from repository.intake.samples import HUONG, MINH
 from repository.security import auth
 from repository.web import formatting
@@ -34,9 +34,11 @@ def _signed_in(browser, base: str, token: str, target: str):
     problems: list[str] = []
     page.on(
         "console",  # a refusal's own status (403, 422) is the browser's "failed to load", not a fault
-        lambda m: problems.append(m.text)
-        if m.type == "error" and not m.text.startswith("Failed to load resource")
-        else None,
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and not m.text.startswith("Failed to load resource")
+            else None
+        ),
     )
     page.on("pageerror", lambda e: problems.append(str(e)))
     page.on("dialog", lambda d: d.accept())  # what undoes something asks first; the user says yes
@@ -208,6 +210,15 @@ def test_desk_rejects_and_goes_on_with_the_buttons_in_reach(digitized_sample, br
         box = page.locator(button).bounding_box()
         assert box and box["y"] + box["height"] <= 768, (button, box)  # in reach, no scrolling
     page.screenshot(path=str(SHOTS / "desk-1-buttons-in-reach.png"))
+    # Dates read as people write them; saving them unchanged is no correction.
+    issued = page.input_value("#field_issue_date")
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", issued), issued
+    page.get_by_role("button", name="Lưu", exact=True).click()
+    page.wait_for_selector("#desk-form")
+    with session_scope(url) as s:
+        actions = s.scalars(select(ReviewAction.action).where(ReviewAction.document_id == ids[0])).all()
+    assert "correct" not in actions, actions
+    assert "{" not in page.locator("#history").inner_text()  # the history in words, not JSON
     # With the keyboard: open "Từ chối…", no reason first (refused, kept open), then with a reason.
     page.locator("#reject summary").focus()
     page.keyboard.press("Enter")

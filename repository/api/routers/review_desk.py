@@ -27,6 +27,7 @@ from repository.security.access import require
 from repository.security.audit import record_document_action
 from repository.security.auth import Principal
 from repository.storage import keys
+from repository.web import formatting
 
 router = APIRouter(prefix="/review", include_in_schema=False)
 PAGE_SIZE = 25
@@ -69,8 +70,8 @@ def _desk(request: Request, who: Principal, database_url: str, document_id: str,
         owner=owner, masked=mask(owner.identifier), case=case, pages=pages, doubts=doubts, history=history,
         fields=fields, labels=review.FIELD_LABELS, values=values or {}, error=error, types=document_types(),
         statuses=STATUS_NAMES, reasons=review.reason_labels(), queue_reasons=review.queue_reasons(doc),
-        action_labels=review.ACTION_LABELS, did=did,
-        to_json=lambda v: json.dumps(v, ensure_ascii=False, default=str),
+        action_labels=review.ACTION_LABELS, did=did, date_fields=review.DATE_FIELDS,
+        describe=_describe,
     )  # fmt: skip
 
 
@@ -81,6 +82,33 @@ DONE = {
     "save": "Đã lưu giấy tờ vừa xem; giấy tờ vẫn chờ duyệt.",
     "relink": "Đã chuyển giấy tờ vừa xem sang chủ sở hữu đúng.",
 }
+
+
+# A history entry's snapshot in words a steward reads (never the JSON it is stored as).
+SNAPSHOT_NAMES = {"status": "Tình trạng", "doc_type_code": "Loại", "type": "Loại", "owner_id": "Chủ sở hữu",
+                  "reason": "Lý do", "status_reason": "Lý do"}  # fmt: skip
+
+
+def _describe(snapshot) -> str:
+    if not isinstance(snapshot, dict):
+        return "" if snapshot is None else str(snapshot)
+    parts = []
+    for name, value in snapshot.items():
+        if isinstance(value, dict):
+            value = value.get("value", "")
+        if name == "fields" and isinstance(value, dict):
+            parts.append(_describe(value))
+            continue
+        if name == "status":
+            value = STATUS_NAMES.get(value, value)
+        elif name in ("doc_type_code", "type"):
+            kind = document_types().get(value or "")
+            value = kind.name if kind else value
+        elif name in review.DATE_FIELDS and value:
+            value = formatting.day(value)
+        label = review.FIELD_LABELS.get(name) or SNAPSHOT_NAMES.get(name) or name
+        parts.append(f"{label}: {value if value not in (None, '') else '—'}")
+    return "; ".join(p for p in parts if p)
 
 
 @router.get("/{document_id}")
@@ -159,8 +187,15 @@ def _changes(document_id: str, values: dict[str, str], database_url: str) -> dic
     changes = {}
     for name, value in values.items():
         old = (current.get(name) or {}).get("value") or ""
-        if " ".join(value.split()) != " ".join(str(old).split()):
-            changes[name] = value.strip() or None
+        if " ".join(value.split()) == " ".join(str(old).split()):
+            continue
+        if name in review.DATE_FIELDS and value.strip():  # shown as dd/mm/yyyy, kept as ISO
+            try:
+                if review.normalize_field(name, value) == old:
+                    continue
+            except DomainError:
+                pass  # not a date: the correction says so
+        changes[name] = value.strip() or None
     return changes
 
 
