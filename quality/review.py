@@ -306,6 +306,11 @@ def correct(
         return _snapshot(doc) | {"document_id": doc.id, "fields": {n: fields.get(n) for n in clean}}
 
 
+def normalize_field(name: str, value: str | None) -> str | None:
+    """A field's value as the record keeps it (dates ISO, identifiers canonical); raises DomainError."""
+    return _normalize(name, value)
+
+
 def _normalize(name: str, value: str | None) -> str | None:
     if name not in FIELD_NAMES:
         raise DomainError(INVALID, "unknown_field", f"Không có trường '{name}' / unknown field")
