@@ -119,6 +119,20 @@ def page_caller(request: Request) -> Principal | None:
         return None
 
 
+def layout_user(request: Request, database_url: str | None) -> Principal | None:
+    """Who is signed in, only to draw the layout of a refusal page (their navigation, their name):
+    never to authorize anything, so a form post's CSRF field is not asked for here."""
+    header = request.headers.get("authorization", "")
+    token = header.partition(" ")[2].strip() if header.lower().startswith("bearer ") else ""
+    token = token or request.cookies.get(SESSION_COOKIE, "")
+    if not token:
+        return None
+    try:
+        return authenticate(token, database_url)
+    except DomainError:
+        return None
+
+
 class SignInRequired(Exception):
     """A page was asked for without a session: the answer is the sign-in page, then back here."""
 

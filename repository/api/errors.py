@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
-from repository.api.deps import SignInRequired, principal_from
+from repository.api.deps import SignInRequired, layout_user, principal_from
 from repository.api.templating import render_page
 from repository.errors import DomainError, Kind
 from repository.security import audit
@@ -118,14 +118,11 @@ KIND_ADVICE = {
 
 def refusal_page(request: Request, code: str, message: str, status: int) -> Response:
     """A refusal a person can act on: in the layout, in Vietnamese, with the next step and a way back."""
-    try:
-        who = principal_from(request, request.app.state.database_url)
-    except DomainError:
-        who = None
+    who = layout_user(request, request.app.state.database_url)
     referer = request.headers.get("referer", "")
     own = str(request.base_url).rstrip("/")
     back = referer[len(own) :] if referer.startswith(own + "/") else None
-    if back == request.url.path or request.method != "GET" and back is None:
+    if back == request.url.path:  # "back" to the page that refused is no way back
         back = None
     response = render_page(
         request, "refused.html", who, status_code=status, title=HEADINGS.get(status, "Không thực hiện được"),

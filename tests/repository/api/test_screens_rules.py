@@ -4,6 +4,7 @@ files; a case opened by mistake corrected or cancelled by the catalog's own rule
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -56,6 +57,10 @@ def test_refusals_are_pages_for_people_and_json_for_programs(app) -> None:
     assert missing.status_code == 404 and "Không tìm thấy" in missing.text and "<nav" in missing.text
     still_json = client.get(f"/api/documents/nope?case={CASE}")
     assert still_json.json()["error"]["code"]
+    # A form post refused keeps the user's layout (their navigation), though its CSRF is in the form.
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/officer").text).group(1)
+    posted = client.post(f"/officer/cases/{CASE}/cancel", data={"csrf": csrf, "reason": "mở nhầm mã"})
+    assert posted.status_code == 403 and 'href="/officer"' in posted.text and "Đăng xuất" in posted.text
 
 
 def test_a_batch_is_named_by_what_happened_to_its_files() -> None:
