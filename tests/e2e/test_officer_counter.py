@@ -5,7 +5,6 @@ keyboard where a clerk would, at 1366x768, with nothing loaded from outside the 
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 from sqlalchemy import select
@@ -41,7 +40,6 @@ def test_one_application_at_the_counter(digitized_sample, browser) -> None:
     page.fill("input[name=token]", token)
     page.keyboard.press("Enter")
     page.wait_for_url(f"{base}/officer")
-    started = time.monotonic()
 
     # 1. Open the case: typed, with the identifier checked as typed and masked once entered.
     page.keyboard.type(NEW_CASE)  # the case code field has the focus
@@ -103,8 +101,6 @@ def test_one_application_at_the_counter(digitized_sample, browser) -> None:
     page.wait_for_selector("#hits li")
     assert page.locator("#hits mark").count() >= 1
     page.screenshot(path=str(shots / "4-case-attached-search.png"), full_page=True)
-    elapsed = time.monotonic() - started
-    assert elapsed < 60, elapsed  # one application in under a minute (machine time, not a person's)
     assert outside == [] and problems == [], (outside, problems)
     context.close()
 
