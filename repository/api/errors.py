@@ -62,9 +62,9 @@ def register(app: FastAPI) -> None:
 
 
 def _for_a_person(request: Request) -> bool:
-    """Pages answer people; /api/ answers programs (and our pages' scripts), /static files."""
+    """Pages answer people; /api/ and the OpenAPI document answer programs (and our pages' scripts)."""
     path = request.url.path
-    return not (path.startswith("/api/") or path.startswith("/static/") or path == "/health")
+    return not (path.startswith(("/api/", "/static/")) or path in ("/health", "/openapi.json"))
 
 
 FIELD_NAMES = {
