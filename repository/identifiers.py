@@ -8,10 +8,23 @@ from __future__ import annotations
 from ocr.identifiers import InvalidIdentifier, normalize_tax_code, parse_personal_id
 from repository.catalog.models import OwnerKind
 
-__all__ = ["InvalidIdentifier", "mask", "masked_fields", "normalize_owner", "parse_personal_id"]
+__all__ = [
+    "InvalidIdentifier",
+    "kind_from_length",
+    "mask",
+    "masked_fields",
+    "normalize_owner",
+    "parse_personal_id",
+]
 
 # Extracted fields that hold a personal identifier: shown masked wherever the owner's is.
 IDENTIFIER_FIELDS = frozenset({"personal_id", "tax_code"})
+
+
+def kind_from_length(identifier: str) -> str:
+    """The owner kind an identifier typed without one says by its length: 12 digits are a personal ID,
+    anything else is taken for a tax code (whose own check then says what is wrong)."""
+    return OwnerKind.CITIZEN if len("".join(identifier.split())) == 12 else OwnerKind.ORGANIZATION
 
 
 def normalize_owner(kind: str, identifier: str) -> tuple[str, str]:

@@ -77,17 +77,30 @@ def printed_owner_kinds(lines: list[Line]) -> set[str]:
         # In running text the number may wrap onto the next line: "... mã số doanh nghiệp\n0101234565,".
         following = lines[index + 1].folded[:24] if index + 1 < len(lines) else ""
         at = _after_label(line, TAX_LABELS)
-        if at is not None and (match := _TAX.search(line.folded[at:] + " " + following)):
-            with contextlib.suppress(InvalidIdentifier):
-                normalize_tax_code(repair_digits(match.group(1)).replace(" ", ""))
-                kinds.add("organization")
+        if at is not None and _tax_code(line.folded[at:] + " " + following):
+            kinds.add("organization")
         at = _after_label(line, ID_LABELS)
-        if at is not None:
-            for match in _TWELVE.finditer(line.folded[at:] + " " + following):
-                with contextlib.suppress(InvalidIdentifier):
-                    parse_personal_id(re.sub(r"[ .]", "", repair_digits(match.group(1))))
-                    kinds.add("citizen")
+        if at is not None and _personal_id(line.folded[at:] + " " + following):
+            kinds.add("citizen")
     return kinds
+
+
+def _personal_id(text: str, start: int = 0) -> str | None:
+    """The first structurally valid 12-digit personal ID in ``text`` from ``start`` (OCR's O/l repaired)."""
+    for match in _TWELVE.finditer(text, start):
+        candidate = re.sub(r"[ .]", "", repair_digits(match.group(1)))
+        with contextlib.suppress(InvalidIdentifier):
+            return parse_personal_id(candidate).value
+    return None
+
+
+def _tax_code(text: str, start: int = 0) -> str | None:
+    """The valid tax / enterprise code at the first 10(-3)-digit run in ``text`` from ``start``."""
+    match = _TAX.search(text, start)
+    if match:
+        with contextlib.suppress(InvalidIdentifier):
+            return normalize_tax_code(repair_digits(match.group(1)).replace(" ", ""))
+    return None
 
 
 def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
@@ -102,21 +115,11 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     for index, line in enumerate(lines):
         # Identifiers: labelled first; a lone structurally valid number is weaker evidence.
         at = _after_label(line, ID_LABELS)
-        for match in _TWELVE.finditer(line.folded, at or 0):
-            candidate = re.sub(r"[ .]", "", repair_digits(match.group(1)))
-            try:
-                parse_personal_id(candidate)
-            except InvalidIdentifier:
-                continue
-            put("personal_id", candidate, 0.97 if at is not None else 0.75, line)
-            break
+        if personal_id := _personal_id(line.folded, at or 0):
+            put("personal_id", personal_id, 0.97 if at is not None else 0.75, line)
         at = _after_label(line, TAX_LABELS)
-        if at is not None:
-            match = _TAX.search(line.folded, at)
-            if match:
-                with contextlib.suppress(InvalidIdentifier):
-                    tax_code = normalize_tax_code(repair_digits(match.group(1)).replace(" ", ""))
-                    put("tax_code", tax_code, 0.97, line)
+        if at is not None and (tax_code := _tax_code(line.folded, at)):
+            put("tax_code", tax_code, 0.97, line)
         name = _name_after(line, NAME_LABELS)
         if name:
             put("full_name", name, 0.9, line)

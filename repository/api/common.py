@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from repository.errors import INVALID, DomainError
-from repository.identifiers import InvalidIdentifier, normalize_owner
+from repository.identifiers import InvalidIdentifier, kind_from_length, normalize_owner
 from repository.security import audit
 from repository.security.auth import Principal
 
@@ -31,6 +31,12 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def typed_owner(identifier: str) -> tuple[str, str]:
+    """A personal ID or tax code typed on a page, its kind told by its length; (kind, canonical)."""
+    identifier = "".join(identifier.split())
+    return owner_identity(kind_from_length(identifier), identifier)
 
 
 def owner_identity(kind: str, identifier: str) -> tuple[str, str]:

@@ -24,6 +24,18 @@ def reason_given(reason: str) -> str:
     return reason[:REASON_MAX]
 
 
+def owner_for(session: Session, kind: str, identifier: str, name: str = "") -> tuple[Owner, bool]:
+    """The owner of a canonical identifier, added (with the name given) when nothing is on file;
+    returns it and whether it was added."""
+    owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
+    if owner is not None:
+        return owner, False
+    owner = Owner(kind=kind, identifier=identifier, name=name.strip() or None)
+    session.add(owner)
+    session.flush()
+    return owner, True
+
+
 def change_applicant(session: Session, case: CaseFile, owner: Owner) -> list[str]:
     """The case was opened under a mistyped identifier: it becomes the right applicant's. Only while it
     holds nothing but documents an officer attached from the repository (those were the wrong

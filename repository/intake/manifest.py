@@ -17,7 +17,7 @@ from pathlib import Path
 
 from repository.catalog.models import DocumentKind
 from repository.catalog.procedures import procedures
-from repository.identifiers import InvalidIdentifier, normalize_owner
+from repository.identifiers import InvalidIdentifier, kind_from_length, normalize_owner
 
 MANIFEST_NAMES = ("manifest.csv", "manifest.json", "manifest.xlsx")
 REQUIRED = ("file", "case_code", "procedure_code", "owner_kind", "owner_id")
@@ -262,7 +262,7 @@ def check_row(values: dict[str, str], fields: dict[str, str | None] | None = Non
             f"cần 12 chữ số (số định danh cá nhân) hoặc 10 chữ số (mã số thuế), đang có {len(identifier)}",
             "invalid_identifier",
         )
-    kind = values.get("owner_kind") or ("citizen" if len(identifier) == 12 else "organization")
+    kind = values.get("owner_kind") or kind_from_length(identifier)
     try:
         fields["owner_kind"], fields["owner_identifier"] = normalize_owner(kind, identifier)
     except InvalidIdentifier as exc:

@@ -247,9 +247,10 @@ def _set_run(directory: Path, **values: Any) -> None:
         _write(directory, record)
 
 
-def status(upload_id: str, database_url: str | None = None) -> dict[str, Any]:
+def status(upload_id: str, database_url: str | None = None, record: dict | None = None) -> dict[str, Any]:
+    """The upload's files and what became of them (``record``: its upload.json, when already read)."""
     directory = _directory(upload_id)
-    record = _read(directory)
+    record = record or _read(directory)
     inbox = str((directory / "files").resolve())
     items: dict[str, BatchItem] = {}
     with session_scope(database_url) as session:
@@ -463,7 +464,7 @@ def list_uploads(
     records.sort(key=lambda r: r["created_at"], reverse=True)
     listed = []
     for r in records[:limit]:
-        current = status(r["id"], database_url)
+        current = status(r["id"], database_url, record=r)
         listed.append(
             {
                 "upload_id": r["id"],

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from repository.api.common import log_access, owner_identity
+from repository.api.common import log_access, typed_owner
 from repository.api.deps import DatabaseUrl, PageUser, Store, check_csrf
 from repository.api.templating import ROLE_NAMES, render_page
 from repository.catalog.cases import type_name
@@ -211,9 +211,8 @@ def access_history_page(
     """The identifier comes in the form's body (never a URL); the answer names the owner by key."""
     _admin(who)
     check_csrf(request, csrf)
-    identifier = owner_id.replace(" ", "").strip()
     try:
-        kind, identifier = owner_identity("citizen" if len(identifier) == 12 else "organization", identifier)
+        kind, identifier = typed_owner(owner_id)
     except DomainError as exc:
         return _access(request, who, error=exc.message, typed=owner_id, status_code=422)
     with read_scope(database_url) as session:

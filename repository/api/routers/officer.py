@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ocr.text import fold
 from ocr.understand import document_types
 from quality.review import FIELD_LABELS
-from repository.api.common import log_access, owner_identity
+from repository.api.common import log_access, typed_owner
 from repository.api.deps import DatabaseUrl, PageUser, Store, check_csrf
 from repository.api.routers.documents import readable
 from repository.api.templating import render_page
@@ -112,8 +112,7 @@ def open_case_page(
             )
         code = found[0].code
         form["procedure"] = f"{code} — {found[0].name}"
-        identifier = owner_id.replace(" ", "").strip()
-        kind, identifier = owner_identity("citizen" if len(identifier) == 12 else "organization", identifier)
+        kind, identifier = typed_owner(owner_id)
     except DomainError as exc:
         return _start_again(request, who, database_url, exc.message, form)
     # Asked before anything is written (the page is answered outside the write transaction).
@@ -142,11 +141,8 @@ def open_case_page(
         )
         return _start_again(request, who, database_url, message, form, confirm="new_applicant", status=200)
     with session_scope(database_url) as session:
-        owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
-        if owner is None:  # confirmed: the applicant is identified, their case starts here
-            owner = Owner(kind=kind, identifier=identifier, name=owner_name.strip() or None)
-            session.add(owner)
-            session.flush()
+        owner, new = cases.owner_for(session, kind, identifier, owner_name)
+        if new:  # confirmed: the applicant is identified, their case starts here
             log_access(who, "new_applicant", session=session, case_code=case_code, owner_id=owner.id)
         case = open_case(session, who, case_code, owner.id, code)
         case = session.get(CaseFile, case.id)
@@ -278,16 +274,9 @@ def change_applicant_page(
                 raise DomainError(
                     INVALID, "not_checked", 'Đánh dấu ô "đã đối chiếu" sau khi so số định danh với giấy tờ'
                 )
-            identifier = owner_id.replace(" ", "").strip()
-            kind, identifier = owner_identity(
-                "citizen" if len(identifier) == 12 else "organization", identifier
-            )
+            kind, identifier = typed_owner(owner_id)
             why = cases.reason_given(reason)
-            owner = session.scalar(select(Owner).where(Owner.kind == kind, Owner.identifier == identifier))
-            if owner is None:
-                owner = Owner(kind=kind, identifier=identifier, name=owner_name.strip() or None)
-                session.add(owner)
-                session.flush()
+            owner, _new = cases.owner_for(session, kind, identifier, owner_name)
             if owner.id != earlier:
                 detached = cases.change_applicant(session, case, owner)
                 case.reusable_on_file = case_view(session, case).need_not_bring

@@ -20,7 +20,7 @@ from repository.api.templating import render_page
 from repository.catalog.db import read_scope
 from repository.catalog.models import CaseFile, Document, Owner, Page
 from repository.errors import DomainError
-from repository.identifiers import mask
+from repository.identifiers import kind_from_length, mask
 from repository.reuse import previews
 from repository.reuse.counter import STATUS_NAMES
 from repository.security.access import require
@@ -170,9 +170,8 @@ def _perform(document_id: str, who: Principal, action: str, form, values: dict, 
         review.change_type(document_id, who.name, str(form.get("type") or ""), note, database_url)
         record(action="change_type")
     elif action == "relink":
-        owner_id = str(form.get("owner_id") or "").replace(" ", "")
-        kind = "citizen" if len(owner_id) == 12 else "organization"
-        review.relink(document_id, who.name, kind, owner_id, note, database_url)
+        owner_id = "".join(str(form.get("owner_id") or "").split())
+        review.relink(document_id, who.name, kind_from_length(owner_id), owner_id, note, database_url)
         record(action="relink")
     elif action == "rerun":
         review.rerun_ocr(document_id, who.name, note, store=store, database_url=database_url)

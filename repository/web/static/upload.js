@@ -159,7 +159,6 @@ function uploadOne(uploadId, row, file) {
     form.append("file", file, file.name);
     const v = values(row);
     for (const k of Object.keys(v)) form.append(k, v[k]);
-    form.append("owner_kind", v.owner_id.replace(/\s/g, "").length === 12 ? "citizen" : "organization");
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/uploads/" + uploadId + "/files");
     xhr.setRequestHeader("Accept", "application/json");
@@ -189,7 +188,6 @@ async function uploadAgain(uploadId, row) {
   const form = new FormData();
   const v = values(row);
   for (const k of Object.keys(v)) form.append(k, v[k]);
-  form.append("owner_kind", v.owner_id.replace(/\s/g, "").length === 12 ? "citizen" : "organization");
   form.append("from_upload", row.origin.upload);
   form.append("from_index", row.origin.index);
   try {
