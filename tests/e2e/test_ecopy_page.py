@@ -31,6 +31,8 @@ def test_an_ecopy_downloaded_at_one_agency_is_verified_at_another(digitized_samp
     page = issuing.new_page()
     page.on("request", lambda r: None if r.url.startswith((base, "data:")) else outside.append(r.url))
     _sign_in(page, base, token_for("officer", "UBND.TX", url, name="can.bo.sao"), "/officer")
+    # Autofocus lands after "load": type once the cursor is in the field, as a clerk would.
+    page.wait_for_selector("#case_code:focus")
     page.keyboard.type(CASE)
     page.keyboard.press("Tab")
     page.keyboard.type("HT.KETHON — Đăng ký kết hôn")

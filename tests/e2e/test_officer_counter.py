@@ -42,7 +42,8 @@ def test_one_application_at_the_counter(digitized_sample, browser) -> None:
     page.wait_for_url(f"{base}/officer")
 
     # 1. Open the case: typed, with the identifier checked as typed and masked once entered.
-    page.keyboard.type(NEW_CASE)  # the case code field has the focus
+    page.wait_for_selector("#case_code:focus")  # autofocus lands after "load"
+    page.keyboard.type(NEW_CASE)
     page.keyboard.press("Tab")
     page.keyboard.type("HT.KETHON — Đăng ký kết hôn")
     page.keyboard.press("Tab")
