@@ -104,3 +104,87 @@ def flatten_light(gray: Image.Image) -> Image.Image | None:
     full = cv2.resize(background, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = pixels.astype(np.float32) * (235.0 / np.maximum(full.astype(np.float32), 1.0))
     return Image.fromarray(np.clip(flat, 0, 255).astype(np.uint8), "L")
+
+
+# An ID-1 card (CCCD, Căn cước, CMND, bank cards): 85.6 x 53.98 mm. Its size is known, so once found
+# its resolution is measured by its width: the card is squared to CARD_WIDTH_PX, where a 6 pt label
+# has an x-height of ~20 px, what tesseract reads best.
+CARD_MM = (85.6, 53.98)
+CARD_ASPECT = (1.5, 1.85)  # 1.59, stretched in perspective; A4 is 1.41 (legal 1.65: told by its lines)
+CARD_MIN_AREA = 0.03  # of the frame: a card further away than this is too small to read
+CARD_WIDTH_PX = 1800
+CARD_DPI = round(CARD_WIDTH_PX / (CARD_MM[0] / 25.4))
+# A card's text lines are 3-7 % of its height; a legal-size page's, squared the same way, 1.5 %.
+CARD_LINE_SHARE = 0.025
+
+
+def _clockwise(points: np.ndarray) -> np.ndarray:
+    """Corners in clockwise order from the one nearest the frame's top-left: unlike sums and
+    differences of coordinates (``_order``), this holds for a card lying at 45 degrees."""
+    centre = points.mean(axis=0)
+    ordered = points[np.argsort(np.arctan2(points[:, 1] - centre[1], points[:, 0] - centre[0]))]
+    return np.float32(np.roll(ordered, -int(np.argmin(ordered.sum(axis=1))), axis=0))
+
+
+def _long_side_on_top(quad: np.ndarray) -> np.ndarray:
+    tl, tr, br, bl = quad
+    if np.linalg.norm(tr - tl) + np.linalg.norm(br - bl) < np.linalg.norm(bl - tl) + np.linalg.norm(br - tr):
+        return np.float32([tr, br, bl, tl])  # a card standing on its short side: turned a quarter
+    return quad
+
+
+def card_shaped(quad: np.ndarray) -> bool:
+    tl, tr, br, bl = quad
+    across = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
+    down = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
+    ratio = max(across, down) / max(1.0, min(across, down))
+    return CARD_ASPECT[0] <= ratio <= CARD_ASPECT[1]
+
+
+def find_card(gray: np.ndarray) -> np.ndarray | None:
+    """The four corners of a card-shaped quadrilateral lying on a darker desk, at any rotation and
+    as small as CARD_MIN_AREA of the frame; None when there is none (or the image is the card)."""
+    small, scale = _small(gray)
+    h, w = small.shape
+    blurred = cv2.GaussianBlur(small, (5, 5), 0)
+    # Two views of the outline: the strongest edges (a card as light as the desk still has an edge),
+    # and the card as the bright region (an edge broken by glare or a finger still leaves the region).
+    edges = cv2.dilate(cv2.Canny(blurred, 40, 120), np.ones((3, 3), np.uint8), iterations=2)
+    threshold, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # A card lies on a desk that shows all round the frame: a scan (paper-bright at a side) is not
+    # searched, so a card-shaped box or table on a scanned page is never taken for a card.
+    sides = (blurred[:4], blurred[-4:], blurred[:, :4], blurred[:, -4:])
+    if any(np.median(side) >= threshold for side in sides):
+        return None
+    bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    best, best_area = None, 0.0
+    for mask in (edges, bright):
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            hull = cv2.convexHull(contour)
+            area = cv2.contourArea(hull)
+            if not CARD_MIN_AREA * w * h <= area <= 0.93 * w * h or area <= best_area:
+                continue
+            rect = cv2.minAreaRect(hull)
+            if area < 0.85 * rect[1][0] * rect[1][1]:  # not a rectangle: a hand, a bag, a shadow
+                continue
+            quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+            if len(quad) != 4:
+                quad = cv2.boxPoints(rect)
+            quad = _clockwise(np.asarray(quad, np.float32).reshape(4, 2))
+            if card_shaped(quad):
+                best, best_area = quad, area
+    return None if best is None else _long_side_on_top(best / scale)
+
+
+def square_card(image: Image.Image, quad: np.ndarray) -> Image.Image:
+    """The card inside ``quad`` as an upright-or-upside-down rectangle CARD_WIDTH_PX wide (its long
+    side across; which way up is for the orientation step to say)."""
+    quad = _long_side_on_top(np.float32(quad))
+    width, height = CARD_WIDTH_PX, round(CARD_WIDTH_PX * CARD_MM[1] / CARD_MM[0])
+    target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
+    matrix = cv2.getPerspectiveTransform(np.float32(quad), target)
+    out = cv2.warpPerspective(
+        np.asarray(image), matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
+    return Image.fromarray(out, image.mode)

@@ -256,12 +256,22 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     colour = image.mode == "RGB"  # phone photos keep their colours on display
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     gray = image if image.mode == "L" else image.convert("L")
-    quad = geometry.find_page(np.asarray(gray))
-    if quad is not None:
+    pixels = np.asarray(gray)
+    card = _card(image, geometry.find_card(pixels))
+    quad = geometry.find_page(pixels) if card is None else None
+    if card is not None:
+        # An ID card: its size is known, so its resolution is measured by its width.
+        display, dpi, dpi_known = card, geometry.CARD_DPI, True
+        gray = display if display.mode == "L" else display.convert("L")
+        steps.append("ID card found, squared up")
+        facts["card"] = True
+    elif quad is not None:
         display = geometry.square_up(display, quad)
         gray = display if display.mode == "L" else display.convert("L")
         steps.append("page found, squared up")
-    if dpi_known:
+    if card is not None:
+        facts["resolution"] = {"dpi": dpi, "from": "card"}
+    elif dpi_known:
         facts["resolution"] = {"dpi": dpi, "from": "file"}
     else:
         dpi = _resolution_from_text(gray, dpi, steps, facts)
@@ -276,6 +286,8 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         gray = flat
         steps.append("light flattened")
     analysis = analyse(gray, dpi)
+    if card is not None:
+        analysis.dark_border = {}  # the card's own edge is no scanner lid: its text runs to the edge
     _confirm_orientation(gray, analysis, steps, facts)
     if analysis.rotation:
         gray = gray.rotate(analysis.rotation, expand=True)
@@ -333,6 +345,19 @@ def _for_recognition(
     return recognition, recognition_dpi
 
 
+def _card(image: Image.Image, quad: np.ndarray | None) -> Image.Image | None:
+    """The photo's ID card squared up, when ``quad`` outlines one: card-shaped, and with text lines
+    of a card's size (a legal-size page has the card's proportions, not its large print)."""
+    if quad is None or not geometry.card_shaped(quad):
+        return None
+    display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
+    card = geometry.square_card(display, quad)
+    height = line_height(card)
+    if height is None or height < geometry.CARD_LINE_SHARE * card.height:
+        return None
+    return card
+
+
 def _resolution_from_text(gray: Image.Image, fallback: int, steps: list[str], facts: dict) -> int:
     """The resolution the page's text says it has: its median line height, measured by tesseract's
     layout analysis, taken as body text. Never from the page's shape: a legal-size scan, a crop or a
@@ -354,10 +379,13 @@ def _confirm_orientation(gray: Image.Image, analysis: Analysis, steps: list[str]
     letters' shapes (a card's background pattern or a table's rules fool an ink profile, not OSD).
     Without a reliable OSD answer the page is turned only a quarter (line direction is clear from the
     ink) or, upside down, only when the ink is sure."""
-    if analysis.rotation == 0 and analysis.orientation_confidence >= INK_ORIENTATION_SURE:
+    card = bool(facts.get("card"))  # a card's printed background votes in the ink profile: OSD decides
+    if analysis.rotation == 0 and analysis.orientation_confidence >= INK_ORIENTATION_SURE and not card:
         facts["orientation"] = {"rotation": 0, "from": "ink"}
         return
     found = orientation(gray)
+    if card and found is not None and found[0] % 180:
+        found = None  # squared with its long side across, a card's text runs across: 0 or 180 only
     if found is not None and found[1] >= OSD_RELIABLE:
         if found[0] != analysis.rotation:
             steps.append(f"orientation {found[0]} by OSD (ink said {analysis.rotation})")
@@ -370,6 +398,8 @@ def _confirm_orientation(gray: Image.Image, analysis: Analysis, steps: list[str]
     if analysis.rotation in (180, 270) and analysis.orientation_confidence < INK_ORIENTATION_SURE:
         analysis.rotation -= 180  # the ink's up/down vote is too thin to act on
         analysis.orientation_confidence = 0.0
+    if card:
+        analysis.orientation_confidence = 0.0  # unsure: the reading tries the card the other way up too
     facts["orientation"] = {"rotation": analysis.rotation, "from": "ink"}
 
 

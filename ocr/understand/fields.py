@@ -33,7 +33,10 @@ _DOC_NUMBER = re.compile(
 DOB_LABELS = ("ngay, thang, nam sinh", "ngay thang nam sinh", "ngay sinh", "date of birth", "sinh ngay")
 ID_LABELS = ("so dinh danh ca nhan", "so dinh danh", "so cccd", "so / no", "so/no", "so can cuoc")
 TAX_LABELS = ("ma so doanh nghiep", "ma so thue", "mst")
-EXPIRY_LABELS = ("co gia tri den", "date of expiry", "co hieu luc den", "gia tri su dung den")
+EXPIRY_LABELS = ("co gia tri den", "date of expiry", "co hieu luc den", "gia tri su dung den", "nam het han")
+# A card back's date of issue: "Ngày, tháng, năm / Date, month, year" (CCCD 2021), "Ngày, tháng, năm
+# cấp / Date of issue" (Căn cước 2024).
+CARD_ISSUE_LABELS = ("date of issue", "ngay, thang, nam cap", "date, month, year")
 SIGNER_TITLES = re.compile(
     r"^(?:kt\.|tm\.|ktl\.|tl\.|q\.|ttl\.)?\s*(?:chu tich|pho chu tich|truong phong|pho truong phong|giam doc|"
     r"pho giam doc|hieu truong|pho hieu truong|nguoi ky|thu truong|cuc truong|pho cuc truong|uy ban nhan dan|"
@@ -135,6 +138,18 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
         at = _after_label(line, EXPIRY_LABELS)
         if at is not None and (parsed := _date(line.folded, at)):
             put("valid_until", parsed[0].isoformat(), 0.95, line)
+        elif at is not None:
+            # A card prints the expiry under its label (and its English gloss): the next date alone.
+            for following in lines[index + 1 : index + 3]:
+                if parsed := _date(following.folded, 0):
+                    put("valid_until", parsed[0].isoformat(), 0.9, following)
+                    break
+        at = _after_label(line, CARD_ISSUE_LABELS)
+        if at is not None and (parsed := _date(line.folded, at)):
+            put("issue_date", parsed[0].isoformat(), 0.9, line)
+        old_card = _OLD_CARD_NUMBER.match(line.folded)
+        if old_card:
+            put("number", old_card.group(1), 0.85, line)
         match = _DOC_NUMBER.match(line.folded)
         if match and not line.folded.startswith(("so dinh danh", "so / no", "so/no")):
             start, end = match.span(1)
@@ -193,8 +208,13 @@ CARD_LABELS = {
     "sex": ("gioi tinh", "sex"),
     "nationality": ("quoc tich", "nationality"),
     "place_of_origin": ("que quan", "place of origin", "nguyen quan", "noi dang ky khai sinh"),
-    "place_of_residence": ("noi thuong tru", "place of residence", "noi cu tru", "noi dkhk thuong tru"),
+    "place_of_residence": ("noi thuong tru", "place of residence", "noi cu tru", "dkhk thuong tru"),
 }
+# The old CMND's number: "Số 012345678" (9 digits; 12 on the last ones), "S" often read as "5".
+_OLD_CARD_NUMBER = re.compile(r"^[s5]o\s*:?\s*(\d{9}|\d{12})\b")
+# A label's value wraps onto the next line: one that starts in lower case, with an administrative
+# unit, or follows a value ending in a comma.
+_CONTINUES = ("phuong", "xa ", "quan", "huyen", "tinh", "thanh pho", "tp", "thi tran", "thi xa")
 # Where one label's value ends: the next label on the same line ("Giới tính: Nữ  Quốc tịch: Việt Nam").
 _NEXT_LABEL = re.compile(r"\s(?:quoc tich|nationality|gioi tinh|sex|que quan|noi thuong tru|co gia tri)\b")
 _SEXES = {"nu": "Nữ", "nam": "Nam", "f": "Nữ", "m": "Nam"}
@@ -214,7 +234,8 @@ def _card_fields(lines: list[Line], put) -> None:
             text = line.text[start : end.start() if end else len(line.text)]
             text = _ENGLISH_GLOSS.sub(" ", text).strip(" :./,;")
             source = line
-            if not text and index + 1 < len(lines):  # the label alone: the value is under it
+            if sum(ch.isalnum() for ch in text) < 2 and index + 1 < len(lines):
+                # The label alone (or with a speck after it): the value is under it.
                 source = lines[index + 1]
                 text = source.text.strip(" :./,;")
             if not text:
@@ -231,12 +252,17 @@ def _card_fields(lines: list[Line], put) -> None:
                     source,
                 )
             else:
-                if name == "place_of_residence" and source is line and index + 1 < len(lines):
-                    following = lines[index + 1]  # an address often wraps onto the next line
-                    if following.text[:1].islower() or following.folded.startswith(
-                        ("phuong", "xa ", "quan", "huyen", "tinh", "thanh pho", "tp")
-                    ):
-                        text = f"{text}, {following.text.strip(' ,.')}"
+                after = lines.index(source) + 1
+                # An address often wraps onto the next lines: each without a label of its own (no
+                # colon) and no heading, up to two of them.
+                for following in lines[after : after + 2]:
+                    labelled = any(_after_label(following, ls) is not None for ls in CARD_LABELS.values())
+                    if labelled or ":" in following.text or following.text.upper() == following.text:
+                        break
+                    # A new administrative unit is set off by a comma, as the form writes it.
+                    unit = following.text[:1].islower() or following.folded.startswith(_CONTINUES)
+                    joint = ", " if unit and not text.rstrip().endswith(",") else " "
+                    text = f"{text.rstrip()}{joint}{following.text.strip(' .')}"
                 put(name, " ".join(text.split()), 0.85, source)
             break
 
@@ -249,6 +275,9 @@ _MRZ = re.compile(r"^(?=.*[<0-9])[a-z0-9<]{20,}$")  # the machine-readable zone:
 
 def _card_issuer(lines: list[Line], put) -> None:
     for index, line in enumerate(lines):
+        if line.folded.strip(" .") == "bo cong an":  # the Căn cước (2024) is issued by the ministry
+            put("issuer", "BỘ CÔNG AN", 0.9, line)
+            return
         match = _CARD_ISSUER.match(line.folded)
         if not match:
             continue
@@ -257,7 +286,14 @@ def _card_issuer(lines: list[Line], put) -> None:
             if following.text.upper() != following.text or _MRZ.match(following.folded.strip()):
                 break
             parts.append(following.text.strip())
-        put("issuer", canonical_issuer(" ".join(parts)), 0.85, line)
+        # A letter alone is the signature's stroke or the background read as text, never a word of it.
+        words = [w for w in " ".join(parts).split() if len(w) > 1 or w.isdigit()]
+        put("issuer", canonical_issuer(" ".join(words)), 0.85, line)
+        for following in lines[index + 1 : index + 6]:  # the signer's name under the signature
+            name = _signer_name(following)
+            if name and is_surname(name.split()[0]) and following.text.upper() != following.text:
+                put("signer", name, 0.85, following)
+                break
         return
 
 

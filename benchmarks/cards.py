@@ -1,0 +1,152 @@
+"""ID-card photos: specimen cards drawn by the project (``ocr.specimen_cards``), photographed on a desk at
+any rotation, read by sohoa and by plain `tesseract -l vie`, side by side.
+
+Per card model and side it prints:
+- printed values **found** in the page text (sohoa's, then tesseract's): every value the card prints,
+  looked for in the text with case, spacing and punctuation ignored;
+- fields **exact** (sohoa's understanding on sohoa's text): the field extracted equals the printed value;
+- type right (cccd / cmnd), and CPU seconds per card on one core.
+
+No real person's card is used: the people are fictional and drawn fresh from the seed.
+
+    .venv/bin/python benchmarks/cards.py [--cards 4] [--seed 1] [--models cccd_2021,...] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ocr.specimen_cards import MODELS, SIDES, draw_card, holder, on_desk  # noqa: E402
+
+TYPES = {"cccd_2021": "cccd", "can_cuoc_2024": "cccd", "cmnd": "cmnd"}
+
+
+def plain(text: str) -> str:
+    """Compared without case, tone-mark encoding, spacing or punctuation."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    return "".join(c for c in text if c.isalnum())
+
+
+def as_printed(name: str, value: str) -> str:
+    """An extracted value in the card's own spelling (dates are extracted as ISO dates)."""
+    try:
+        day = date.fromisoformat(value)
+        return f"{day.day:02d}/{day.month:02d}/{day.year}"
+    except ValueError:
+        return value
+
+
+def read_plain(path: Path) -> tuple[str, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(["tesseract", str(path), "-", "-l", "vie"], capture_output=True, text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return done.stdout, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def run(cards: int, seed: int, models: list[str], keep: Path | None) -> dict:
+    from ocr.document import read_document
+    from ocr.understand import understand
+
+    rng = random.Random(seed)
+    rows: dict[tuple[str, str], dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = keep or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for n in range(cards):
+            person = holder(rng)
+            for model in models:
+                for side in SIDES:
+                    specimen = draw_card(person, model, side, rng)
+                    photo = on_desk(specimen.image, rng)
+                    path = folder / f"{model}-{side}-{n}.jpg"
+                    photo.save(path, "JPEG", quality=90, dpi=(72, 72))
+                    plain_text, plain_cpu = read_plain(path)
+                    start = time.process_time()
+                    reading = read_document(path, workers=1)
+                    cpu = time.process_time() - start
+                    found = understand([(p.number, p.text, p.confidence) for p in reading.pages])
+                    if keep:
+                        path.with_suffix(".sohoa.txt").write_text(reading.text, encoding="utf-8")
+                        path.with_suffix(".tesseract.txt").write_text(plain_text, encoding="utf-8")
+                    row = rows.setdefault(
+                        (model, side),
+                        {"values": 0, "found": 0, "found_plain": 0, "exact": 0, "fields": 0, "type": 0,
+                         "cards": 0, "cpu": 0.0, "cpu_plain": 0.0, "misses": []},
+                    )  # fmt: skip
+                    row["cards"] += 1
+                    row["cpu"] += cpu
+                    row["cpu_plain"] += plain_cpu
+                    row["type"] += found.type == TYPES[model]
+                    ours, theirs = plain(reading.text), plain(plain_text)
+                    for name, value in specimen.printed.items():
+                        row["values"] += 1
+                        row["found"] += plain(value) in ours
+                        row["found_plain"] += plain(value) in theirs
+                        extracted = found.fields.get(name)
+                        read = as_printed(name, extracted.value) if extracted else None
+                        ok = read is not None and plain(read) == plain(value)
+                        row["fields"] += 1
+                        row["exact"] += ok
+                        if not ok:
+                            row["misses"].append(
+                                f"{model}-{side}-{n} {name}: {extracted.value if extracted else None!r}"
+                            )
+    return rows
+
+
+def report(rows: dict, verbose: bool) -> None:
+    print(
+        f"{'card':24} {'n':>3} | {'found sohoa':>11} {'tess':>6} | {'exact':>7} | {'type':>5} | "
+        f"{'CPU s sohoa':>11} {'tess':>5}"
+    )
+    totals = {"values": 0, "found": 0, "found_plain": 0, "exact": 0, "fields": 0}
+    for (model, side), r in rows.items():
+        print(
+            f"{model + ' ' + side:24} {r['cards']:>3} | {r['found'] / r['values']:>11.2f} "
+            f"{r['found_plain'] / r['values']:>6.2f} | {r['exact'] / r['fields']:>7.2f} | "
+            f"{r['type']:>2}/{r['cards']:<2} | {r['cpu'] / r['cards']:>11.2f} "
+            f"{r['cpu_plain'] / r['cards']:>5.2f}"
+        )
+        for key in totals:
+            totals[key] += r[key]
+        if verbose:
+            for miss in r["misses"]:
+                print("    miss", miss)
+    print(
+        f"all: printed values found sohoa {totals['found'] / totals['values']:.2f}, tesseract "
+        f"{totals['found_plain'] / totals['values']:.2f}; "
+        f"fields exact {totals['exact'] / totals['fields']:.2f}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cards", type=int, default=4, help="people, each card model and side photographed")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--keep", type=Path, help="keep the photos and both texts here")
+    parser.add_argument("--verbose", action="store_true", help="list the fields missed")
+    args = parser.parse_args()
+    rows = run(args.cards, args.seed, args.models.split(","), args.keep)
+    report(rows, args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
