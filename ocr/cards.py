@@ -95,10 +95,16 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
             and word.top > PHOTO_COLUMN[1] * height
         )
         (left if in_photo_column else main).append(word)
-    lines = [cell for row in _rows(main) for cell in _cells(row)]
+    lines = [cell for row in _rows(main) if _lettered(row) for cell in _cells(row)]
     if left:
-        lines += ["", *(cell for row in _rows(left) for cell in _cells(row))]
+        lines += ["", *(cell for row in _rows(left) if _lettered(row) for cell in _cells(row))]
     return "\n".join(lines).strip()
+
+
+def _lettered(row: list[Word]) -> bool:
+    """A row with a word of two letters or digits: rows of lone marks are the background's specks or
+    the photo's edge read as text, never a card's line."""
+    return any(sum(ch.isalnum() for ch in w.text) >= 2 for w in row)
 
 
 # Words of one row further apart than this many row heights are in different blocks of the card

@@ -346,12 +346,16 @@ def _for_recognition(
 
 
 def _card(image: Image.Image, quad: np.ndarray | None) -> Image.Image | None:
-    """The photo's ID card squared up, when ``quad`` outlines one: card-shaped, and with text lines
-    of a card's size (a legal-size page has the card's proportions, not its large print)."""
+    """The photo's ID card squared up, when ``quad`` outlines one: card-shaped, its text running along
+    its long side (a portrait page in perspective can have a card's proportions, not that), and with
+    text lines of a card's size (a landscape legal-size page has neither its large print)."""
     if quad is None or not geometry.card_shaped(quad):
         return None
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     card = geometry.square_card(display, quad)
+    turn = orientation(card)
+    if turn is not None and turn[0] in (90, 270) and turn[1] >= OSD_RELIABLE:
+        return None  # text across the short side: a portrait page in perspective, not a card
     height = line_height(card)
     if height is None or height < geometry.CARD_LINE_SHARE * card.height:
         return None

@@ -1,0 +1,113 @@
+"""ID cards in phone photos: found and squared at any rotation, told apart by model and side, read by
+their template. Specimen cards only (ocr.specimen_cards): no real person's card is in the project."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ocr import cards, geometry
+from ocr.document import ocr_page
+from ocr.engine import Word
+from ocr.render import Line, render_page
+from ocr.specimen_cards import draw_card, holder, on_desk
+from ocr.understand import understand
+
+
+def _printed(name: str, value: str) -> str:
+    if name in ("date_of_birth", "valid_until", "issue_date"):
+        year, month, day = value.split("-")
+        return f"{day}/{month}/{year}"
+    return value
+
+
+@pytest.mark.parametrize("turn", [0, 45, 90, 180, 250])
+def test_a_card_on_a_desk_is_found_at_any_rotation(turn: int) -> None:
+    rng = random.Random(turn)
+    card = draw_card(holder(rng), "cccd_2021", "front", rng)
+    photo = on_desk(card.image, rng, turn=turn, card_share=0.5)
+    quad = geometry.find_card(np.asarray(photo.convert("L")))
+    assert quad is not None and geometry.card_shaped(quad)
+    squared = geometry.square_card(photo, quad)
+    assert squared.width > squared.height  # the long side across, whichever way it lay
+
+
+def test_a_scanned_page_is_never_taken_for_a_card() -> None:
+    page = render_page([Line("QUYẾT ĐỊNH", "center", "bold", 16), Line("Số: 12/QĐ-UBND")])
+    assert geometry.find_card(np.asarray(page)) is None
+
+
+@pytest.mark.parametrize(
+    ("model", "side", "turn"),
+    [("cccd_2021", "front", 180), ("can_cuoc_2024", "front", 20), ("cmnd", "front", 95)],
+)
+def test_a_card_photo_is_read_by_its_template(model: str, side: str, turn: int) -> None:
+    rng = random.Random(7)
+    specimen = draw_card(holder(rng), model, side, rng)
+    photo = on_desk(specimen.image, rng, turn=turn, card_share=0.6)
+    reading = ocr_page(photo, 1, None)
+    assert "ID card found, squared up" in reading.note
+    assert reading.facts["card"] == {"model": model, "side": side}
+    assert reading.facts["resolution"]["from"] == "card"
+    found = understand([(1, reading.text, reading.confidence)])
+    assert found.type == ("cmnd" if model == "cmnd" else "cccd")
+    for name in ("full_name", "date_of_birth", "personal_id" if model != "cmnd" else "number"):
+        assert name in found.fields, (name, reading.text)
+        assert _printed(name, found.fields[name].value).casefold() == specimen.printed[name].casefold()
+
+
+def test_models_and_sides_are_told_apart_by_what_only_they_print() -> None:
+    assert cards.identify("CĂN CƯỚC CÔNG DÂN\nCitizen Identity Card\nSố / No.:") == cards.Card(
+        "cccd_2021", "front"
+    )
+    assert cards.identify("CĂN CƯỚC\nIDENTITY CARD\nSố định danh cá nhân") == cards.Card(
+        "can_cuoc_2024", "front"
+    )
+    assert cards.identify("Nơi cư trú / Place of residence:\nBỘ CÔNG AN") == cards.Card(
+        "can_cuoc_2024", "back"
+    )
+    assert cards.identify("Đặc điểm nhân dạng\nNgón trỏ trái") == cards.Card("cccd_2021", "back")
+    assert cards.identify("GIẤY CHỨNG MINH NHÂN DÂN\nNguyên quán:") == cards.Card("cmnd", "front")
+    assert cards.identify("QUYẾT ĐỊNH về việc cấp giấy phép") is None
+
+
+def test_the_photo_column_is_read_after_the_fields_beside_it() -> None:
+    """Under the photo, the expiry; beside it, the place of origin: read row by row they interleave."""
+    size = (1800, 1135)
+
+    def word(text: str, left: int, top: int) -> Word:
+        return Word(text, 90.0, 1, left, top, 30 * len(text), 40)
+
+    words = [
+        word("Quê", 560, 800), word("quán:", 680, 800),
+        word("Có", 60, 805), word("giá", 150, 805), word("trị", 260, 805), word("đến:", 350, 805),
+        word("Hà", 560, 860), word("Nội", 650, 860),
+        word("05/09/2037", 60, 900),
+    ]  # fmt: skip
+    text = cards.reading_order(words, size, cards.Card("cccd_2021", "front"))
+    assert text.splitlines() == ["Quê quán:", "Hà Nội", "", "Có giá trị đến:", "05/09/2037"]
+
+
+def test_an_a4_page_photographed_is_a_page_not_a_card() -> None:
+    """A page in perspective can have a card's proportions: its lines, a card's tenth, tell it apart."""
+    from ocr import degrade
+    from ocr.preprocess import prepare
+
+    lines = [Line(f"Dòng thứ {n} của một trang văn bản hành chính dài") for n in range(30)]
+    photo = degrade.phone_photo(render_page(lines), random.Random(4))
+    prepared = prepare(photo, 72, dpi_known=False)
+    assert "card" not in prepared.facts and "page found, squared up" in prepared.steps
+
+
+def test_specimen_cards_are_fictional_and_consistent() -> None:
+    rng = random.Random(1)
+    person = holder(rng)
+    from ocr.identifiers import parse_personal_id
+
+    parsed = parse_personal_id(person.personal_id, person.date_of_birth)  # the digits agree with the card
+    assert parsed.female == (person.sex == "Nữ")
+    image = draw_card(person, "can_cuoc_2024", "back", rng).image
+    assert isinstance(image, Image.Image) and image.width > image.height
