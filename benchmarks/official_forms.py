@@ -228,7 +228,7 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
                 Line(f"Số: {number}", "center", "bold", 14),
                 Line(f"Họ và tên: {p.name.upper()}", space_before=6),
                 Line(f"Ngày sinh: {p.born:%d-%m-%Y}"),
-                Line(f"Quê quán: {rng.choice(cities)}"),
+                Line(f"Quê quán: {(origin := rng.choice(cities))}"),
                 Line(f"Hộ khẩu thường trú: {ward}, {city}"),
                 Line("Dân tộc: Kinh      Tôn giáo: Không", space_before=10),
                 Line("Đặc điểm nhận dạng: nốt ruồi cách 1 cm trên đuôi mắt phải"),
@@ -243,7 +243,7 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
                 Line(f"SỐ {number}", "center", "bold", 14),
                 Line(f"Họ tên: {p.name.upper()}", space_before=6),
                 Line(f"Sinh ngày: {p.born:%d/%m/%Y}"),
-                Line(f"Nguyên quán: {rng.choice(cities)}"),
+                Line(f"Nguyên quán: {(origin := rng.choice(cities))}"),
                 Line(f"Nơi ĐKHK thường trú: {ward}, {city}"),
                 Line("Dân tộc: Kinh      Tôn giáo: Không", space_before=10),
                 Line("DẤU VẾT RIÊNG VÀ DỊ HÌNH: sẹo chấm cách 2 cm dưới trước tai trái"),
@@ -255,7 +255,11 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
             "full_name": p.name,
             "date_of_birth": p.born.isoformat(),
             "issue_date": issued.isoformat(),
+            "place_of_origin": origin,
+            "place_of_residence": f"{ward}, {city}",
         }
+        if not b:  # "GIÁM ĐỐC CÔNG AN ...": the issuing body named in the title ("CA" abbreviated on b)
+            labels["issuer"] = f"CÔNG AN {city.upper()}"
         return lines, labels, owner
     # cccd: the 2021 chip card (a), the 2024 card (b)
     expiry = date(p.born.year + rng.choice([25, 40, 60]), p.born.month, p.born.day)

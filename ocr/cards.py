@@ -95,6 +95,15 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
             and word.top > PHOTO_COLUMN[1] * height
         )
         (left if in_photo_column else main).append(word)
+    # A word there that a line of the fields column continues (within two letters' height on its
+    # row) is that line's start: a card printed without a photo column keeps its lines whole.
+    while joined := [
+        w for w in left
+        if any(abs((m.top + m.height / 2) - (w.top + w.height / 2)) < 0.5 * w.height
+               and 0 <= m.left - (w.left + w.width) < 2 * w.height for m in main)
+    ]:  # fmt: skip
+        left = [w for w in left if w not in joined]
+        main += joined
     lines = [cell for row in _rows(main) if _lettered(row) for cell in _cells(row)]
     if left:
         lines += ["", *(cell for row in _rows(left) if _lettered(row) for cell in _cells(row))]
