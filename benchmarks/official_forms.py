@@ -258,7 +258,7 @@ def build_official(code: str, family: str, rng: random.Random, person, tax_code,
             "place_of_origin": origin,
             "place_of_residence": f"{ward}, {city}",
         }
-        if not b:  # "GIÁM ĐỐC CÔNG AN ...": the issuing body named in the title ("CA" abbreviated on b)
+        if b:  # "GIÁM ĐỐC CÔNG AN ...": the issuing body named in the title ("CA" abbreviated on a)
             labels["issuer"] = f"CÔNG AN {city.upper()}"
         return lines, labels, owner
     # cccd: the 2021 chip card (a), the 2024 card (b)

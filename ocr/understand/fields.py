@@ -208,7 +208,13 @@ CARD_LABELS = {
     "sex": ("gioi tinh", "sex"),
     "nationality": ("quoc tich", "nationality"),
     "place_of_origin": ("que quan", "place of origin", "nguyen quan", "noi dang ky khai sinh"),
-    "place_of_residence": ("noi thuong tru", "place of residence", "noi cu tru", "dkhk thuong tru"),
+    "place_of_residence": (
+        "noi thuong tru",
+        "place of residence",
+        "noi cu tru",
+        "dkhk thuong tru",
+        "ho khau thuong tru",
+    ),
 }
 # The old CMND's number: "Số 012345678" (9 digits; 12 on the last ones), "S" often read as "5".
 _OLD_CARD_NUMBER = re.compile(r"^[s5]o\s*:?\s*(\d{9}|\d{12})\b")
