@@ -40,9 +40,17 @@ MODELS: dict[tuple[str, str], tuple[str, ...]] = {
     ("cmnd", "front"): ("chung minh nhan dan", "nguyen quan", "dkhk"),
     ("cmnd", "back"): ("dau vet rieng", "ton giao", "di hinh"),
 }
-# Fronts print the photo on the left: what lies left of this share of the width, below the header
-# (this share of the height), is the photo column.
-PHOTO_COLUMN = (0.29, 0.3)
+# Blocks a card prints beside its fields column, as shares of the card (left, top, right, bottom):
+# fronts the photo column on the left (the expiry under the photo), the Căn cước's back the
+# ministry's block on the right, the CCCD's back the fingerprint boxes. Read after the fields column,
+# each block on its own, so a row of the card never mixes a field with the block beside it.
+BLOCKS: dict[tuple[str, str], tuple[tuple[float, float, float, float], ...]] = {
+    ("cccd_2021", "front"): ((0.0, 0.3, 0.29, 1.0),),
+    ("can_cuoc_2024", "front"): ((0.0, 0.3, 0.29, 1.0),),
+    ("cmnd", "front"): ((0.0, 0.3, 0.29, 1.0),),
+    ("can_cuoc_2024", "back"): ((0.62, 0.49, 1.0, 0.67),),
+    ("cccd_2021", "back"): ((0.6, 0.0, 1.0, 0.7),),
+}
 
 
 @dataclass(frozen=True)
@@ -83,31 +91,48 @@ def _middle(row: list[Word]) -> float:
 
 
 def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
-    """The card's text by its template: on a front, the fields column row by row, then the photo
-    column; on a back, row by row."""
+    """The card's text by its template: the fields column row by row, then each block printed beside
+    it (see BLOCKS)."""
     width, height = size
-    left: list[Word] = []
+    boxes = [
+        (round(x0 * width), round(y0 * height), round(x1 * width), round(y1 * height))
+        for x0, y0, x1, y1 in BLOCKS.get((card.model, card.side), ())
+    ]
+    blocks: list[list[Word]] = [[] for _ in boxes]
     main: list[Word] = []
     for word in words:
-        in_photo_column = (
-            card.side == "front"
-            and word.left + word.width < PHOTO_COLUMN[0] * width
-            and word.top > PHOTO_COLUMN[1] * height
-        )
-        (left if in_photo_column else main).append(word)
-    # A word there that a line of the fields column continues (within two letters' height on its
-    # row) is that line's start: a card printed without a photo column keeps its lines whole.
-    while joined := [
-        w for w in left
-        if any(abs((m.top + m.height / 2) - (w.top + w.height / 2)) < 0.5 * w.height
-               and 0 <= m.left - (w.left + w.width) < 2 * w.height for m in main)
-    ]:  # fmt: skip
-        left = [w for w in left if w not in joined]
-        main += joined
+        inside = next((n for n, box in enumerate(boxes) if _within(word, box)), None)
+        (main if inside is None else blocks[inside]).append(word)
+    # A word there that a line of the fields column runs into (within two letters' height on its
+    # row, either side) belongs to that line: a line printed across a block's place stays whole.
+    for n, block in enumerate(blocks):
+        while joined := [w for w in block if _continued(w, main)]:
+            blocks[n] = block = [w for w in block if w not in joined]
+            main += joined
     lines = [cell for row in _rows(main) if _lettered(row) for cell in _cells(row)]
-    if left:
-        lines += ["", *(cell for row in _rows(left) if _lettered(row) for cell in _cells(row))]
+    for block in blocks:
+        if block:
+            lines += ["", *(cell for row in _rows(block) if _lettered(row) for cell in _cells(row))]
     return "\n".join(lines).strip()
+
+
+def _within(word: Word, box: tuple[int, int, int, int]) -> bool:
+    left, top, right, bottom = box
+    return (
+        word.left >= left
+        and word.top >= top
+        and word.left + word.width <= right
+        and word.top + word.height <= bottom
+    )
+
+
+def _continued(word: Word, others: list[Word]) -> bool:
+    middle = word.top + word.height / 2
+    return any(
+        abs(o.top + o.height / 2 - middle) < 0.5 * word.height
+        and min(abs(o.left - (word.left + word.width)), abs(word.left - (o.left + o.width))) < 2 * word.height
+        for o in others
+    )
 
 
 def _lettered(row: list[Word]) -> bool:
@@ -118,7 +143,7 @@ def _lettered(row: list[Word]) -> bool:
 
 # Words of one row further apart than this many row heights are in different blocks of the card
 # (a back's date of issue and, far to its right, the issuing ministry): each block a line of its own.
-BLOCK_GAP = 4.0
+BLOCK_GAP = 3.0
 
 
 def _cells(row: list[Word]) -> list[str]:

@@ -116,6 +116,7 @@ CARD_WIDTH_PX = 1800
 CARD_DPI = round(CARD_WIDTH_PX / (CARD_MM[0] / 25.4))
 # A card's text lines are 3-7 % of its height; a legal-size page's, squared the same way, 1.5 %.
 CARD_LINE_SHARE = 0.025
+CARD_MARGIN = 1.015
 
 
 def _clockwise(points: np.ndarray) -> np.ndarray:
@@ -181,6 +182,10 @@ def square_card(image: Image.Image, quad: np.ndarray) -> Image.Image:
     """The card inside ``quad`` as an upright-or-upside-down rectangle CARD_WIDTH_PX wide (its long
     side across; which way up is for the orientation step to say)."""
     quad = _long_side_on_top(np.float32(quad))
+    # A little of the desk round it: an outline found a pixel inside the card's edge would cut the
+    # last letters of a line printed to the edge.
+    centre = quad.mean(axis=0)
+    quad = np.float32(centre + (quad - centre) * CARD_MARGIN)
     width, height = CARD_WIDTH_PX, round(CARD_WIDTH_PX * CARD_MM[1] / CARD_MM[0])
     target = np.float32([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]])
     matrix = cv2.getPerspectiveTransform(np.float32(quad), target)

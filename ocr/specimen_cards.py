@@ -281,16 +281,16 @@ def draw_card(h: Holder, model: str, side: str, rng: random.Random) -> Specimen:
         if model == "cccd_2021":
             pen.text(0.6, 0.26, "CĂN CƯỚC CÔNG DÂN", 10, "bold", red, anchor="ma")
             pen.text(0.6, 0.335, "Citizen Identity Card", 6, anchor="ma")
-            pen.label(0.31, 0.41, "Số / No.:", h.personal_id, value_size=10, colour=(20, 20, 20))
-            pen.text(0.31, 0.48, "Họ và tên / Full name:", 6)
-            pen.text(0.31, 0.53, h.full_name.upper(), 9, "bold")
-            pen.label(0.31, 0.61, "Ngày sinh / Date of birth:", _fmt(h.date_of_birth))
-            pen.label(0.31, 0.67, "Giới tính / Sex:", h.sex)
-            pen.label(0.58, 0.67, "Quốc tịch / Nationality:", "Việt Nam")
-            pen.text(0.31, 0.72, "Quê quán / Place of origin:", 6)
-            _wrapped(pen, 0.31, 0.76, h.place_of_origin, 7.5)
-            width = pen.text(0.31, 0.87, "Nơi thường trú / Place of residence:", 6)
-            _wrapped(pen, 0.31, 0.864, h.place_of_residence, 7.5, first_x=0.32 + width)
+            pen.label(0.31, 0.4, "Số / No.:", h.personal_id, value_size=10, colour=(20, 20, 20))
+            pen.text(0.31, 0.47, "Họ và tên / Full name:", 6)
+            pen.text(0.31, 0.515, h.full_name.upper(), 9, "bold")
+            pen.label(0.31, 0.59, "Ngày sinh / Date of birth:", _fmt(h.date_of_birth))
+            pen.label(0.31, 0.65, "Giới tính / Sex:", h.sex)
+            pen.label(0.58, 0.65, "Quốc tịch / Nationality:", "Việt Nam")
+            pen.text(0.31, 0.71, "Quê quán / Place of origin:", 6)
+            _wrapped(pen, 0.31, 0.75, h.place_of_origin, 7.5, step=0.048)
+            width = pen.text(0.31, 0.856, "Nơi thường trú / Place of residence:", 6)
+            _wrapped(pen, 0.31, 0.85, h.place_of_residence, 7, first_x=0.32 + width, step=0.047)
             pen.text(0.03, 0.81, "Có giá trị đến:", 5.5)
             pen.text(0.03, 0.85, "Date of expiry", 5.5)
             pen.text(0.03, 0.9, _fmt(h.valid_until), 7, "bold")
@@ -348,16 +348,17 @@ def draw_card(h: Holder, model: str, side: str, rng: random.Random) -> Specimen:
         }
     elif model == "can_cuoc_2024":  # back
         pen.text(0.05, 0.07, "Nơi cư trú / Place of residence:", 5.5)
-        _wrapped(pen, 0.05, 0.115, h.place_of_residence, 7.5, step=0.05)
-        pen.text(0.05, 0.23, "Nơi đăng ký khai sinh / Place of birth:", 5.5)
-        _wrapped(pen, 0.05, 0.275, h.place_of_origin, 7.5)
-        pen.label(0.05, 0.35, "Ngày, tháng, năm cấp / Date of issue:", _fmt(h.issue_date), value_size=7.5)
+        _wrapped(pen, 0.05, 0.115, h.place_of_residence, 7.5)
+        pen.text(0.05, 0.235, "Nơi đăng ký khai sinh / Place of birth:", 5.5)
+        _wrapped(pen, 0.05, 0.28, h.place_of_origin, 7.5)
+        pen.label(0.05, 0.4, "Ngày, tháng, năm cấp / Date of issue:", _fmt(h.issue_date), value_size=7.5)
         pen.label(
-            0.05, 0.42, "Ngày, tháng, năm hết hạn / Date of expiry:", _fmt(h.valid_until), value_size=7.5
+            0.05, 0.46, "Ngày, tháng, năm hết hạn / Date of expiry:", _fmt(h.valid_until), value_size=7.5
         )
-        pen.text(0.78, 0.35, "BỘ CÔNG AN", 7, "bold", anchor="ma")
-        pen.text(0.78, 0.4, "MINISTRY OF PUBLIC SECURITY", 5, anchor="ma")
-        _emblem(draw, _px(0.78, 0.52), _px(0, 0.06)[1])
+        # The issuing ministry's block, bottom right, clear of the fields.
+        pen.text(0.8, 0.515, "BỘ CÔNG AN", 7, "bold", anchor="ma")
+        pen.text(0.8, 0.565, "MINISTRY OF PUBLIC SECURITY", 4.5, anchor="ma")
+        _emblem(draw, _px(0.8, 0.64), _px(0, 0.045)[1])
         _mrz(pen, h, h.personal_id)
         printed = {
             "place_of_residence": h.place_of_residence,

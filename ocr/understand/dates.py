@@ -15,13 +15,21 @@ _SEP = r"\s?[/.\-]\s?"
 _DATE_NUMERIC = re.compile(rf"(?<![\dA-Za-z])({_D}{{1,2}}){_SEP}({_D}{{1,2}}){_SEP}({_D}{{4}})(?!\d)")
 
 
-def _date(folded: str, start: int = 0) -> tuple[date, int] | None:
-    """The first date at or after ``start`` in a folded line, and where it ends."""
+# dd/mm/yyyy with its slashes read as "1", "l" or "I" (small bold print on a card: "1210212025"). Only
+# where a date is expected (after its label): elsewhere ten digits are more often a number.
+_DATE_GLUED = re.compile(rf"(?<![\dA-Za-z])({_D}{{2}})[1il|]({_D}{{2}})[1il|]({_D}{{4}})(?!\d)")
+
+
+def _date(folded: str, start: int = 0, expected: bool = False) -> tuple[date, int] | None:
+    """The first date at or after ``start`` in a folded line, and where it ends. ``expected``: a
+    label says a date is there (after ``start``, or on this line), so slashes read as 1 are repaired."""
     found = []
     for pattern in (_DATE_WORDS, _DATE_NUMERIC):
         match = pattern.search(folded, start)
         if match:
             found.append(match)
+    if not found and (expected or start > 0) and (match := _DATE_GLUED.search(folded, start)):
+        found.append(match)
     for match in sorted(found, key=lambda m: m.start()):
         day, month, year = (int(repair_digits(g)) for g in match.groups())
         try:

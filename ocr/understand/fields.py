@@ -141,7 +141,7 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
         elif at is not None:
             # A card prints the expiry under its label (and its English gloss): the next date alone.
             for following in lines[index + 1 : index + 3]:
-                if parsed := _date(following.folded, 0):
+                if parsed := _date(following.folded, 0, expected=True):
                     put("valid_until", parsed[0].isoformat(), 0.9, following)
                     break
         at = _after_label(line, CARD_ISSUE_LABELS)
@@ -216,6 +216,9 @@ CARD_LABELS = {
         "ho khau thuong tru",
     ),
 }
+# Every label a card prints: a wrapped value stops at the next one (the expiry under the photo is
+# read after the residence beside it).
+_ALL_CARD_LABELS = (*CARD_LABELS.values(), EXPIRY_LABELS, CARD_ISSUE_LABELS, DOB_LABELS, ID_LABELS)
 # The old CMND's number: "Số 012345678" (9 digits; 12 on the last ones), "S" often read as "5".
 _OLD_CARD_NUMBER = re.compile(r"^[s5]o\s*:?\s*(\d{9}|\d{12})\b")
 # A label's value wraps onto the next line: one that starts in lower case, with an administrative
@@ -262,7 +265,7 @@ def _card_fields(lines: list[Line], put) -> None:
                 # An address often wraps onto the next lines: each without a label of its own (no
                 # colon) and no heading, up to two of them.
                 for following in lines[after : after + 2]:
-                    labelled = any(_after_label(following, ls) is not None for ls in CARD_LABELS.values())
+                    labelled = any(_after_label(following, ls) is not None for ls in _ALL_CARD_LABELS)
                     if labelled or ":" in following.text or following.text.upper() == following.text:
                         break
                     # A new administrative unit is set off by a comma, as the form writes it.
