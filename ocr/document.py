@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 
 from ocr import cards
-from ocr.engine import Recognition, _engine, recognize, reread_uncertain
+from ocr.engine import Recognition, Word, _engine, recognize, reread_uncertain, weighted_confidence
 from ocr.pages import (
     DEFAULT_LIMITS,
     BadInput,
@@ -41,7 +41,7 @@ from ocr.pages import (
 )
 from ocr.preprocess import prepare
 from ocr.regions import garbage_lines, keep_only, text_lines, without_lines
-from ocr.text import in_lexicon, wordlike
+from ocr.text import fold, in_lexicon, wordlike
 from ocr.typed import correct_letters, monospaced, smoothed
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
@@ -103,13 +103,20 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     facts = dict(prepared.facts)
     for label, alternative in prepared.alternatives:
         # Do no harm: a step that can cost letters earns its place on this page or is undone.
-        undo, result = _without_step_reads_better(
-            recognition, alternative, prepared.recognition_dpi, want_pdf
-        )
-        if undo:
-            recognition = alternative
+        first = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        result = first
+        if np.array_equal(np.asarray(recognition), np.asarray(alternative)):
+            continue
+        other = recognize(alternative, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        if _reads_better(other, first):
+            hidden = _hidden_under_ink(first, other, recognition, alternative)
+            result, recognition = _with_lines(other, hidden), alternative
             notes.append(f"{label}: read better without that step")
             facts.setdefault("undone", []).append(label)
+            if hidden:
+                # What the step was for: a seal's block (signing title, signer) is read only once
+                # the seal is dropped, and the page read without the step lost it.
+                notes.append(f"{len(hidden)} line(s) under the coloured ink kept from the reading without it")
     if result is None:
         result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
     sharp = recognition
@@ -205,19 +212,68 @@ def _retry(image: Image.Image, dpi: int, psm: int, want_pdf: bool) -> Recognitio
         return None
 
 
-def _without_step_reads_better(
-    recognition: Image.Image, alternative: Image.Image, dpi: int, want_pdf: bool
-) -> tuple[bool, Recognition]:
-    """Whether the page reads better without a step (``alternative`` is the page without it), and
-    the better reading. Both are read whole: deciding on the rows the step changed (a seal's band)
-    was tried and lost - the band always read better with the seal dropped, while on the whole page
-    a seal kept or dropped moves tesseract's blocks, and with them the reading order (epu_jpeg's
-    page CER 6.8 % -> 7.4 %)."""
-    first = recognize(recognition, dpi=dpi, want_pdf=want_pdf)
-    if np.array_equal(np.asarray(recognition), np.asarray(alternative)):
-        return False, first
-    other = recognize(alternative, dpi=dpi, want_pdf=want_pdf)
-    return (True, other) if _reads_better(other, first) else (False, first)
+# Lines the coloured ink covered: the page's rows and columns where the two versions differ, with
+# this many line heights round them; at most this share of the page (blue pen all over a page is no
+# seal's block).
+HIDDEN_PAD_LINES = 2.0
+HIDDEN_MAX_SHARE = 0.4
+
+
+def _hidden_under_ink(
+    dropped: Recognition, kept: Recognition, dropped_image: Image.Image, kept_image: Image.Image
+) -> list[list[Word]]:
+    """Lines read where the coloured ink was dropped that the reading with the ink kept does not
+    have (their words, in reading order): a seal's ring over a signing title, a signature over the
+    signer's name. Sure readings of words only: noise never becomes text."""
+    diff = np.abs(np.asarray(dropped_image, np.int16) - np.asarray(kept_image, np.int16)) > 24
+    rows, cols = np.nonzero(diff.any(axis=1))[0], np.nonzero(diff.any(axis=0))[0]
+    if rows.size == 0:
+        return []
+    heights = sorted(w.height for w in dropped.words) or [0]
+    pad = HIDDEN_PAD_LINES * heights[len(heights) // 2]
+    # The signer's name is printed a few lines below the seal, centred under the signature: to the
+    # page's right edge (the block is on the right).
+    left, top, right, bottom = cols[0] - pad, rows[0] - pad, diff.shape[1], rows[-1] + 2 * pad
+    if (right - left) * (bottom - top) > HIDDEN_MAX_SHARE * diff.size:
+        return []
+    known = _pairs(kept.words)
+    lines: dict[int, list[Word]] = {}
+    for word in dropped.words:
+        lines.setdefault(word.line, []).append(word)
+    hidden = []
+    for _number, words in sorted(lines.items()):
+        near = [
+            w for w in words
+            if w.left < right and w.left + w.width > left and w.top < bottom and w.top + w.height > top
+        ]  # fmt: skip
+        sure = [w for w in near if w.confidence >= 60 and wordlike(w.text)]
+        if not sure or len(sure) < 0.5 * len(near):
+            continue  # the seal's own ring and letters, read as marks
+        pairs = _pairs(near)
+        if len(pairs & known) < HIDDEN_KNOWN * len(pairs):  # a line the kept reading lacks, not one it
+            hidden.append(near)  # read with a letter or two different
+    return hidden
+
+
+HIDDEN_KNOWN = 0.6  # of a line's word pairs found in the other reading: the line is there already
+
+
+def _pairs(words: list[Word]) -> set[tuple[str, str]]:
+    """Consecutive word pairs, folded (a lone word pairs with itself): common words alone ("hiệu
+    trưởng" in the recipients) do not make a signing title known."""
+    folded = [fold(w.text).strip(".,;:") for w in words]
+    return set(zip(folded, folded[1:], strict=False)) if len(folded) > 1 else {(f, f) for f in folded}
+
+
+def _with_lines(result: Recognition, lines: list[list[Word]]) -> Recognition:
+    """The reading with these lines added after its own (a seal's block ends a page)."""
+    if not lines:
+        return result
+    last = max((w.line for w in result.words), default=0)
+    added = [replace(w, line=last + n) for n, line in enumerate(lines, 1) for w in line]
+    text = "\n".join([result.text, "", *(" ".join(w.text for w in line) for line in lines)]).strip()
+    words = [*result.words, *added]
+    return Recognition(text, weighted_confidence(words), words, result.pdf)
 
 
 def _lexicon(result: Recognition) -> tuple[float, int]:

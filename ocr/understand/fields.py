@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import date
 from functools import cache
 
@@ -453,18 +454,37 @@ def _labelled_issuer(lines: list[Line], put) -> bool:
     return False
 
 
+_MOTTO = re.compile(r"\s(?:cong hoa xa hoi|doc lap\s*[-—–])")
+
+
+def _left_of_motto(line: Line) -> Line:
+    """A head line read across both columns ("TRƯỜNG ĐẠI HỌC ĐIỆN LỰC Độc lập - Tự do - Hạnh phúc"):
+    the left block's part only."""
+    motto = _MOTTO.search(line.folded)
+    if not motto:
+        return line
+    return replace(
+        line, text=line.text[: motto.start()].rstrip(), folded=line.folded[: motto.start()].rstrip()
+    )
+
+
 def _issuer(lines: list[Line], put) -> None:
     """The issuing body: a labelled line, the block above the national motto, or the body named in
     the text."""
     if _labelled_issuer(lines, put):
         return
     head = []
+    beside_motto = False  # the head's right column, read as lines of their own, comes between
     for line in lines[:6]:
-        if line.folded.startswith("cong hoa xa hoi"):
-            break
-        if line.text.upper() == line.text and ISSUER_RE.search(line.folded):
+        if line.folded.startswith(("cong hoa xa hoi", "doc lap")):
+            beside_motto = True
+            continue
+        if re.match(r"^s[o0]\s*:", line.folded):
+            break  # the number's line ("Số:"): the head block is above it
+        line = _left_of_motto(line)
+        if line.text.upper() == line.text and ISSUER_RE.match(line.folded.lstrip(" '\"`.,;:-_")):
             head.append(line)
-        elif head:
+        elif head and not beside_motto:
             head.append(line) if line.text.upper() == line.text and len(line.text) < 40 else None
     if head:
         body = _issuing_body(head)
@@ -503,6 +523,9 @@ def canonical_issuer(text: str) -> str:
     fixed, in_place = [], False
     for word in words:
         key = fold(word)
+        if not in_place and key not in _AGENCY_WORDS and len(key) >= 4:
+            # A letter doubled by OCR ("GIÁAO"): one letter less makes an agency word.
+            key = next((k for i in range(len(key)) if (k := key[:i] + key[i + 1 :]) in _AGENCY_WORDS), key)
         if not in_place and key in _AGENCY_WORDS:
             word = _AGENCY_WORDS[key]
         in_place = in_place or key in _PLACE_FOLLOWS or key not in _AGENCY_WORDS
@@ -541,26 +564,60 @@ def _signer_name(line: Line) -> str | None:
     return None
 
 
+# A title's words as printed (accents and capitals kept: "Trương" is a surname, "TRƯỞNG" a title).
+_TITLE_WORDS = {"TRƯỞNG", "PHÒNG", "PHÓ", "GIÁM", "ĐỐC", "HIỆU", "TỊCH", "CHÁNH", "VIỆN", "CỤC"}
+
+
+def _signing_title(line: Line) -> bool:
+    """A signing title, at the line's start or after "Nơi nhận:" (the recipients and the signature
+    are printed side by side and read as one line)."""
+    if SIGNER_TITLES.match(line.folded):
+        return True
+    beside = re.match(r"^\W*noi nhan\s*[:.;]?\s*", line.folded)
+    return bool(beside and SIGNER_TITLES.match(line.folded[beside.end() :]))
+
+
+def _name_at_end(line: Line) -> str | None:
+    """A person's name ending a line ("- Lưu: VT. Trịnh Văn Toàn": recipients and signature read as
+    one line; "E» Trịnh Văn Toàn": the signature's stroke read as marks): title-case words back from
+    the end, lone lower-case letters (specks) passed over, from the first Vietnamese surname on."""
+    words: list[str] = []
+    for word in reversed(line.text.split()):
+        if len(word) == 1 and word.islower():
+            continue
+        if not (_NAME_WORD.match(word) and not word.isupper()):
+            break
+        words.insert(0, word)
+    while words and not is_surname(words[0]):
+        words.pop(0)
+    return " ".join(words) if 2 <= len(words) <= 5 else None
+
+
 def _signer(lines: list[Line], put) -> None:
     """The name under the last signing title (CHỦ TỊCH, KT. CHỦ TỊCH, TRƯỞNG PHÒNG ...)."""
     for index in range(len(lines) - 1, -1, -1):
-        if SIGNER_TITLES.match(lines[index].folded):
-            for line in lines[index + 1 : index + 4]:
-                if SIGNER_TITLES.match(line.folded):
-                    continue
-                name = _signer_name(line)
+        if _signing_title(lines[index]):
+            for line in lines[index + 1 : index + 9]:
+                if _signing_title(line) or _TITLE_WORDS & set(line.text.split()):
+                    continue  # the title's second line ("TRƯỞNG PHÒNG CTSV"), however it was read
+                listed = line.folded.lstrip().startswith(("-", "+", "noi nhan"))  # a recipient
+                name = (None if listed else _signer_name(line)) or _name_at_end(line)
                 if name:
                     put("signer", name, 0.9, line)
                     return
-            return
-    # The signing title lost under a seal: a name alone on one of the page's last lines, its first
-    # word a Vietnamese surname, is the signer's (less sure).
+            break  # a title with no name under it: the name may stand alone below (a seal between)
+    # The signing title lost under a seal: a name on one of the page's last lines, its first word a
+    # Vietnamese surname, is the signer's (less sure).
     last_page = [line for line in lines if line.page == lines[-1].page] if lines else []
     for line in reversed(last_page[-4:]):
         name = _signer_name(line)
         # Printed under a signature in title case; a name in capitals is a card holder's or a heading.
         if name and is_surname(name.split()[0]) and line.text.upper() != line.text:
             put("signer", name, 0.7, line)
+            return
+        # Alone, a name ending a line needs three words: "Hà Nội" ends addresses.
+        if (name := _name_at_end(line)) and len(name.split()) >= 3:
+            put("signer", name, 0.6, line)
             return
 
 
