@@ -206,3 +206,30 @@ def test_textured_paper_is_not_read_as_text() -> None:
     noisy.info["dpi"] = (300, 300)
     reading = ocr_page(noisy, 1, None)
     assert len("".join(reading.text.split())) <= 2 * 47, reading.text  # 47 letters on the page
+
+
+def test_lines_under_a_seal_are_kept_when_the_page_reads_better_with_the_seal() -> None:
+    """The seal's block (title, signer) read only once the seal is dropped is added to the reading
+    kept with the seal; lines the kept reading has (a letter or two apart) and marks are not."""
+    from ocr.document import _hidden_under_ink, _with_lines
+    from ocr.engine import Recognition, Word
+
+    dropped_image = Image.new("L", (1000, 1400), 255)
+    kept_image = dropped_image.copy()
+    kept_image.paste(0, (600, 900, 800, 1100))  # where the seal was
+    body = [Word("các", 95, 1, 100, 100, 50, 30), Word("sinh", 95, 1, 160, 100, 60, 30)]
+    dropped = Recognition("", 90, [
+        *body,
+        Word("TL.", 90, 2, 600, 920, 50, 30), Word("HIỆU", 90, 2, 660, 920, 80, 30),
+        Word("TRƯỞNG", 90, 2, 750, 920, 120, 30),
+        Word("ằ", 20, 3, 640, 1000, 20, 30),  # the seal's ring read as a mark
+        Word("Phùng", 92, 4, 620, 1160, 90, 30), Word("Thị", 92, 4, 720, 1160, 50, 30),
+        Word("Bình", 92, 4, 780, 1160, 70, 30),
+        Word("tháng", 92, 5, 600, 880, 80, 30), Word("sáu", 92, 5, 690, 880, 50, 30),
+    ])  # fmt: skip
+    kept = Recognition("các sinh\ntháng sau", 90, [
+        *body, Word("tháng", 90, 2, 600, 880, 80, 30), Word("sau", 60, 2, 690, 880, 50, 30),
+    ])  # fmt: skip
+    hidden = _hidden_under_ink(dropped, kept, dropped_image, kept_image)
+    assert [" ".join(w.text for w in line) for line in hidden] == ["TL. HIỆU TRƯỞNG", "Phùng Thị Bình"]
+    assert _with_lines(kept, hidden).text.endswith("TL. HIỆU TRƯỞNG\nPhùng Thị Bình")

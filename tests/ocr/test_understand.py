@@ -388,3 +388,48 @@ def test_an_official_letter_by_the_places_nghi_dinh_30_fixes() -> None:
     assert values["summary"] == "V/v hướng dẫn cấp bản sao điện tử từ sổ gốc cho các phường trên địa bàn"
     assert values["recipients"] == "Như trên; Lưu: VT, HCTP"
     assert values["signer"] == "Nguyễn Văn Bình"
+
+
+# A real notice's end as OCR reads it (Trường Đại học Điện lực, epu_dkhp_p2 in ../shared/realdocs): the
+# recipients and the signature side by side, the signature's stroke read as marks before the name.
+SIDE_BY_SIDE_END = """THÔNG BÁO
+Về việc tổ chức đăng ký môn học
+Trong quá trình thực hiện các đơn vị, sinh viên có vướng mắc cần kịp thời phản ánh./.
+Nơi nhận: VIỆN TRƯỞNG
+- Phòng: KHTC, CTSV;
+- Các đơn vị; Cố vấn học tập;
+- Lưu: VT, ĐT.
+E» Trịnh Văn Toàn"""
+
+
+def test_a_signer_beside_the_recipients_and_after_the_signatures_marks() -> None:
+    fields = understand([(1, SIDE_BY_SIDE_END, 90.0)]).fields
+    assert fields["signer"].value == "Trịnh Văn Toàn"
+
+
+def test_a_signer_name_ending_a_recipients_line_and_a_title_second_line_is_no_name() -> None:
+    text = """CÔNG VĂN
+Nơi nhận: TL. HIỆU TRƯỞNG
+- Như trên;
+ỞNG PHÒNG CTSV
+- Trang TTĐT Sở; Lê ê Thị Bích Thuận"""
+    assert understand([(1, text, 90.0)]).fields["signer"].value == "Lê Thị Bích Thuận"
+    # Alone, without a signing title, an address's end is no signer.
+    card = "CĂN CƯỚC CÔNG DÂN\nSố / No.: 001190012345\nNơi thường trú: 12 Nguyễn Trãi, Thanh Xuân, Hà Nội"
+    assert "signer" not in understand([(1, card, 90.0)]).fields
+
+
+def test_the_issuer_read_across_the_motto_and_past_it() -> None:
+    """The parent on one line, the motto read as a line of its own, then the issuing body with the
+    motto's second line beside it: the issuer is the body, and a doubled letter is put right."""
+    text = """BỘ CÔNG THƯƠNG
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+TRƯỜNG ĐẠI HỌC ĐIỆN LỰC Độc lập — Tự do - Hạnh phúc
+Số: 534/TB-ĐHĐL Hà Nội, ngày 15 tháng 6 năm 2021
+THÔNG BÁO"""
+    assert understand([(1, text, 90.0)]).fields["issuer"].value == "TRƯỜNG ĐẠI HỌC ĐIỆN LỰC"
+    from ocr.understand import canonical_issuer
+
+    assert canonical_issuer("SỞ GIÁAO DỤC VÀ ĐAO TẠO") == "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+    table = "MÔ TẢ QUY TRÌNH TỔ CHỨC CHO SINH VIÊN ĐĂNG KÝ CHUYÊN NGÀNH\nTT Tiến trình các bước"
+    assert "issuer" not in understand([(1, table, 90.0)]).fields
