@@ -40,7 +40,7 @@ from ocr.pages import (
     open_source,
 )
 from ocr.preprocess import prepare
-from ocr.regions import garbage_lines, keep_only, text_lines, without_lines
+from ocr.regions import garbage_lines, keep_only, recipients_before_signature, text_lines, without_lines
 from ocr.text import fold, in_lexicon, wordlike
 from ocr.typed import correct_letters, monospaced, smoothed
 
@@ -170,6 +170,8 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         result, fixed = correct_letters(result)
         if fixed:
             notes.append(f"{fixed} typed letter(s) corrected")
+    if not facts.get("card"):
+        result = recipients_before_signature(result, recognition.width)
     if facts.get("card") and (card := cards.identify(result.text)) is not None:
         # Read by the card's template: each label followed by its own value (see ocr.cards).
         size = recognition.rotate(180).size if turned else recognition.size

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 from ocr.engine import Recognition, Word, weighted_confidence
-from ocr.text import in_lexicon, wordlike
+from ocr.text import fold, in_lexicon, wordlike
 
 # Sizes in inches, so they hold at any resolution: 8-16 pt text has letters 0.04-0.22 in high.
 LETTER_HEIGHT = (0.03, 0.3)
@@ -136,3 +136,58 @@ def without_lines(result: Recognition, lines: set[int]) -> Recognition:
         text = "\n".join(" ".join(ws) for _, ws in sorted(kept.items()))
     words = [w for w in result.words if w.line not in lines]
     return Recognition(text.strip(), weighted_confidence(words), words, result.pdf)
+
+
+def recipients_before_signature(result: Recognition, width: int) -> Recognition:
+    """The foot of an official document in the reading order Nghị định 30/2020 lays it out: the
+    recipients ("Nơi nhận:", left half) and then the signature block (right half), which tesseract
+    now and then reads the other way round or row by row across both. Only where the foot is two
+    columns (no line runs across the middle); the words stay as read, only their order changes."""
+    rows = result.text.split("\n")
+    filled = [n for n, row in enumerate(rows) if row.strip()]
+    by_line: dict[int, list[Word]] = {}
+    for word in result.words:
+        by_line.setdefault(word.line, []).append(word)
+    numbers = sorted(by_line)
+    if not numbers or len(filled) != len(numbers):
+        return result  # the text is not one row per line read: leave it
+    middle = width / 2
+    bottom = max(w.top + w.height for w in result.words)
+
+    def opens_foot(words: list[Word]) -> bool:
+        """'Nơi nhận:' on the left, or a signing title's mark (TL., KT., TM.) on the right."""
+        west = fold(" ".join(w.text for w in words if w.left + w.width / 2 < middle))
+        east = fold(" ".join(w.text for w in words if w.left + w.width / 2 >= middle))
+        return bool(re.match(r"^\W*noi nhan\b", west) or re.match(r"^\W*(?:tl|kt|tm|ttl)\s?\.", east))
+
+    # The foot is in the page's lower part: a "Nơi nhận" cited in the body is not it.
+    anchors = [
+        n for n in numbers if min(w.top for w in by_line[n]) > 0.4 * bottom and opens_foot(by_line[n])
+    ]  # fmt: skip
+    if not anchors:
+        return result
+    heights = sorted(w.height for w in result.words)
+    height = heights[len(heights) // 2]
+    top = min(min(w.top for w in by_line[n]) for n in anchors) - height
+    foot = [n for n in numbers if min(w.top for w in by_line[n]) >= top]
+    left: list[tuple[int, str]] = []
+    right: list[tuple[int, str]] = []
+    for n in foot:
+        words = sorted(by_line[n], key=lambda w: w.left)
+        west = [w for w in words if w.left + w.width / 2 < middle]
+        east = [w for w in words if w.left + w.width / 2 >= middle]
+        if west and east and east[0].left - (west[-1].left + west[-1].width) < 2 * height:
+            return result  # a line runs across the middle: not two columns
+        if west:
+            left.append((min(w.top for w in west), " ".join(w.text for w in west)))
+        if east:
+            right.append((min(w.top for w in east), " ".join(w.text for w in east)))
+    ordered = [text for _, text in sorted(left)] + [text for _, text in sorted(right)]
+    positions = [filled[numbers.index(n)] for n in foot]
+    if ordered == [rows[p] for p in positions]:
+        return result
+    first = min(positions)
+    kept = [row for n, row in enumerate(rows) if n not in set(positions)]
+    at = sum(1 for n in range(first) if n not in set(positions))
+    text = "\n".join([*kept[:at], *ordered, *kept[at:]])
+    return Recognition(text, result.confidence, result.words, result.pdf)

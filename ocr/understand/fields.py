@@ -556,6 +556,8 @@ def _signer_name(line: Line) -> str | None:
     """The person's name on a line under a signature, without title or rank; None if it is none."""
     honorific = _HONORIFIC.match(line.folded)
     text = line.text[honorific.end() :] if honorific else line.text
+    # A lone lower-case letter is a speck of the signature read as text ("Lê ê Thị Bích Thuận").
+    text = " ".join(w for w in text.split() if not (len(w) == 1 and w.islower()))
     if line.folded.startswith(_NOT_A_NAME):
         return None
     words = _name_words(text)
@@ -593,6 +595,13 @@ def _name_at_end(line: Line) -> str | None:
     return " ".join(words) if 2 <= len(words) <= 5 else None
 
 
+def _person_like(name: str) -> bool:
+    """A signer's name, not the marks a signature or seal leaves beside it ("D Pa", "Œ Tn"): it opens
+    with a Vietnamese surname, or has three words of two letters or more."""
+    words = name.split()
+    return is_surname(words[0]) or (len(words) >= 3 and all(len(w) >= 2 for w in words))
+
+
 def _signer(lines: list[Line], put) -> None:
     """The name under the last signing title (CHỦ TỊCH, KT. CHỦ TỊCH, TRƯỞNG PHÒNG ...)."""
     for index in range(len(lines) - 1, -1, -1):
@@ -602,7 +611,7 @@ def _signer(lines: list[Line], put) -> None:
                     continue  # the title's second line ("TRƯỞNG PHÒNG CTSV"), however it was read
                 listed = line.folded.lstrip().startswith(("-", "+", "noi nhan"))  # a recipient
                 name = (None if listed else _signer_name(line)) or _name_at_end(line)
-                if name:
+                if name and _person_like(name):
                     put("signer", name, 0.9, line)
                     return
             break  # a title with no name under it: the name may stand alone below (a seal between)

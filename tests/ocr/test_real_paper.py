@@ -233,3 +233,29 @@ def test_lines_under_a_seal_are_kept_when_the_page_reads_better_with_the_seal() 
     hidden = _hidden_under_ink(dropped, kept, dropped_image, kept_image)
     assert [" ".join(w.text for w in line) for line in hidden] == ["TL. HIỆU TRƯỞNG", "Phùng Thị Bình"]
     assert _with_lines(kept, hidden).text.endswith("TL. HIỆU TRƯỞNG\nPhùng Thị Bình")
+
+
+def test_the_foot_is_read_recipients_first_then_the_signature() -> None:
+    """Tesseract read the foot's two columns row by row across; the text gives the recipients (left)
+    and then the signature block (right), as Nghị định 30/2020 lays them out. Body text running
+    across the middle is left as read."""
+    from ocr.engine import Recognition, Word
+    from ocr.regions import recipients_before_signature
+
+    def line(n: int, top: int, *words: tuple[str, int]) -> list[Word]:
+        return [Word(text, 90, n, left, top, 20 * len(text), 30) for text, left in words]
+
+    words = [
+        *line(1, 100, ("Nội", 100), ("dung", 200), ("văn", 320), ("bản", 420), ("dài", 520), ("suốt", 620)),
+        *line(2, 900, ("Nơi", 100), ("nhận:", 180), ("TL.", 700), ("HIỆU", 780), ("TRƯỞNG", 880)),
+        *line(3, 950, ("-", 100), ("Lưu:", 130), ("VT.", 230), ("Vũ", 700), ("Thị", 760), ("Nga", 830)),
+    ]
+    read = Recognition(
+        "Nội dung văn bản dài suốt\n\nNơi nhận: TL. HIỆU TRƯỞNG\n- Lưu: VT. Vũ Thị Nga", 90, words
+    )
+    ordered = recipients_before_signature(read, 1200)
+    assert ordered.text.splitlines() == [
+        "Nội dung văn bản dài suốt", "", "Nơi nhận:", "- Lưu: VT.", "TL. HIỆU TRƯỞNG", "Vũ Thị Nga",
+    ]  # fmt: skip
+    body = Recognition("x", 90, line(1, 900, ("Nơi", 100), ("nhận", 160), ("hồ", 560), ("sơ", 620)))
+    assert recipients_before_signature(body, 1200) is body  # one line across the middle: not two columns
