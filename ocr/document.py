@@ -271,6 +271,7 @@ def _with_lines(result: Recognition, lines: list[list[Word]]) -> Recognition:
     """The reading with these lines added after its own (a seal's block ends a page)."""
     if not lines:
         return result
+    lines = sorted(lines, key=lambda line: min(w.top for w in line))  # top to bottom, as printed
     last = max((w.line for w in result.words), default=0)
     added = [replace(w, line=last + n) for n, line in enumerate(lines, 1) for w in line]
     text = "\n".join([result.text, "", *(" ".join(w.text for w in line) for line in lines)]).strip()

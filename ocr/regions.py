@@ -158,7 +158,8 @@ def recipients_before_signature(result: Recognition, width: int) -> Recognition:
         """'Nơi nhận:' on the left, or a signing title's mark (TL., KT., TM.) on the right."""
         west = fold(" ".join(w.text for w in words if w.left + w.width / 2 < middle))
         east = fold(" ".join(w.text for w in words if w.left + w.width / 2 >= middle))
-        return bool(re.match(r"^\W*noi nhan\b", west) or re.match(r"^\W*(?:tl|kt|tm|ttl)\s?\.", east))
+        # "Nơi nhận:" with its colon: "Nơi nhận hồ sơ: 126 phố Xốm" in the body is an address.
+        return bool(re.match(r"^\W*noi nhan\s*[:;.]", west) or re.match(r"^\W*(?:tl|kt|tm|ttl)\s?\.", east))
 
     # The foot is in the page's lower part: a "Nơi nhận" cited in the body is not it.
     anchors = [
@@ -168,7 +169,7 @@ def recipients_before_signature(result: Recognition, width: int) -> Recognition:
         return result
     heights = sorted(w.height for w in result.words)
     height = heights[len(heights) // 2]
-    top = min(min(w.top for w in by_line[n]) for n in anchors) - height
+    top = min(min(w.top for w in by_line[n]) for n in anchors) - 0.5 * height  # not the body's last line
     foot = [n for n in numbers if min(w.top for w in by_line[n]) >= top]
     left: list[tuple[int, str]] = []
     right: list[tuple[int, str]] = []
@@ -176,7 +177,14 @@ def recipients_before_signature(result: Recognition, width: int) -> Recognition:
         words = sorted(by_line[n], key=lambda w: w.left)
         west = [w for w in words if w.left + w.width / 2 < middle]
         east = [w for w in words if w.left + w.width / 2 >= middle]
-        if west and east and east[0].left - (west[-1].left + west[-1].width) < 2 * height:
+        # Words only: a signature's strokes read as marks (":", "=", "l5") lie anywhere between.
+        west_words = [w for w in west if wordlike(w.text) and w.confidence >= 40]
+        east_words = [w for w in east if wordlike(w.text) and w.confidence >= 40]
+        if (
+            west_words
+            and east_words
+            and (east_words[0].left - (west_words[-1].left + west_words[-1].width) < 2 * height)
+        ):
             return result  # a line runs across the middle: not two columns
         if west:
             left.append((min(w.top for w in west), " ".join(w.text for w in west)))
