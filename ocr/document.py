@@ -219,6 +219,7 @@ def _retry(image: Image.Image, dpi: int, psm: int, want_pdf: bool) -> Recognitio
 # seal's block).
 HIDDEN_PAD_LINES = 2.0
 HIDDEN_MAX_SHARE = 0.4
+HIDDEN_KNOWN = 0.6  # of a line's word pairs found in the other reading: the line is there already
 
 
 def _hidden_under_ink(
@@ -255,9 +256,6 @@ def _hidden_under_ink(
         if len(pairs & known) < HIDDEN_KNOWN * len(pairs):  # a line the kept reading lacks, not one it
             hidden.append(near)  # read with a letter or two different
     return hidden
-
-
-HIDDEN_KNOWN = 0.6  # of a line's word pairs found in the other reading: the line is there already
 
 
 def _pairs(words: list[Word]) -> set[tuple[str, str]]:
