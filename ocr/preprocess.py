@@ -403,6 +403,8 @@ def _confirm_orientation(gray: Image.Image, analysis: Analysis, steps: list[str]
         analysis.rotation -= 180  # the ink's up/down vote is too thin to act on
         analysis.orientation_confidence = 0.0
     if card:
+        if analysis.rotation % 180:  # squared with its long side across, a card's lines run across
+            analysis.rotation, analysis.skew = 0, 0.0
         analysis.orientation_confidence = 0.0  # unsure: the reading tries the card the other way up too
     facts["orientation"] = {"rotation": analysis.rotation, "from": "ink"}
 
