@@ -29,14 +29,14 @@ MODELS: dict[tuple[str, str], tuple[str, ...]] = {
         "ho, chu dem va ten",
         "so dinh danh ca nhan",
         "personal identification number",
-    ),  # noqa: E501
+    ),
     ("can_cuoc_2024", "back"): (
         "noi cu tru",
         "noi dang ky khai sinh",
         "nam het han",
         "date of issue",
         "bo cong an",
-    ),  # noqa: E501
+    ),
     ("cmnd", "front"): ("chung minh nhan dan", "nguyen quan", "dkhk"),
     ("cmnd", "back"): ("dau vet rieng", "ton giao", "di hinh"),
 }

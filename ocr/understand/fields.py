@@ -222,8 +222,7 @@ CARD_LABELS = {
 _ALL_CARD_LABELS = (*CARD_LABELS.values(), EXPIRY_LABELS, CARD_ISSUE_LABELS, DOB_LABELS, ID_LABELS)
 # The old CMND's number: "Số 012345678" (9 digits; 12 on the last ones), "S" often read as "5".
 _OLD_CARD_NUMBER = re.compile(r"^[s5]o\s*:?\s*(\d{9}|\d{12})\b")
-# A label's value wraps onto the next line: one that starts in lower case, with an administrative
-# unit, or follows a value ending in a comma.
+# A wrapped address line that opens a new administrative unit: joined to the value with a comma.
 _CONTINUES = ("phuong", "xa ", "quan", "huyen", "tinh", "thanh pho", "tp", "thi tran", "thi xa")
 # Where one label's value ends: the next label on the same line ("Giới tính: Nữ  Quốc tịch: Việt Nam").
 _NEXT_LABEL = re.compile(r"\s(?:quoc tich|nationality|gioi tinh|sex|que quan|noi thuong tru|co gia tri)\b")
