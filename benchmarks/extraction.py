@@ -35,7 +35,7 @@ from official_forms import TYPES as OFFICIAL_TYPES  # noqa: E402
 from official_forms import build_official  # noqa: E402
 from stdnum.vn import mst  # noqa: E402
 
-from ocr.identifiers import birth_provinces  # noqa: E402
+from ocr.identifiers import birth_provinces, compose_personal_id  # noqa: E402
 from ocr.render import Line, heavy, render_page, scanned  # noqa: E402
 from ocr.understand import Field, Understanding, add_months, document_types, fold, owner_conflicts  # noqa: E402
 
@@ -59,8 +59,9 @@ def person(rng: random.Random) -> Person:
     gender = rng.choice(["Nam", "Nữ"])
     name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE[gender])} {rng.choice(GIVEN[gender])}"
     born = date(rng.randint(1955, 2005), rng.randint(1, 12), rng.randint(1, 28))
-    century = (born.year - 1900) // 100 * 2 + (gender == "Nữ")
-    pid = f"{rng.choice(sorted(birth_provinces()))}{century}{born.year % 100:02d}{rng.randint(0, 999999):06d}"
+    pid = compose_personal_id(
+        rng.choice(sorted(birth_provinces())), born, gender == "Nữ", rng.randint(0, 999999)
+    )
     return Person(name, gender, born, pid)
 
 

@@ -103,10 +103,7 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     facts = dict(prepared.facts)
     for label, alternative in prepared.alternatives:
         # Do no harm: a step that can cost letters earns its place on this page or is undone.
-        first = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
-        result = first
-        if np.array_equal(np.asarray(recognition), np.asarray(alternative)):
-            continue
+        first = result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
         other = recognize(alternative, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
         if _reads_better(other, first):
             hidden = _hidden_under_ink(first, other, recognition, alternative)

@@ -257,7 +257,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     gray = image if image.mode == "L" else image.convert("L")
     pixels = np.asarray(gray)
-    card = _card(image, geometry.find_card(pixels))
+    card, card_osd = _card(image, geometry.find_card(pixels))
     quad = geometry.find_page(pixels) if card is None else None
     if card is not None:
         # An ID card: its size is known, so its resolution is measured by its width.
@@ -288,7 +288,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     analysis = analyse(gray, dpi)
     if card is not None:
         analysis.dark_border = {}  # the card's own edge is no scanner lid: its text runs to the edge
-    _confirm_orientation(gray, analysis, steps, facts)
+    _confirm_orientation(gray, analysis, steps, facts, card_osd)
     if analysis.rotation:
         gray = gray.rotate(analysis.rotation, expand=True)
         if colour:
@@ -345,21 +345,22 @@ def _for_recognition(
     return recognition, recognition_dpi
 
 
-def _card(image: Image.Image, quad: np.ndarray | None) -> Image.Image | None:
+def _card(image: Image.Image, quad: np.ndarray | None) -> tuple[Image.Image | None, tuple[int, float] | None]:
     """The photo's ID card squared up, when ``quad`` outlines one: card-shaped, its text running along
     its long side (a portrait page in perspective can have a card's proportions, not that), and with
-    text lines of a card's size (a landscape legal-size page has neither its large print)."""
+    text lines of a card's size (a landscape legal-size page has neither its large print). With it,
+    what OSD said of the squared card: the orientation step asks no second time."""
     if quad is None or not geometry.card_shaped(quad):
-        return None
+        return None, None
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     card = geometry.square_card(display, quad)
     turn = orientation(card)
     if turn is not None and turn[0] in (90, 270) and turn[1] >= OSD_RELIABLE:
-        return None  # text across the short side: a portrait page in perspective, not a card
+        return None, None  # text across the short side: a portrait page in perspective, not a card
     height = line_height(card)
     if height is None or height < geometry.CARD_LINE_SHARE * card.height:
-        return None
-    return card
+        return None, None
+    return card, turn
 
 
 def _resolution_from_text(gray: Image.Image, fallback: int, steps: list[str], facts: dict) -> int:
@@ -377,7 +378,13 @@ def _resolution_from_text(gray: Image.Image, fallback: int, steps: list[str], fa
     return dpi
 
 
-def _confirm_orientation(gray: Image.Image, analysis: Analysis, steps: list[str], facts: dict) -> None:
+def _confirm_orientation(
+    gray: Image.Image,
+    analysis: Analysis,
+    steps: list[str],
+    facts: dict,
+    card_osd: tuple[int, float] | None = None,
+) -> None:
     """Turn the page only on evidence from its letters. The ink profile decides alone when it is sure
     the page is upright; any turn it proposes, and any doubt, goes to tesseract's OSD, which reads the
     letters' shapes (a card's background pattern or a table's rules fool an ink profile, not OSD).
@@ -387,7 +394,7 @@ def _confirm_orientation(gray: Image.Image, analysis: Analysis, steps: list[str]
     if analysis.rotation == 0 and analysis.orientation_confidence >= INK_ORIENTATION_SURE and not card:
         facts["orientation"] = {"rotation": 0, "from": "ink"}
         return
-    found = orientation(gray)
+    found = card_osd if card else orientation(gray)  # a card was asked once, when it was found
     if card and found is not None and found[0] % 180:
         found = None  # squared with its long side across, a card's text runs across: 0 or 180 only
     if found is not None and found[1] >= OSD_RELIABLE:

@@ -118,14 +118,25 @@ def _a_word(token: str) -> bool:
     return len(core) >= 2 and (in_lexicon(token) or (core.isupper() and len(core) >= 3))
 
 
+def _row_of_line(result: Recognition) -> tuple[list[str], dict[int, int]] | None:
+    """The text's rows, and the row each line read is on; None when the text is not one row per
+    line read (tesseract's own text is: blank rows between its blocks aside)."""
+    rows = result.text.split("\n")
+    filled = [n for n, row in enumerate(rows) if row.strip()]
+    numbers = sorted({w.line for w in result.words})
+    if not numbers or len(filled) != len(numbers):
+        return None
+    return rows, dict(zip(numbers, filled, strict=True))
+
+
 def without_lines(result: Recognition, lines: set[int]) -> Recognition:
     """The reading with those lines taken out of its text and words (the text layer keeps them)."""
     if not lines:
         return result
-    text_rows = result.text.split("\n")
-    filled = [n for n, row in enumerate(text_rows) if row.strip()]
-    if len(filled) == len({w.line for w in result.words}):  # tesseract's text: one row per TSV line
-        drop = {filled[line - 1] for line in lines}
+    mapped = _row_of_line(result)
+    if mapped is not None:
+        text_rows, row_of = mapped
+        drop = {row_of[line] for line in lines if line in row_of}
         text = "\n".join(row for n, row in enumerate(text_rows) if n not in drop)
         text = re.sub(r"\n{3,}", "\n\n", text)  # the blank rows round what was dropped
     else:
@@ -143,14 +154,14 @@ def recipients_before_signature(result: Recognition, width: int) -> Recognition:
     recipients ("Nơi nhận:", left half) and then the signature block (right half), which tesseract
     now and then reads the other way round or row by row across both. Only where the foot is two
     columns (no line runs across the middle); the words stay as read, only their order changes."""
-    rows = result.text.split("\n")
-    filled = [n for n, row in enumerate(rows) if row.strip()]
+    mapped = _row_of_line(result)
+    if mapped is None:
+        return result  # the text is not one row per line read: leave it
+    rows, row_of = mapped
     by_line: dict[int, list[Word]] = {}
     for word in result.words:
         by_line.setdefault(word.line, []).append(word)
     numbers = sorted(by_line)
-    if not numbers or len(filled) != len(numbers):
-        return result  # the text is not one row per line read: leave it
     middle = width / 2
     bottom = max(w.top + w.height for w in result.words)
 
@@ -191,11 +202,11 @@ def recipients_before_signature(result: Recognition, width: int) -> Recognition:
         if east:
             right.append((min(w.top for w in east), " ".join(w.text for w in east)))
     ordered = [text for _, text in sorted(left)] + [text for _, text in sorted(right)]
-    positions = [filled[numbers.index(n)] for n in foot]
+    positions = [row_of[n] for n in foot]
     if ordered == [rows[p] for p in positions]:
         return result
-    first = min(positions)
-    kept = [row for n, row in enumerate(rows) if n not in set(positions)]
-    at = sum(1 for n in range(first) if n not in set(positions))
+    moved = set(positions)
+    kept = [row for n, row in enumerate(rows) if n not in moved]
+    at = sum(1 for n in range(min(positions)) if n not in moved)
     text = "\n".join([*kept[:at], *ordered, *kept[at:]])
     return Recognition(text, result.confidence, result.words, result.pdf)

@@ -25,7 +25,7 @@ import numpy as np
 import segno
 from PIL import Image, ImageDraw, ImageFilter
 
-from ocr.identifiers import birth_provinces
+from ocr.identifiers import birth_provinces, compose_personal_id
 from ocr.render import _font, nfc
 
 CARD_MM = (85.6, 53.98)  # ISO/IEC 7810 ID-1
@@ -77,8 +77,9 @@ class Holder:
 def holder(rng: random.Random) -> Holder:
     sex = rng.choice(("Nam", "Nữ"))
     born = date(rng.randint(1960, 2004), rng.randint(1, 12), rng.randint(1, 28))
-    century = (born.year - 1900) // 100 * 2 + (sex == "Nữ")
-    pid = f"{rng.choice(sorted(birth_provinces()))}{century}{born.year % 100:02d}{rng.randint(0, 999999):06d}"
+    pid = compose_personal_id(
+        rng.choice(sorted(birth_provinces())), born, sex == "Nữ", rng.randint(0, 999999)
+    )
     issued = date(rng.randint(2021, 2025), rng.randint(1, 12), rng.randint(1, 28))
     # The card is renewed at 25, 40 and 60 (valid until the birthday); past 60 it has no expiry.
     age_next = next((a for a in (25, 40, 60) if born.year + a > issued.year), None)
@@ -262,6 +263,12 @@ def _fmt(d: date) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
+def _front(h: Holder) -> dict[str, str]:
+    """What both chip cards print on their front (the 2021 card adds origin, residence, expiry)."""
+    return {"personal_id": h.personal_id, "full_name": h.full_name, "date_of_birth": _fmt(h.date_of_birth),
+            "sex": h.sex, "nationality": "Việt Nam"}  # fmt: skip
+
+
 def draw_card(h: Holder, model: str, side: str, rng: random.Random) -> Specimen:
     """One side of one card model for ``h``: the image and the values it prints, by field name."""
     tint = {"cccd_2021": (196, 214, 236), "can_cuoc_2024": (200, 226, 226), "cmnd": (214, 226, 240)}[model]
@@ -295,11 +302,7 @@ def draw_card(h: Holder, model: str, side: str, rng: random.Random) -> Specimen:
             pen.text(0.03, 0.85, "Date of expiry", 5.5)
             pen.text(0.03, 0.9, _fmt(h.valid_until), 7, "bold")
             printed = {
-                "personal_id": h.personal_id,
-                "full_name": h.full_name,
-                "date_of_birth": _fmt(h.date_of_birth),
-                "sex": h.sex,
-                "nationality": "Việt Nam",
+                **_front(h),
                 "place_of_origin": h.place_of_origin,
                 "place_of_residence": h.place_of_residence,
                 "valid_until": _fmt(h.valid_until),
@@ -315,13 +318,7 @@ def draw_card(h: Holder, model: str, side: str, rng: random.Random) -> Specimen:
             pen.label(0.31, 0.74, "Giới tính / Sex:", h.sex)
             pen.label(0.58, 0.74, "Quốc tịch / Nationality:", "Việt Nam")
             _chip(draw, (*_px(0.06, 0.82), *_px(0.2, 0.97)))
-            printed = {
-                "personal_id": h.personal_id,
-                "full_name": h.full_name,
-                "date_of_birth": _fmt(h.date_of_birth),
-                "sex": h.sex,
-                "nationality": "Việt Nam",
-            }
+            printed = _front(h)
     elif model == "cccd_2021":  # back
         _chip(draw, (*_px(0.05, 0.07), *_px(0.19, 0.3)))
         pen.text(0.25, 0.07, "Đặc điểm nhân dạng / Personal identification:", 5.5)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
-from dataclasses import replace
 from datetime import date
 from functools import cache
 
@@ -23,7 +22,7 @@ from ocr.understand.names import (
     _name_words,
     is_surname,
 )
-from ocr.understand.reading import Field, Line
+from ocr.understand.reading import _MOTTO_START, Field, Line
 from ocr.understand.registry import FIELD_NAMES, DocumentType, document_types
 
 _TWELVE = re.compile(rf"(?<![0-9A-Za-z])({_D}{{3}}[ .]?{_D}{{3}}[ .]?{_D}{{3}}[ .]?{_D}{{3}})(?![0-9])")
@@ -453,20 +452,6 @@ def _labelled_issuer(lines: list[Line], put) -> bool:
     return False
 
 
-_MOTTO = re.compile(r"\s(?:cong hoa xa hoi|doc lap\s*[-—–])")
-
-
-def _left_of_motto(line: Line) -> Line:
-    """A head line read across both columns ("TRƯỜNG ĐẠI HỌC ĐIỆN LỰC Độc lập - Tự do - Hạnh phúc"):
-    the left block's part only."""
-    motto = _MOTTO.search(line.folded)
-    if not motto:
-        return line
-    return replace(
-        line, text=line.text[: motto.start()].rstrip(), folded=line.folded[: motto.start()].rstrip()
-    )
-
-
 def _issuer(lines: list[Line], put) -> None:
     """The issuing body: a labelled line, the block above the national motto, or the body named in
     the text."""
@@ -475,12 +460,11 @@ def _issuer(lines: list[Line], put) -> None:
     head = []
     beside_motto = False  # the head's right column, read as lines of their own, comes between
     for line in lines[:6]:
-        if line.folded.startswith(("cong hoa xa hoi", "doc lap")):
+        if re.match(_MOTTO_START, line.folded):
             beside_motto = True
             continue
         if re.match(r"^s[o0]\s*:", line.folded):
             break  # the number's line ("Số:"): the head block is above it
-        line = _left_of_motto(line)
         if line.text.upper() == line.text and ISSUER_RE.match(line.folded.lstrip(" '\"`.,;:-_")):
             head.append(line)
         elif head and not beside_motto:

@@ -78,7 +78,7 @@ def split_lines(pages: list[tuple[int, str, float]]) -> list[Line]:
 # each: "ỦY BAN NHÂN DÂN  CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 12/QĐ-UBND  Hà Nội, ngày 5 ...".
 # The motto, its vowel forgiven: heavy scans give "Đậc lập" ("dac lap"). A line that starts with it
 # is the right column alone.
-_MOTTO = r"(?:cong hoa xa hoi|d[a-z]c lap\s*[-–]\s*tu do)"
+_MOTTO = r"(?:cong hoa xa hoi|d[a-z]c lap\s*[-–—]+\s*tu do)"  # OCR reads the dash long or doubled
 _MOTTO_START = r"(?:cong hoa|d[a-z]c lap)"
 _RIGHT_COLUMN = re.compile(rf"\s(?={_MOTTO}|[a-z][a-z .\-]{{1,40}}[,;.]\s*ngay\s*\d)")
 
