@@ -14,6 +14,7 @@ from markupsafe import Markup
 from quality.indicators import LABELS, TARGETED, alerts, indicators, month_bounds, targets, to_xlsx, trend
 from quality.report import PAGES, figure, svg_of, whole_numbers
 from repository.storage import ObjectStore
+from repository.web import formatting
 
 PREFIX = "reports/kpi/"
 
@@ -33,13 +34,19 @@ def _charts(days: tuple[tuple, ...]) -> dict[str, Markup]:
 
 
 def chart_trend(days: list[dict]) -> str:
+    from matplotlib.ticker import FuncFormatter  # matplotlib loads with the first chart (see figure)
+
     fig, ax = figure(7.5, 2.8)
+    goals = targets()
     x = [d["day"][8:] for d in days]
     for name, color in zip(TARGETED, ("#2b6cb0", "#2f855a", "#b7791f"), strict=True):
         ax.plot(x, [d[name] if d[name] is not None else float("nan") for d in days], marker="o", ms=3,
                 color=color, label=LABELS[name])  # fmt: skip
+        # The target as a dashed line of the same colour: a day under it is seen at a glance.
+        ax.axhline(goals[name], color=color, linestyle="--", linewidth=0.8)
     ax.set_ylim(0, 1.05)
-    ax.set_xlabel("Ngày trong tháng")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: formatting.percent(value, 0)))
+    ax.set_xlabel("Ngày trong tháng (nét đứt: mục tiêu)")
     ax.legend(fontsize=7, loc="lower right")
     return svg_of(fig)
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from repository.api.common import log_access, typed_owner
 from repository.api.deps import DatabaseUrl, PageUser, Store, check_csrf
 from repository.api.templating import ROLE_NAMES, render_page
+from repository.catalog.agencies import agency_label
 from repository.catalog.cases import type_name
 from repository.catalog.db import read_scope
 from repository.catalog.models import Document, Owner
@@ -269,7 +270,7 @@ def owner_access_csv(owner_key: str, who: PageUser, database_url: DatabaseUrl) -
                 e["when"],
                 e["actor"],
                 e["role"],
-                e["agency"] or "",
+                agency_label(e["agency"]) if e["agency"] else "",
                 e["action"],
                 e["document"] or "",
                 e["case_code"] or "",
