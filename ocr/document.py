@@ -40,7 +40,14 @@ from ocr.pages import (
     open_source,
 )
 from ocr.preprocess import prepare
-from ocr.regions import garbage_lines, keep_only, recipients_before_signature, text_lines, without_lines
+from ocr.regions import (
+    garbage_lines,
+    keep_only,
+    recipients_before_signature,
+    text_lines,
+    with_band,
+    without_lines,
+)
 from ocr.text import fold, in_lexicon, wordlike
 from ocr.typed import correct_letters, monospaced, smoothed
 
@@ -103,13 +110,32 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     facts = dict(prepared.facts)
     for label, alternative in prepared.alternatives:
         # Do no harm: a step that can cost letters earns its place on this page or is undone.
-        first = result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
-        other = recognize(alternative, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
-        if _reads_better(other, first):
-            hidden = _hidden_under_ink(first, other, recognition, alternative)
-            result, recognition = _with_lines(other, hidden), alternative
-            notes.append(f"{label}: read better without that step")
+        page = result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        changed = _changed(recognition, alternative)
+        band = _band(changed, page)
+        if band == (0, 0):
+            continue  # the step changed nothing: nothing to choose
+        if band is None:  # changed all over the page: read again whole
+            other = candidate = recognize(alternative, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        else:
+            # The two versions differ only where the step changed pixels (a seal: a few lines), so
+            # only that band is read again without the step; the candidate is the page with the
+            # band's lines in place of its own, compared with the page as read.
+            other = _read_band(alternative, band, prepared.recognition_dpi)
+            inside = {w.line for w in page.words if band[0] <= w.top + w.height / 2 < band[1]}
+            candidate = replace(other, words=[*(w for w in page.words if w.line not in inside), *other.words])
+        if _reads_better(candidate, page):
+            hidden = _hidden_under_ink(page, candidate, changed)
+            if band is None:
+                result, recognition = other, alternative
+            else:
+                result = with_band(page, inside, other)
+            result = _with_lines(result, hidden)
+            where = "" if band is None else f" in rows {band[0]}-{band[1]}, where it changed the page"
+            notes.append(f"{label}: read better without that step{where}")
             facts.setdefault("undone", []).append(label)
+            if band is not None:
+                facts["undone_rows"] = list(band)
             if hidden:
                 # What the step was for: a seal's block (signing title, signer) is read only once
                 # the seal is dropped, and the page read without the step lost it.
@@ -217,24 +243,62 @@ def _retry(image: Image.Image, dpi: int, psm: int, want_pdf: bool) -> Recognitio
 HIDDEN_PAD_LINES = 2.0
 HIDDEN_MAX_SHARE = 0.4
 HIDDEN_KNOWN = 0.6  # of a line's word pairs found in the other reading: the line is there already
+# A band of rows taller than this share of the page is no seal's block: the page is read again whole.
+BAND_MAX_SHARE = 0.5
 
 
-def _hidden_under_ink(
-    dropped: Recognition, kept: Recognition, dropped_image: Image.Image, kept_image: Image.Image
-) -> list[list[Word]]:
-    """Lines read where the coloured ink was dropped that the reading with the ink kept does not
-    have (their words, in reading order): a seal's ring over a signing title, a signature over the
-    signer's name. Sure readings of words only: noise never becomes text."""
-    diff = np.abs(np.asarray(dropped_image, np.int16) - np.asarray(kept_image, np.int16)) > 24
-    rows, cols = np.nonzero(diff.any(axis=1))[0], np.nonzero(diff.any(axis=0))[0]
+def _changed(image: Image.Image, other: Image.Image) -> np.ndarray:
+    """Where two versions of one page differ visibly (a step's work: the seal it dropped)."""
+    return np.abs(np.asarray(image, np.int16) - np.asarray(other, np.int16)) > 24
+
+
+def _band(changed: np.ndarray, reading: Recognition) -> tuple[int, int] | None:
+    """The rows (top, bottom) to read again where two versions differ: the changed rows with the
+    lines below them (the signer's name under a seal), grown to whole lines of ``reading`` so no
+    line is cut. (0, 0) when nothing changed; None when the band is most of the page."""
+    rows = np.nonzero(changed.any(axis=1))[0]
+    if rows.size == 0:
+        return (0, 0)
+    height = _line_height(reading)
+    top, bottom = rows[0] - height / 2, rows[-1] + 2 * HIDDEN_PAD_LINES * height
+    for _ in range(5):  # a line that straddles an edge takes the edge with it
+        crossing = [w for w in reading.words if w.top < bottom and w.top + w.height > top]
+        grown = (
+            min([top, *(w.top for w in crossing)]),
+            max([bottom, *(w.top + w.height for w in crossing)]),
+        )
+        if grown == (top, bottom):
+            break
+        top, bottom = grown
+    top, bottom = max(0, int(top)), min(changed.shape[0], int(bottom) + 1)
+    return None if bottom - top > BAND_MAX_SHARE * changed.shape[0] else (top, bottom)
+
+
+def _line_height(reading: Recognition) -> float:
+    heights = sorted(w.height for w in reading.words) or [0]
+    return heights[len(heights) // 2]
+
+
+def _read_band(image: Image.Image, band: tuple[int, int], dpi: int) -> Recognition:
+    """The band of rows of ``image`` read alone, its words placed on the page (no text layer: the
+    page's own stays)."""
+    top, bottom = band
+    read = recognize(image.crop((0, top, image.width, bottom)), dpi=dpi, want_pdf=False)
+    return replace(read, words=[replace(w, top=w.top + top) for w in read.words])
+
+
+def _hidden_under_ink(dropped: Recognition, kept: Recognition, changed: np.ndarray) -> list[list[Word]]:
+    """Lines read where the coloured ink was dropped (``changed``) that the reading with the ink
+    kept does not have (their words, in reading order): a seal's ring over a signing title, a
+    signature over the signer's name. Sure readings of words only: noise never becomes text."""
+    rows, cols = np.nonzero(changed.any(axis=1))[0], np.nonzero(changed.any(axis=0))[0]
     if rows.size == 0:
         return []
-    heights = sorted(w.height for w in dropped.words) or [0]
-    pad = HIDDEN_PAD_LINES * heights[len(heights) // 2]
+    pad = HIDDEN_PAD_LINES * _line_height(dropped)
     # The signer's name is printed a few lines below the seal, centred under the signature: to the
     # page's right edge (the block is on the right).
-    left, top, right, bottom = cols[0] - pad, rows[0] - pad, diff.shape[1], rows[-1] + 2 * pad
-    if (right - left) * (bottom - top) > HIDDEN_MAX_SHARE * diff.size:
+    left, top, right, bottom = cols[0] - pad, rows[0] - pad, changed.shape[1], rows[-1] + 2 * pad
+    if (right - left) * (bottom - top) > HIDDEN_MAX_SHARE * changed.size:
         return []
     known = _pairs(kept.words)
     lines: dict[int, list[Word]] = {}

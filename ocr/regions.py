@@ -11,6 +11,7 @@ text layer stays on them).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -147,6 +148,50 @@ def without_lines(result: Recognition, lines: set[int]) -> Recognition:
         text = "\n".join(" ".join(ws) for _, ws in sorted(kept.items()))
     words = [w for w in result.words if w.line not in lines]
     return Recognition(text.strip(), weighted_confidence(words), words, result.pdf)
+
+
+def with_band(result: Recognition, lines: set[int], band: Recognition) -> Recognition:
+    """The reading with ``lines`` replaced by the lines of ``band`` (the same rows of the page read
+    again on their own), put where the first of them was; lines renumbered in text order. The text
+    layer stays the page's."""
+    mapped, inserted = _row_of_line(result), _row_of_line(band)
+    if mapped is None or inserted is None:
+        return result  # a text that is not one row per line read: nothing to splice safely
+    rows, row_of = mapped
+    band_rows, band_row_of = inserted
+    line_at = {row: line for line, row in row_of.items()}
+    band_line_at = {row: line for line, row in band_row_of.items()}
+    removed = {row_of[n] for n in lines if n in row_of}
+    if removed:
+        at = min(removed)
+    else:  # nothing read there before: before the first line below the band
+        top = min((w.top for w in band.words), default=0)
+        starts = {n: min(w.top for w in result.words if w.line == n) for n in row_of}
+        below = [row_of[n] for n, start in starts.items() if start >= top]
+        at = min(below, default=len(rows))
+    order: list[tuple[str, int] | None] = []  # each row: a line of the page, of the band, or blank
+    band_order = [("band", band_line_at[r]) if r in band_line_at else None for r in range(len(band_rows))]
+    for n in range(len(rows)):
+        if n == at:
+            order += [None, *band_order, None]
+        if n not in removed:
+            order.append(("page", line_at[n]) if n in line_at else None)
+    if at >= len(rows):
+        order += [None, *band_order]
+    text_rows, number = [], {}
+    for entry in order:
+        if entry is None:
+            text_rows.append("")
+            continue
+        number[entry] = len(number) + 1
+        side, line = entry
+        text_rows.append(rows[row_of[line]] if side == "page" else band_rows[band_row_of[line]])
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(text_rows)).strip()
+    words = [replace(w, line=number[("page", w.line)]) for w in result.words if w.line not in lines] + [
+        replace(w, line=number[("band", w.line)]) for w in band.words
+    ]
+    words.sort(key=lambda w: w.line)
+    return Recognition(text, weighted_confidence(words), words, result.pdf)
 
 
 def recipients_before_signature(result: Recognition, width: int) -> Recognition:

@@ -283,7 +283,7 @@ def render(data: ReportData) -> str:
     tiles = [
         (total, "Giấy tờ trong kho / documents"),
         (sum(data.pages_by_method.values()), "Trang / pages"),
-        (f"{data.mean_confidence:.1f}" if data.mean_confidence is not None else "—", "Độ tin cậy OCR TB"),
+        (formatting.percent_of(data.mean_confidence, 1), "Độ tin cậy OCR TB / mean OCR confidence"),
         (len(data.queue), "Chờ kiểm tra / review queue"),
         (sum(q["age_days"] >= overdue for q in data.queue), f"Quá {overdue} ngày / overdue"),
     ]

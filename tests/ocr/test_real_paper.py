@@ -211,7 +211,7 @@ def test_textured_paper_is_not_read_as_text() -> None:
 def test_lines_under_a_seal_are_kept_when_the_page_reads_better_with_the_seal() -> None:
     """The seal's block (title, signer) read only once the seal is dropped is added to the reading
     kept with the seal; lines the kept reading has (a letter or two apart) and marks are not."""
-    from ocr.document import _hidden_under_ink, _with_lines
+    from ocr.document import _changed, _hidden_under_ink, _with_lines
     from ocr.engine import Recognition, Word
 
     dropped_image = Image.new("L", (1000, 1400), 255)
@@ -230,7 +230,7 @@ def test_lines_under_a_seal_are_kept_when_the_page_reads_better_with_the_seal() 
     kept = Recognition("các sinh\ntháng sau", 90, [
         *body, Word("tháng", 90, 2, 600, 880, 80, 30), Word("sau", 60, 2, 690, 880, 50, 30),
     ])  # fmt: skip
-    hidden = _hidden_under_ink(dropped, kept, dropped_image, kept_image)
+    hidden = _hidden_under_ink(dropped, kept, _changed(dropped_image, kept_image))
     assert [" ".join(w.text for w in line) for line in hidden] == ["TL. HIỆU TRƯỞNG", "Phùng Thị Bình"]
     assert _with_lines(kept, hidden).text.endswith("TL. HIỆU TRƯỞNG\nPhùng Thị Bình")
 
@@ -259,3 +259,37 @@ def test_the_foot_is_read_recipients_first_then_the_signature() -> None:
     ]  # fmt: skip
     body = Recognition("x", 90, line(1, 900, ("Nơi", 100), ("nhận", 160), ("hồ", 560), ("sơ", 620)))
     assert recipients_before_signature(body, 1200) is body  # one line across the middle: not two columns
+
+
+def test_a_seal_band_is_read_again_alone_and_spliced_in_its_place() -> None:
+    """Colour dropout changes a seal's rows only: those rows (grown to whole lines, the signer below
+    included) are read again with the colour kept, and their lines take the place of the page's own
+    there, in text order, the rest of the page as read."""
+    from ocr.document import _band
+    from ocr.engine import Recognition, Word
+    from ocr.regions import with_band
+
+    def line(n: int, top: int, *texts: str) -> list[Word]:
+        return [Word(t, 90, n, 100 + 120 * i, top, 100, 30) for i, t in enumerate(texts)]
+
+    page = Recognition("Nội dung\n\nTL. HIỆU\nTRƯỞNG ằ\n\nTrang 2", 90, [
+        *line(1, 100, "Nội", "dung"), *line(2, 880, "TL.", "HIỆU"), *line(3, 1085, "TRƯỞNG", "ằ"),
+        *line(4, 1900, "Trang", "2"),
+    ])  # fmt: skip
+    changed = np.zeros((2000, 1000), bool)
+    changed[900:1000, 600:800] = True  # the seal's ink, over the signing title
+    top, bottom = _band(changed, page)
+    assert top <= 880 and bottom >= 1085 + 30 and bottom < 1900  # whole lines, not the page
+    assert _band(np.zeros((2000, 1000), bool), page) == (0, 0)  # nothing changed: nothing to read
+    changed[100:1900, 0:1000] = True
+    assert _band(changed, page) is None  # most of the page: read again whole
+
+    band = Recognition("TL. HIỆU TRƯỞNG\nPhùng Thị Bình", 92, [
+        *line(1, 890, "TL.", "HIỆU", "TRƯỞNG"), *line(2, 1090, "Phùng", "Thị", "Bình"),
+    ])  # fmt: skip
+    spliced = with_band(page, {2, 3}, band)
+    assert spliced.text == "Nội dung\n\nTL. HIỆU TRƯỞNG\nPhùng Thị Bình\n\nTrang 2"
+    lines: dict[int, list[str]] = {}
+    for w in spliced.words:
+        lines.setdefault(w.line, []).append(w.text)
+    assert [" ".join(t) for _, t in sorted(lines.items())] == spliced.text.replace("\n\n", "\n").split("\n")
