@@ -64,6 +64,9 @@ def make_offline(site: Path) -> int:
 # GX's footer asks readers to subscribe to its newsletter (a link out of an offline intranet); our
 # readers need a way back to the reports instead, and to know the detail pages are in English.
 _FOOTER = re.compile(r"<footer>\s*<p>Stay current on everything GX.*?</footer>", re.S)
+# Its index page also ends with tutorial buttons for GX's own users ("To continue exploring..."):
+# links out of the intranet, in English, nothing a steward needs.
+_TUTORIALS = re.compile(r"<footer[^>]*>\s*<h5 class=\"alert-heading text-center\">.*?</footer>", re.S)
 BACK_BAR = (
     '<div id="sohoa-back" style="background:#234e52;color:#fff;padding:8px 16px;font:14px sans-serif">'
     '<a href="/reports/" style="color:#fff;font-weight:bold">&larr; Về Báo cáo chất lượng</a> · '
@@ -72,7 +75,7 @@ BACK_BAR = (
 
 
 def _in_our_frame(page: str) -> str:
-    page = _FOOTER.sub("", page)
+    page = _TUTORIALS.sub("", _FOOTER.sub("", page))
     if "sohoa-back" not in page:
         page = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + BACK_BAR, page, count=1)
     return page

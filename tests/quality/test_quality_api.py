@@ -80,6 +80,8 @@ def test_quality_runs_and_reports(steward) -> None:
     assert PID not in latest.text
     docs = client.get("/reports/data-docs/index.html")
     assert docs.status_code == 200 and "sohoa_catalog" in docs.text
+    # A way back to our reports; no newsletter or tutorial buttons leading out of the intranet.
+    assert "Về Báo cáo chất lượng" in docs.text and "To continue exploring" not in docs.text
     assert client.get(runs[0]["report"]).status_code == 200
     for bad in ("/reports/../catalog.db", "/reports/steward/none.html", "/reports/data-docs"):
         assert client.get(bad).status_code == 404, bad
