@@ -41,13 +41,16 @@ def plain(text: str) -> str:
     return "".join(c for c in text if c.isalnum())
 
 
-def as_printed(name: str, value: str) -> str:
-    """An extracted value in the card's own spelling (dates are extracted as ISO dates)."""
+def as_printed(value: str, printed: str) -> str:
+    """An extracted value in the card's own spelling (dates are extracted as ISO dates; a CMND's back
+    writes its date in words)."""
     try:
         day = date.fromisoformat(value)
-        return f"{day.day:02d}/{day.month:02d}/{day.year}"
     except ValueError:
         return value
+    if "tháng" in printed:
+        return f"{day.day:02d} tháng {day.month:02d} năm {day.year}"
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 def read_plain(path: Path) -> tuple[str, float]:
@@ -95,9 +98,11 @@ def run(cards: int, seed: int, models: list[str], keep: Path | None) -> dict:
                     for name, value in specimen.printed.items():
                         row["values"] += 1
                         row["found"] += plain(value) in ours
+                        if plain(value) not in ours:
+                            row["misses"].append(f"{model}-{side}-{n} {name} not in the text: {value!r}")
                         row["found_plain"] += plain(value) in theirs
                         extracted = found.fields.get(name)
-                        read = as_printed(name, extracted.value) if extracted else None
+                        read = as_printed(extracted.value, value) if extracted else None
                         ok = read is not None and plain(read) == plain(value)
                         row["fields"] += 1
                         row["exact"] += ok

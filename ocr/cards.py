@@ -14,7 +14,10 @@ of them prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from difflib import SequenceMatcher
 
 from ocr.engine import Word
 from ocr.text import fold
@@ -51,6 +54,14 @@ BLOCKS: dict[tuple[str, str], tuple[tuple[float, float, float, float], ...]] = {
     ("can_cuoc_2024", "back"): ((0.62, 0.49, 1.0, 0.67),),
     ("cccd_2021", "back"): ((0.6, 0.0, 1.0, 0.7),),
 }
+
+# Lines every card of a model prints alike (the issuing body): a cell read with a tone mark or a
+# letter off is the line itself ("BÔ CÔNG AN", "MINISTRY OE PUBLIC SECURITY").
+FIXED_LINES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("can_cuoc_2024", "back"): ("BỘ CÔNG AN", "MINISTRY OF PUBLIC SECURITY"),
+    ("cccd_2021", "back"): ("CỤC TRƯỞNG CỤC CẢNH SÁT", "QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI"),
+}
+FIXED_LIKENESS = 0.85  # difflib's ratio of the folded texts
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,7 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
     """The card's text by its template: the fields column row by row, then each block printed beside
     it (see BLOCKS)."""
     width, height = size
+    words = [_as_date(w) for w in words]
     boxes = [
         (round(x0 * width), round(y0 * height), round(x1 * width), round(y1 * height))
         for x0, y0, x1, y1 in BLOCKS.get((card.model, card.side), ())
@@ -113,7 +125,37 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
     for block in blocks:
         if block:
             lines += ["", *(cell for row in _rows(block) if _lettered(row) for cell in _cells(row))]
-    return "\n".join(lines).strip()
+    fixed = FIXED_LINES.get((card.model, card.side), ())
+    return "\n".join(_as_printed(line, fixed) for line in lines).strip()
+
+
+def _as_printed(line: str, fixed: tuple[str, ...]) -> str:
+    """The card's fixed line this cell is a reading of, or the cell as read."""
+    folded = fold(line).strip()
+    for printed in fixed:
+        if SequenceMatcher(None, folded, fold(printed)).ratio() >= FIXED_LIKENESS:
+            return printed
+    return line
+
+
+# A card's dates are small bold print: a slash comes out as "I", "l", "|" or "1", or as two marks
+# ("17I102I12025", "10/06/I2024"). A card prints no other word of two digits, such a mark, two
+# digits, such a mark and four digits.
+_SLASH = r"(?:/[Il|1]?|[Il|]1?|1)"
+_DATE_MISREAD = re.compile(rf"^(\d{{2}}){_SLASH}(\d{{2}}){_SLASH}(\d{{4}})$")
+
+
+def _as_date(word: Word) -> Word:
+    """A word read as a date with its slashes misread, written with its slashes (a real date only)."""
+    match = _DATE_MISREAD.match(word.text)
+    if not match or re.fullmatch(r"\d{2}/\d{2}/\d{4}", word.text):
+        return word
+    day, month, year = (int(g) for g in match.groups())
+    try:
+        date(year, month, day)
+    except ValueError:
+        return word
+    return replace(word, text=f"{match[1]}/{match[2]}/{match[3]}")
 
 
 def _within(word: Word, box: tuple[int, int, int, int]) -> bool:

@@ -31,6 +31,9 @@ GARBAGE_CONFIDENCE = 60.0  # a line read this unsure, mostly of non-words, is no
 NOISE_CONFIDENCE = 50.0
 SCATTERED_LINES = 10  # lines on a page before its fragments are judged together
 SURE = 90.0  # a fragment read this sure stays (a page number), even on a scattered page
+# Digits in a row, as an identifier, a tax code or a date run together print them ("»%*2:066301412055"
+# is a card's number under its garbled label): a line holding one is never taken for noise.
+_NUMBER = re.compile(r"\d{8,}")
 
 
 def text_lines(gray: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
@@ -94,6 +97,8 @@ def garbage_lines(words: list[Word]) -> set[int]:
         total = sum(len(w.text) for w in members)
         words_in_it = sum(len(w.text) for w in members if wordlike(w.text))
         lexical = sum(len(w.text) for w in members if _a_word(w.text))
+        if any(_NUMBER.search(w.text) for w in members):
+            continue  # a long run of digits is a printed number (an identifier, a date): noise has none
         if (
             (confidence < GARBAGE_CONFIDENCE and words_in_it * 2 < total)
             or (confidence < NOISE_CONFIDENCE and lexical < 0.6 * total)

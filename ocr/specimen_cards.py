@@ -397,7 +397,11 @@ def draw_card(h: Holder, model: str, side: str, rng: random.Random) -> Specimen:
             x = 0.05 + 0.2 * k
             draw.rectangle((*_px(x, 0.45), *_px(x + 0.17, 0.9)), outline=(120, 120, 140), width=3)
             pen.text(x + 0.085, 0.4, label, 5, anchor="ma")
-        printed = {"issue_date": _fmt(issued), "issuer": "CÔNG AN TỈNH NGHỆ AN", "signer": "Trần Văn Minh"}
+        printed = {  # the date as the CMND prints it, in words
+            "issue_date": f"{issued.day:02d} tháng {issued.month:02d} năm {issued.year}",
+            "issuer": "CÔNG AN TỈNH NGHỆ AN",
+            "signer": "Trần Văn Minh",
+        }
     image = image.filter(ImageFilter.GaussianBlur(0.6))
     image.info["dpi"] = (DPI, DPI)
     return Specimen(image, model, side, printed)

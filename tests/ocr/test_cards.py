@@ -118,3 +118,28 @@ def test_specimen_cards_are_fictional_and_consistent() -> None:
     assert parsed.female == (person.sex == "Nữ")
     image = draw_card(person, "can_cuoc_2024", "back", rng).image
     assert isinstance(image, Image.Image) and image.width > image.height
+
+
+def test_a_cards_dates_and_fixed_lines_are_given_as_printed() -> None:
+    """Small bold dates whose slashes were read as letters or doubled marks are written with their
+    slashes (real dates only); the issuing body every card of a model prints is given as printed when
+    a cell reads as it with a mark off; a number under a garbled label is not taken for noise."""
+    from ocr.regions import garbage_lines
+
+    def word(text: str, line: int = 1, left: int = 0, confidence: float = 50) -> Word:
+        return Word(text, confidence, line, left, 100 * line, 20 * len(text), 40)
+
+    for read, printed in (("12I02I2025", "12/02/2025"), ("17I102I12025", "17/02/2025"),
+                          ("10/06/I2024", "10/06/2024"), ("1210212025", "12/02/2025")):  # fmt: skip
+        assert cards._as_date(word(read)).text == printed
+    for kept in ("3110212025", "084065177297", "0101234565", "12/02/2025"):  # no such date / a number
+        assert cards._as_date(word(kept)).text == kept
+    text = cards.reading_order(
+        [word("Ngày,", 1), word("cấp:", 1, 130), word("17I02I2025", 1, 260), word("BÔ", 2, 1200),
+         word("CÔNG", 2, 1260), word("AN", 2, 1360)],
+        (1800, 1135), cards.Card("can_cuoc_2024", "back"),
+    )  # fmt: skip
+    assert "17/02/2025" in text and "BỘ CÔNG AN" in text and "BÔ" not in text
+    assert cards._as_printed("BỘ CÔNG THƯƠNG", cards.FIXED_LINES[("can_cuoc_2024", "back")]) == "BỘ CÔNG THƯƠNG"
+    garbled = [word("Œ*", 3, 0, 27), word("»%*2:066301412055", 3, 60, 0)]
+    assert garbage_lines(garbled) == set()
