@@ -140,6 +140,7 @@ def test_a_cards_dates_and_fixed_lines_are_given_as_printed() -> None:
         (1800, 1135), cards.Card("can_cuoc_2024", "back"),
     )  # fmt: skip
     assert "17/02/2025" in text and "BỘ CÔNG AN" in text and "BÔ" not in text
-    assert cards._as_printed("BỘ CÔNG THƯƠNG", cards.FIXED_LINES[("can_cuoc_2024", "back")]) == "BỘ CÔNG THƯƠNG"
+    ministry = cards.FIXED_LINES[("can_cuoc_2024", "back")]
+    assert cards._as_printed("BỘ CÔNG THƯƠNG", ministry) == "BỘ CÔNG THƯƠNG"  # another body stays
     garbled = [word("Œ*", 3, 0, 27), word("»%*2:066301412055", 3, 60, 0)]
     assert garbage_lines(garbled) == set()
