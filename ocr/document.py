@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ocr import cards
+from ocr import cards, geometry
 from ocr.engine import Recognition, Word, _engine, recognize, reread_uncertain, weighted_confidence
 from ocr.pages import (
     DEFAULT_LIMITS,
@@ -195,9 +195,17 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
             notes.append(f"{fixed} typed letter(s) corrected")
     if not facts.get("card"):
         result = recipients_before_signature(result, recognition.width)
-    if facts.get("card") and (card := cards.identify(result.text)) is not None:
+    size = recognition.rotate(180).size if turned else recognition.size
+    # A photo cropped to the card (no desk round it to find it by) is the card when its frame has a
+    # card's proportions, upright, its words a card's size (a landscape legal page's are a third of
+    # that) and its text a card's: read by the template too.
+    framed = (
+        not facts.get("card")
+        and geometry.card_frame(*size)
+        and _line_height(result) >= geometry.CARD_LINE_SHARE * size[1]
+    )
+    if (facts.get("card") or framed) and (card := cards.identify(result.text)) is not None:
         # Read by the card's template: each label followed by its own value (see ocr.cards).
-        size = recognition.rotate(180).size if turned else recognition.size
         result = replace(result, text=cards.reading_order(result.words, size, card))
         facts["card"] = {"model": card.model, "side": card.side}
         notes.append(f"ID card {card.model} {card.side}: read by its template")

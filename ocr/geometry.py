@@ -142,6 +142,11 @@ def card_shaped(quad: np.ndarray) -> bool:
     return CARD_ASPECT[0] <= ratio <= CARD_ASPECT[1]
 
 
+def card_frame(width: int, height: int) -> bool:
+    """A frame with a card's proportions, its long side across: a photo cropped to the card."""
+    return CARD_ASPECT[0] <= width / max(1, height) <= CARD_ASPECT[1]
+
+
 def find_card(gray: np.ndarray) -> np.ndarray | None:
     """The four corners of a card-shaped quadrilateral lying on a darker desk, at any rotation and
     as small as CARD_MIN_AREA of the frame; None when there is none (or the image is the card)."""

@@ -144,3 +144,19 @@ def test_a_cards_dates_and_fixed_lines_are_given_as_printed() -> None:
     assert cards._as_printed("BỘ CÔNG THƯƠNG", ministry) == "BỘ CÔNG THƯƠNG"  # another body stays
     garbled = [word("Œ*", 3, 0, 27), word("»%*2:066301412055", 3, 60, 0)]
     assert garbage_lines(garbled) == set()
+
+
+def test_a_photo_cropped_to_the_card_is_read_by_its_template() -> None:
+    """No desk round it to find it by: a frame with a card's proportions whose text is a card's is
+    the card, read by its template (the fields in their places)."""
+    rng = random.Random(3)
+    specimen = draw_card(holder(rng), "cccd_2021", "front", rng)
+    photo = specimen.image.convert("RGB")
+    photo.info["dpi"] = (72, 72)  # a phone's: not believed
+    reading = ocr_page(photo, 1, None)
+    assert "ID card found" not in (reading.note or "")
+    assert reading.facts["card"] == {"model": "cccd_2021", "side": "front"}
+    found = understand([(1, reading.text, reading.confidence)])
+    for name in ("personal_id", "full_name", "place_of_origin", "place_of_residence"):
+        assert found.fields[name].value == specimen.printed[name], (name, reading.text)
+    assert not geometry.card_frame(2480, 3508) and not geometry.card_frame(3508, 2480)  # A4 either way
