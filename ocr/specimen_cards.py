@@ -254,6 +254,22 @@ def _mrz(pen: _Pen, h: Holder, number: str) -> None:
         )
 
 
+def _through_lens(
+    corners: list[list[float]], about_x: float, about_y: float, focal: float
+) -> list[list[float]]:
+    """Points of a flat card, centred, as a pinhole camera ``focal`` px away sees them once the card
+    is tilted by these degrees (the desk's plane turned away from the lens)."""
+    a, b = math.radians(about_x), math.radians(about_y)
+    seen = []
+    for x, y in corners:
+        # about the vertical axis, then the horizontal one; z towards the desk
+        x1, z1 = x * math.cos(b), x * math.sin(b)
+        y2, z2 = y * math.cos(a) - z1 * math.sin(a), y * math.sin(a) + z1 * math.cos(a)
+        depth = focal + z2
+        seen.append([focal * x1 / depth, focal * y2 / depth])
+    return seen
+
+
 def _ascii(text: str) -> str:
     """A name as the machine-readable zone spells it: no tone marks, Đ as D."""
     return "".join(c for c in unicodedata.normalize("NFD", text.replace("Đ", "D")) if c.isascii())
@@ -408,11 +424,16 @@ def draw_card(h: Holder, model: str, side: str, rng: random.Random) -> Specimen:
 
 
 def on_desk(
-    card: Image.Image, rng: random.Random, turn: float | None = None, card_share: float | None = None
+    card: Image.Image,
+    rng: random.Random,
+    turn: float | None = None,
+    card_share: float | None = None,
+    slant: tuple[float, float] | None = None,
 ) -> Image.Image:
     """A phone photo of the card on a desk: turned by ``turn`` degrees (any, by default random),
     tilted in perspective, the card covering ``card_share`` of the frame's width, uneven light,
-    JPEG at 72 DPI."""
+    JPEG at 72 DPI. ``slant``: the phone held at a slant instead, (degrees about the frame's
+    horizontal, about its vertical), seen through a pinhole lens: the far side shortened."""
     turn = rng.uniform(0, 360) if turn is None else turn
     share = rng.uniform(0.45, 0.75) if card_share is None else card_share
     out_w, out_h = 2000, 1500
@@ -424,13 +445,16 @@ def on_desk(
     corners = []
     for x, y in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)):
         x, y = x * scale, y * scale
-        jitter = 0.03 * w * scale
+        jitter = 0.0 if slant else 0.03 * w * scale
         corners.append(
             [
-                cx + x * math.cos(theta) + y * math.sin(theta) + rng.uniform(-jitter, jitter),
-                cy - x * math.sin(theta) + y * math.cos(theta) + rng.uniform(-jitter, jitter),
+                x * math.cos(theta) + y * math.sin(theta) + rng.uniform(-jitter, jitter),
+                -x * math.sin(theta) + y * math.cos(theta) + rng.uniform(-jitter, jitter),
             ]
         )
+    if slant:
+        corners = _through_lens(corners, *slant, focal=1.2 * out_w)
+    corners = [[cx + x, cy + y] for x, y in corners]
     matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), np.float32(corners))
     desk = [rng.uniform(50, 120), rng.uniform(40, 100), rng.uniform(30, 80)]
     warped = cv2.warpPerspective(rgb, matrix, (out_w, out_h), flags=cv2.INTER_AREA, borderValue=desk)

@@ -160,3 +160,21 @@ def test_a_photo_cropped_to_the_card_is_read_by_its_template() -> None:
     for name in ("personal_id", "full_name", "place_of_origin", "place_of_residence"):
         assert found.fields[name].value == specimen.printed[name], (name, reading.text)
     assert not geometry.card_frame(2480, 3508) and not geometry.card_frame(3508, 2480)  # A4 either way
+
+
+@pytest.mark.parametrize("slant", [(0, 40), (35, 20), (-30, -30)])
+def test_a_card_photographed_at_a_slant_is_found(slant: tuple[float, float]) -> None:
+    """Its far side shortened, a card looks squatter (or longer) than a card: its proportions once
+    the perspective is undone are a card's, and it is found, squared and read."""
+    rng = random.Random(5)
+    specimen = draw_card(holder(rng), "cccd_2021", "front", rng)
+    photo = on_desk(specimen.image, random.Random(1), turn=15, card_share=0.6, slant=slant)
+    quad = geometry.find_card(np.asarray(photo.convert("L")))
+    assert quad is not None
+    tl, tr, br, bl = quad
+    across = np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)
+    seen = across / (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr))
+    assert not geometry.CARD_ASPECT[0] <= seen <= geometry.CARD_ASPECT[1]  # not a card's shape as seen
+    reading = ocr_page(photo, 1, None)
+    found = understand([(1, reading.text, reading.confidence)])
+    assert found.fields["personal_id"].value == specimen.printed["personal_id"]
