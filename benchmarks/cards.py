@@ -10,7 +10,7 @@ Per card model and side it prints:
 No real person's card is used: the people are fictional and drawn fresh from the seed.
 
     .venv/bin/python benchmarks/cards.py [--cards 4] [--seed 1] [--models cccd_2021,...] [--keep DIR]
-                                         [--cropped] [--verbose]
+                                         [--cropped] [--slant 30] [--verbose]
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ def read_plain(path: Path) -> tuple[str, float]:
     return done.stdout, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def run(cards: int, seed: int, models: list[str], keep: Path | None, cropped: bool = False) -> dict:
+def run(
+    cards: int, seed: int, models: list[str], keep: Path | None, cropped: bool = False, slant: float = 0.0
+) -> dict:
     from ocr.document import read_document
     from ocr.understand import understand
 
@@ -76,7 +78,12 @@ def run(cards: int, seed: int, models: list[str], keep: Path | None, cropped: bo
                 for side in SIDES:
                     specimen = draw_card(person, model, side, rng)
                     # Cropped: the photo is the card alone (no desk to find it by), as many are sent.
-                    photo = specimen.image.convert("RGB") if cropped else on_desk(specimen.image, rng)
+                    # Slant: the phone held at up to this many degrees about each axis.
+                    tilt = (rng.uniform(-slant, slant), rng.uniform(-slant, slant)) if slant else None
+                    if cropped:
+                        photo = specimen.image.convert("RGB")
+                    else:
+                        photo = on_desk(specimen.image, rng, slant=tilt)
                     path = folder / f"{model}-{side}-{n}.jpg"
                     photo.save(path, "JPEG", quality=90, dpi=(72, 72))
                     plain_text, plain_cpu = read_plain(path)
@@ -150,8 +157,9 @@ def main() -> int:
     parser.add_argument("--keep", type=Path, help="keep the photos and both texts here")
     parser.add_argument("--verbose", action="store_true", help="list the fields missed")
     parser.add_argument("--cropped", action="store_true", help="photos cropped to the card, no desk round it")
+    parser.add_argument("--slant", type=float, default=0.0, help="photos at up to this slant (degrees)")
     args = parser.parse_args()
-    rows = run(args.cards, args.seed, args.models.split(","), args.keep, args.cropped)
+    rows = run(args.cards, args.seed, args.models.split(","), args.keep, args.cropped, args.slant)
     report(rows, args.verbose)
     return 0
 
