@@ -25,7 +25,7 @@ import numpy as np
 import segno
 from PIL import Image, ImageDraw, ImageFilter
 
-from ocr.identifiers import birth_provinces, compose_personal_id
+from ocr.identifiers import birth_provinces, compose_personal_id, mrz_check_digit
 from ocr.render import _font, nfc
 
 CARD_MM = (85.6, 53.98)  # ISO/IEC 7810 ID-1
@@ -243,11 +243,13 @@ def _header(pen: _Pen, centre: float) -> None:
 def _mrz(pen: _Pen, h: Holder, number: str) -> None:
     surname, *rest = [_ascii(part) for part in h.full_name.upper().split()]
     sex = "M" if h.sex == "Nam" else "F"
-    lines = [
-        f"IDVNM{number[-9:]}{number[-1]}{number}<<{number[0]}"[:30].ljust(30, "<"),
-        f"{h.date_of_birth:%y%m%d}{number[3]}{sex}{h.valid_until:%y%m%d}{number[5]}VNM".ljust(29, "<") + "8",
-        f"{surname}<<{'<'.join(rest)}".ljust(30, "<")[:30],
-    ]
+    # TD1 (ICAO Doc 9303 part 5): the document number is the ID's last nine digits, the whole ID
+    # in the optional data; each field's check digit, and line 2's composite one, as ICAO gives them.
+    first = f"IDVNM{number[-9:]}{mrz_check_digit(number[-9:])}{number}<<{mrz_check_digit(number)}"
+    born, expires = f"{h.date_of_birth:%y%m%d}", f"{h.valid_until:%y%m%d}"
+    second = f"{born}{mrz_check_digit(born)}{sex}{expires}{mrz_check_digit(expires)}VNM".ljust(29, "<")
+    second += mrz_check_digit(first[5:30] + second[0:7] + second[8:15] + second[18:29])
+    lines = [first, second, f"{surname}<<{'<'.join(rest)}".ljust(30, "<")[:30]]
     for k, line in enumerate(lines):
         pen.draw.text(
             _px(0.05, 0.68 + 0.1 * k), line, fill=(20, 20, 20), font=_font("regular", _pt(9), "dejavu-mono")

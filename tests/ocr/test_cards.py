@@ -178,3 +178,22 @@ def test_a_card_photographed_at_a_slant_is_found(slant: tuple[float, float]) -> 
     reading = ocr_page(photo, 1, None)
     found = understand([(1, reading.text, reading.confidence)])
     assert found.fields["personal_id"].value == specimen.printed["personal_id"]
+
+
+def test_a_card_backs_machine_readable_zone_is_read_through_its_check_digits() -> None:
+    """The TD1 zone on a chip card's back gives the ID, birth date, sex and expiry, each only when its
+    ICAO check digit holds (an 'O' read for a 0 is put back; a digit misread is refused)."""
+    from ocr.identifiers import mrz_check_digit
+    assert [mrz_check_digit(f) for f in ("L898902C3", "740812", "120415")] == ["6", "2", "9"]  # ICAO's
+    back = (
+        "Đặc điểm nhân dạng / Personal identification:\nSẹo chấm C: 2cm trên đầu lông mày trái\n"
+        "Ngày, tháng, năm / Date, month, year: 17/02/2025\nCỤC TRƯỞNG CỤC CẢNH SÁT\nNgón trỏ trái\n"
+    )
+    zone = "TDVNMO651772976084065177297<<4\n6502126M2502128VNM<<<<<<<<<<<8\nPHAM<<QUANG<AN<<<<<<<<<<<<<<<<"
+    found = understand([(1, back + zone, 90.0)])
+    assert found.type == "cccd"
+    read = {n: found.fields[n].value for n in ("personal_id", "date_of_birth", "sex", "valid_until")}
+    assert read == {"personal_id": "084065177297", "date_of_birth": "1965-02-12", "sex": "Nam",
+                    "valid_until": "2025-02-12"}  # fmt: skip
+    misread = understand([(1, back + zone.replace("O651772976", "O651772977"), 90.0)])  # check fails
+    assert "personal_id" not in misread.fields
