@@ -184,6 +184,7 @@ def test_a_card_backs_machine_readable_zone_is_read_through_its_check_digits() -
     """The TD1 zone on a chip card's back gives the ID, birth date, sex and expiry, each only when its
     ICAO check digit holds (an 'O' read for a 0 is put back; a digit misread is refused)."""
     from ocr.identifiers import mrz_check_digit
+
     assert [mrz_check_digit(f) for f in ("L898902C3", "740812", "120415")] == ["6", "2", "9"]  # ICAO's
     back = (
         "Đặc điểm nhân dạng / Personal identification:\nSẹo chấm C: 2cm trên đầu lông mày trái\n"
