@@ -160,8 +160,11 @@ def true_aspect(quad: np.ndarray, frame: tuple[int, int]) -> float | None:
     None when the view has too little perspective to estimate the focal length from."""
     centre = np.array([frame[0] / 2, frame[1] / 2])
     tl, tr, br, bl = (np.append(np.asarray(p, float) - centre, 1.0) for p in quad)
-    k2 = np.dot(np.cross(tl, br), bl) / np.dot(np.cross(tr, br), bl)
-    k3 = np.dot(np.cross(tl, br), tr) / np.dot(np.cross(bl, br), tr)
+    below, right = np.dot(np.cross(tr, br), bl), np.dot(np.cross(bl, br), tr)
+    if abs(below) < 1e-9 or abs(right) < 1e-9:
+        return None  # three corners in a line: no quadrilateral to undo
+    k2 = np.dot(np.cross(tl, br), bl) / below
+    k3 = np.dot(np.cross(tl, br), tr) / right
     n2, n3 = k2 * tr - tl, k3 * bl - tl
     if abs(n2[2] * n3[2]) < 1e-9:
         return None  # parallel sides: no vanishing point, the apparent ratio is the true one
