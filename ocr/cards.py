@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from difflib import SequenceMatcher
 
-from ocr.engine import Word
+from ocr.engine import Word, median_height
 from ocr.text import fold
 
 # (model, side) -> phrases (folded) only that side prints; the first model with two of them, or one
@@ -85,8 +85,7 @@ def _rows(words: list[Word]) -> list[list[Word]]:
     """Words grouped into printed rows by the middle of their boxes, each row left to right."""
     if not words:
         return []
-    heights = sorted(w.height for w in words)
-    tolerance = 0.5 * heights[len(heights) // 2]
+    tolerance = 0.5 * median_height(words)
     rows: list[list[Word]] = []
     for word in sorted(words, key=lambda w: w.top + w.height / 2):
         middle = word.top + word.height / 2
@@ -189,7 +188,7 @@ BLOCK_GAP = 3.0
 
 
 def _cells(row: list[Word]) -> list[str]:
-    height = sorted(w.height for w in row)[len(row) // 2]
+    height = median_height(row)
     cells: list[list[str]] = [[row[0].text]]
     for before, word in zip(row, row[1:], strict=False):
         if word.left - (before.left + before.width) > BLOCK_GAP * height:

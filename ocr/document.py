@@ -28,7 +28,15 @@ import numpy as np
 from PIL import Image
 
 from ocr import cards, geometry
-from ocr.engine import Recognition, Word, _engine, recognize, reread_uncertain, weighted_confidence
+from ocr.engine import (
+    Recognition,
+    Word,
+    _engine,
+    median_height,
+    recognize,
+    reread_uncertain,
+    weighted_confidence,
+)
 from ocr.pages import (
     DEFAULT_LIMITS,
     BadInput,
@@ -202,7 +210,7 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     framed = (
         not facts.get("card")
         and geometry.card_frame(*size)
-        and _line_height(result) >= geometry.CARD_LINE_SHARE * size[1]
+        and median_height(result.words) >= geometry.CARD_LINE_SHARE * size[1]
     )
     if (facts.get("card") or framed) and (card := cards.identify(result.text)) is not None:
         # Read by the card's template: each label followed by its own value (see ocr.cards).
@@ -267,7 +275,7 @@ def _band(changed: np.ndarray, reading: Recognition) -> tuple[int, int] | None:
     rows = np.nonzero(changed.any(axis=1))[0]
     if rows.size == 0:
         return (0, 0)
-    height = _line_height(reading)
+    height = median_height(reading.words)
     top, bottom = rows[0] - height / 2, rows[-1] + 2 * HIDDEN_PAD_LINES * height
     for _ in range(5):  # a line that straddles an edge takes the edge with it
         crossing = [w for w in reading.words if w.top < bottom and w.top + w.height > top]
@@ -280,11 +288,6 @@ def _band(changed: np.ndarray, reading: Recognition) -> tuple[int, int] | None:
         top, bottom = grown
     top, bottom = max(0, int(top)), min(changed.shape[0], int(bottom) + 1)
     return None if bottom - top > BAND_MAX_SHARE * changed.shape[0] else (top, bottom)
-
-
-def _line_height(reading: Recognition) -> float:
-    heights = sorted(w.height for w in reading.words) or [0]
-    return heights[len(heights) // 2]
 
 
 def _read_band(image: Image.Image, band: tuple[int, int], dpi: int) -> Recognition:
@@ -302,7 +305,7 @@ def _hidden_under_ink(dropped: Recognition, kept: Recognition, changed: np.ndarr
     rows, cols = np.nonzero(changed.any(axis=1))[0], np.nonzero(changed.any(axis=0))[0]
     if rows.size == 0:
         return []
-    pad = HIDDEN_PAD_LINES * _line_height(dropped)
+    pad = HIDDEN_PAD_LINES * median_height(dropped.words)
     # The signer's name is printed a few lines below the seal, centred under the signature: to the
     # page's right edge (the block is on the right).
     left, top, right, bottom = cols[0] - pad, rows[0] - pad, changed.shape[1], rows[-1] + 2 * pad

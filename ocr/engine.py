@@ -165,6 +165,12 @@ def _parse_tsv(tsv: str) -> list[Word]:
     return words
 
 
+def median_height(words: list[Word]) -> float:
+    """The median height of the words' boxes (0 with none): a page's, a row's or a band's line size."""
+    heights = sorted(w.height for w in words)
+    return heights[len(heights) // 2] if heights else 0
+
+
 def weighted_confidence(words: list[Word]) -> float:
     total = sum(len(w.text) for w in words)
     if not total:

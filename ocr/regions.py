@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ocr.engine import Recognition, Word, weighted_confidence
+from ocr.engine import Recognition, Word, median_height, weighted_confidence
 from ocr.text import fold, in_lexicon, wordlike
 
 # Sizes in inches, so they hold at any resolution: 8-16 pt text has letters 0.04-0.22 in high.
@@ -228,8 +228,7 @@ def recipients_before_signature(result: Recognition, width: int) -> Recognition:
     ]  # fmt: skip
     if not anchors:
         return result
-    heights = sorted(w.height for w in result.words)
-    height = heights[len(heights) // 2]
+    height = median_height(result.words)
     top = min(min(w.top for w in by_line[n]) for n in anchors) - 0.5 * height  # not the body's last line
     foot = [n for n in numbers if min(w.top for w in by_line[n]) >= top]
     left: list[tuple[int, str]] = []
