@@ -33,6 +33,7 @@ from ocr.engine import (
     Word,
     _engine,
     median_height,
+    printed_length,
     recognize,
     reread_uncertain,
     weighted_confidence,
@@ -47,13 +48,14 @@ from ocr.pages import (
     image_dpi,
     open_source,
 )
-from ocr.preprocess import prepare
+from ocr.preprocess import Box, prepare
 from ocr.regions import (
     garbage_lines,
     keep_only,
     recipients_before_signature,
     text_lines,
     with_band,
+    with_lines_replaced,
     without_lines,
 )
 from ocr.text import fold, in_lexicon, wordlike
@@ -179,6 +181,11 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
             result = Recognition("", 0.0, [], result.pdf)
             facts["blank"] = "no_text_lines"
             notes.append("trang trắng: không thấy dòng chữ nào / blank: no text lines")
+    if prepared.leaders:
+        # A form's dot leaders read as "cQQQnQQnn": their lines are read again without the dots.
+        result, mended = _without_leaders(recognition, result, prepared.leaders, prepared.recognition_dpi)
+        if mended:
+            notes.append(f"{mended} line(s) with dot leaders read again without them")
     noise = garbage_lines(result.words)
     if noise:
         result = without_lines(result, noise)
@@ -259,6 +266,10 @@ def _retry(image: Image.Image, dpi: int, psm: int, want_pdf: bool) -> Recognitio
 HIDDEN_PAD_LINES = 2.0
 HIDDEN_MAX_SHARE = 0.4
 HIDDEN_KNOWN = 0.6  # of a line's word pairs found in the other reading: the line is there already
+# A line with dot leaders, read again without them, must keep this share of the words its first
+# reading was sure of (confidence SURE_WORD or more, in the lexicon).
+SURE_WORD = 80.0
+LEADER_LINE_KEEPS = 0.9
 # A band of rows taller than this share of the page is no seal's block: the page is read again whole.
 BAND_MAX_SHARE = 0.5
 
@@ -330,10 +341,57 @@ def _hidden_under_ink(dropped: Recognition, kept: Recognition, changed: np.ndarr
     return hidden
 
 
+def _without_leaders(
+    image: Image.Image, result: Recognition, leaders: list[Box], dpi: int
+) -> tuple[Recognition, int]:
+    """Each line holding dot leaders read again alone (its box, the leaders painted paper), put in
+    place of its first reading when it reads better: the words first read sure kept, and a larger
+    share of words (a line of dots alone, read as marks, goes). Returns the reading and how many
+    lines were replaced. The rest of the page keeps its reading: erasing the dots over the whole page
+    changes how tesseract lays it out."""
+    lines: dict[int, list[Word]] = {}
+    for word in result.words:
+        lines.setdefault(word.line, []).append(word)
+    pixels = np.asarray(image.convert("L"))
+    again: dict[int, list[Word]] = {}
+    for number, words in lines.items():
+        top, bottom = min(w.top for w in words), max(w.top + w.height for w in words)
+        left, right = min(w.left for w in words), max(w.left + w.width for w in words)
+        runs = [
+            box for box in leaders
+            if top <= (box[1] + box[3]) / 2 <= bottom and box[0] < right and box[2] > left
+        ]  # fmt: skip
+        if not runs:
+            continue
+        pad = round(0.3 * median_height(words))
+        x0, y0 = max(0, min(left, *(b[0] for b in runs)) - pad), max(0, top - pad)
+        x1 = min(image.width, max(right, *(b[2] for b in runs)) + pad)
+        y1 = min(image.height, bottom + pad)
+        crop = pixels[y0:y1, x0:x1].copy()
+        for bx0, by0, bx1, by1 in runs:
+            crop[max(0, by0 - y0 - 1) : by1 - y0 + 1, max(0, bx0 - x0 - 1) : bx1 - x0 + 1] = 255
+        read = recognize(Image.fromarray(crop), dpi=dpi, psm=7, want_pdf=False)
+        placed = replace(read, words=[replace(w, left=w.left + x0, top=w.top + y0) for w in read.words])
+        before = Recognition("", 0.0, words)
+        # Judged by the words read sure the first time, not by a count of characters: tesseract
+        # reads dots as "HH TH HH", which a lexicon of acronyms takes for words.
+        sure = [_bare(w.text) for w in words if w.confidence >= SURE_WORD and in_lexicon(w.text)]
+        found = {_bare(w.text) for w in placed.words}
+        keeps = sum(word in found for word in sure) >= LEADER_LINE_KEEPS * len(sure)
+        if keeps and (_lexicon(placed)[0] > _lexicon(before)[0] or not placed.words and not sure):
+            again[number] = placed.words
+    return with_lines_replaced(result, again), len(again)
+
+
+def _bare(token: str) -> str:
+    """A word as compared across readings: folded, without the punctuation round it."""
+    return fold(token).strip(".,;:")
+
+
 def _pairs(words: list[Word]) -> set[tuple[str, str]]:
     """Consecutive word pairs, folded (a lone word pairs with itself): common words alone ("hiệu
     trưởng" in the recipients) do not make a signing title known."""
-    folded = [fold(w.text).strip(".,;:") for w in words]
+    folded = [_bare(w.text) for w in words]
     return set(zip(folded, folded[1:], strict=False)) if len(folded) > 1 else {(f, f) for f in folded}
 
 
@@ -351,8 +409,8 @@ def _with_lines(result: Recognition, lines: list[list[Word]]) -> Recognition:
 
 def _lexicon(result: Recognition) -> tuple[float, int]:
     """The share of characters read as Vietnamese words or numbers, and their count."""
-    total = sum(len(w.text) for w in result.words)
-    found = sum(len(w.text) for w in result.words if in_lexicon(w.text))
+    total = sum(printed_length(w.text) for w in result.words)
+    found = sum(printed_length(w.text) for w in result.words if in_lexicon(w.text))
     return (found / total if total else 0.0), found
 
 
@@ -370,14 +428,16 @@ def _weak(result: Recognition) -> bool:
 
 def _mostly_noise(result: Recognition) -> bool:
     """Most of what was read is unsure non-words: noise read as text."""
-    total = sum(len(w.text) for w in result.words)
+    total = sum(printed_length(w.text) for w in result.words)
     return total > 0 and _score(result) < 0.5 * total * 100
 
 
 def _score(result: Recognition) -> float:
     """Characters read as words, weighted by confidence: a reading of noise scores nothing, however
     many characters it has."""
-    return sum(len(w.text) * w.confidence for w in result.words if w.confidence >= 50 and wordlike(w.text))
+    return sum(
+        printed_length(w.text) * w.confidence for w in result.words if w.confidence >= 50 and wordlike(w.text)
+    )
 
 
 def overlay_pdf(display: Image.Image, dpi: int, text_pdf: bytes) -> bytes:

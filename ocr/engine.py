@@ -171,11 +171,21 @@ def median_height(words: list[Word]) -> float:
     return heights[len(heights) // 2] if heights else 0
 
 
+# A form's dot leaders and fill lines ("Họ và tên: ..........", "____"): printed, but no letters.
+_LEADER = re.compile(r"[.…_\-–—]{3,}")
+
+
+def printed_length(text: str) -> int:
+    """The characters of a token that count as read text: its dot leaders and fill lines do not
+    (tesseract reads them unsure, and a form's would otherwise weigh as much as its words)."""
+    return len(_LEADER.sub("", text))
+
+
 def weighted_confidence(words: list[Word]) -> float:
-    total = sum(len(w.text) for w in words)
+    total = sum(printed_length(w.text) for w in words)
     if not total:
         return 0.0
-    return round(sum(w.confidence * len(w.text) for w in words) / total, 2)
+    return round(sum(w.confidence * printed_length(w.text) for w in words) / total, 2)
 
 
 # Words with digits read below this confidence get a second reading of their own box (see below).
@@ -401,8 +411,11 @@ def line_height(image: Image.Image) -> float | None:
     heights = []
     try:
         api.SetPageSegMode(tesserocr.PSM.AUTO)
+        # Any credible value (layout analysis is in pixels), set both ways: a recognition's
+        # user_defined_dpi would otherwise outlive it and make the measure depend on the page before.
+        api.SetVariable("user_defined_dpi", "300")
         api.SetImage(small)
-        api.SetSourceResolution(300)  # any credible value: layout analysis is in pixels
+        api.SetSourceResolution(300)
         found = api.AnalyseLayout()
         while found is not None:
             box = found.BoundingBox(tesserocr.RIL.TEXTLINE)

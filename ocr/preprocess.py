@@ -38,6 +38,8 @@ DESKEW_MIN = 2.0
 # x1.5 0.13-0.21% and 1.8 s, fields as at x1.8; x1.8 0.21% and 2.1 s. 13 pt at 150 DPI (13 px): 0.68%
 # at x1.33, 0.57-0.63% at x1.65, 0.60% at x2.4.
 MIN_X_HEIGHT = 20
+# A letter line's x-height band is 0.4-0.8 of its whole height (tone marks, ascenders, descenders).
+CORE_MIN_SHARE = 0.35
 X_HEIGHT = 26
 RECOGNITION_DPI = 300  # a page whose lines cannot be measured is upsampled to this when below it
 # Noise removal only pays on noisy pages: binarizing a clean page costs tesseract accuracy.
@@ -64,6 +66,9 @@ MAX_UPSAMPLE = 2.5
 MAX_UPSAMPLED_DPI = 450
 
 
+Box = tuple[int, int, int, int]  # left, top, right, bottom
+
+
 @dataclass
 class Analysis:
     rotation: int = 0  # degrees counter-clockwise that make the text upright (0/90/180/270)
@@ -88,10 +93,18 @@ class Prepared:
     # DPI: read too, and kept when it reads better (ocr.document.ocr_page). On real pages a seal's
     # dropout helped as often as it cost letters; despeckling, gated by the specks counted, did not.
     alternatives: list[tuple[str, Image.Image]] = field(default_factory=list)
+    # Where the recognition image's dot leaders run (left, top, right, bottom): their lines are read
+    # again without them (ocr.document).
+    leaders: list[Box] = field(default_factory=list)
+
+
+def _histogram(pixels: np.ndarray) -> np.ndarray:
+    """Counts of each grey level (OpenCV's: several times faster than np.bincount on a page)."""
+    return cv2.calcHist([np.ascontiguousarray(pixels, np.uint8)], [0], None, [256], [0, 256]).ravel()
 
 
 def _otsu(values: np.ndarray) -> int:
-    hist = np.bincount(values.ravel(), minlength=256).astype(np.float64)
+    hist = _histogram(values).astype(np.float64)
     levels = np.arange(256, dtype=np.float64)
     w0 = np.cumsum(hist)
     w1 = w0[-1] - w0
@@ -103,7 +116,7 @@ def _otsu(values: np.ndarray) -> int:
 
 def _median(pixels: np.ndarray) -> int:
     """Median grey level from the histogram: a fraction of np.median's cost on a whole page."""
-    counts = np.cumsum(np.bincount(pixels.ravel(), minlength=256))
+    counts = np.cumsum(_histogram(pixels).astype(np.int64))
     return int(np.searchsorted(counts, (counts[-1] + 1) // 2))
 
 
@@ -163,7 +176,11 @@ def _upright_evidence(ys: np.ndarray) -> tuple[float, list[int]]:
         core = np.nonzero(row >= 0.5 * row.max())[0]
         above += row[: core[0]].sum()
         below += row[core[-1] + 1 :].sum()
-        cores.append(int(core[-1] - core[0] + 1))
+        height = int(core[-1] - core[0] + 1)
+        if height >= CORE_MIN_SHARE * (b - a):
+            # A line of dot leaders ("Họ và tên: .......") has its densest rows at the dots: its
+            # "core" is a dot's height, no letter's. It still votes on which way is up.
+            cores.append(height)
     if above + below < 20:
         return 0.0, cores
     return math.log((above + 1) / (below + 1)), cores
@@ -303,22 +320,22 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         steps.append(f"deskew {analysis.skew:+.1f}")
     if not colour:
         display = gray
-    recognition, recognition_dpi = _for_recognition(gray, analysis, dpi, steps)
+    recognition, recognition_dpi, leaders = _for_recognition(gray, analysis, dpi, steps)
     alternatives: list[tuple[str, Image.Image]] = []
     if ink is not None and ink.dropped:
         # Dropping colour helps where a seal covers words and can cost letters elsewhere (a seal's
         # edge across a signer's name): the page read with its colour ink kept is the floor.
-        kept, _ = _for_recognition(display.convert("L"), analysis, dpi, [])
+        kept, _, _ = _for_recognition(display.convert("L"), analysis, dpi, [])
         alternatives.append(("colour ink kept", kept))
-    return Prepared(display, recognition, dpi, recognition_dpi, analysis, steps, facts, alternatives)
+    return Prepared(display, recognition, dpi, recognition_dpi, analysis, steps, facts, alternatives, leaders)
 
 
 def _for_recognition(
     gray: Image.Image, analysis: Analysis, dpi: int, steps: list[str]
-) -> tuple[Image.Image, int]:
+) -> tuple[Image.Image, int, list[Box]]:
     """The upright grey page made legible for tesseract: borders whitened, contrast stretched,
     small letters upsampled, specks removed on a noisy page (counted first: a clean page is left
-    alone). Returns the image and its DPI."""
+    alone). Returns the image, its DPI and where its dot leaders run."""
     paper = analysis.paper
     recognition = gray
     if analysis.dark_border:
@@ -338,11 +355,13 @@ def _for_recognition(
         recognition = recognition.resize(size, Image.LANCZOS)
         recognition_dpi = round(dpi * scale)
         steps.append(f"upsample x{scale:.2f}")
-    cleaned, specks = remove_specks(recognition, recognition_dpi, at_least=SPECK_GATE)
-    if specks >= SPECK_GATE:
+    x_height = (analysis.x_height or X_HEIGHT * dpi / RECOGNITION_DPI) * recognition_dpi / dpi
+    cleaned, specks, leaders = clean_page(
+        recognition, recognition_dpi, at_least=SPECK_GATE, x_height=x_height
+    )
+    if specks:
         steps.append(f"despeckle ({specks})")
-        return cleaned, recognition_dpi
-    return recognition, recognition_dpi
+    return cleaned, recognition_dpi, leaders
 
 
 def _card(image: Image.Image, quad: np.ndarray | None) -> tuple[Image.Image | None, tuple[int, float] | None]:
@@ -436,11 +455,24 @@ def _whiten_border(gray: Image.Image, border: dict[str, int], rotation: int, pap
 
 
 def remove_specks(gray: Image.Image, dpi: int, at_least: int = 0) -> tuple[Image.Image, int]:
-    """The page without dust, toner specks and paper noise, and how many specks it had.
+    """The page without dust, toner specks and paper noise, and how many specks it had (see
+    ``clean_page``; dot leaders stay)."""
+    cleaned, specks, _ = clean_page(gray, dpi, at_least=at_least, x_height=None)
+    return cleaned, specks
+
+
+def clean_page(
+    gray: Image.Image, dpi: int, *, at_least: int, x_height: float | None
+) -> tuple[Image.Image, int, list[Box]]:
+    """The page without dust, toner specks and paper noise, how many specks it had, and where its
+    dot leaders run (``x_height`` given). One pass over the page's marks serves both.
 
     Tiny components go; small ones go only when no letter is within reach, so tone marks, dots
     below and periods stay. A page that cannot have ``at_least`` specks (fewer small marks than that
     in all) comes back as it is, with a count of 0: on clean pages this skips most of the work.
+    Dot leaders ("Họ và tên: ..........") stay on the page: erasing them changes how tesseract lays
+    out the whole page (a table's columns read differently); their lines are read again without them
+    (ocr.document), as tesseract reads a run of dots as "cQQQnQQnn" and takes the line down with it.
     """
     scale = dpi / 300
     pixels = cv2.GaussianBlur(np.asarray(gray), (3, 3), 0)
@@ -455,18 +487,80 @@ def remove_specks(gray: Image.Image, dpi: int, at_least: int = 0) -> tuple[Image
     tiny = areas <= SPECK_ALWAYS * scale**2
     small = areas <= SPECK_ISOLATED * scale**2
     tiny[0] = small[0] = False  # label 0 is the background
+    leaders = _leaders(ink, stats, x_height) if x_height else []
     if int(small.sum()) < at_least:
-        return gray, 0
+        return gray, 0, leaders
     letters = ((~small)[labels] & (ink > 0)).astype(np.uint8)
     reach = max(1, round(SPECK_REACH * scale))
     near = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1,) * 2))
     touching = np.zeros(count, bool)
     touching[np.unique(labels[(near > 0) & small[labels]])] = True
     speck = tiny | (small & ~touching)
+    if int(speck.sum()) < at_least:
+        return gray, 0, leaders
     ink[speck[labels]] = 0
     # Ink and a 1-px rim keep their grey levels; paper, its noise and the specks turn white.
     # Tesseract binarizes better than one global threshold here: the anti-aliased edges of tone
     # marks and punctuation survive (heavy pages: CER 0.29% at 360 DPI; binarized at 400, 0.40%).
     rim = cv2.dilate(ink, np.ones((3, 3), np.uint8)) > 0
     page = np.where(rim, np.asarray(gray), 255).astype(np.uint8)
-    return Image.fromarray(page), int(speck.sum())
+    return Image.fromarray(page), int(speck.sum()), leaders
+
+
+# A dot leader's dot: at most this share of the x-height each way, about as wide as high; a run of
+# at least LEADER_DOTS of them along one baseline, evenly spaced (each step within LEADER_PITCH of
+# the run's median), with no ink above them (a row of dots below letters, "ạ ộ ụ", has letters).
+LEADER_DOT = 0.45
+LEADER_DOTS = 6
+LEADER_PITCH = (0.5, 1.8)
+LEADER_GAP = 1.2  # x-heights between two dots of one run, at most
+LEADER_CLEAR = 0.7  # x-heights above a dot that hold no ink
+
+
+def _leaders(ink: np.ndarray, stats: np.ndarray, x_height: float) -> list[Box]:
+    """Where the page's dot leaders (a form's fill lines) run: one box per run of dots."""
+    found: list[Box] = []
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    width, height = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    limit = max(2.0, LEADER_DOT * x_height)
+    dots = (
+        (width <= limit) & (height <= limit)
+        & (np.maximum(width, height) <= 2.5 * np.minimum(width, height))
+        & (stats[:, cv2.CC_STAT_AREA] >= 0.3 * width * height)
+    )  # fmt: skip
+    dots[0] = False
+    # Nothing above the dot within LEADER_CLEAR x-heights (summed over the integral image).
+    reach = max(2, round(LEADER_CLEAR * x_height))
+    total = cv2.integral((ink > 0).astype(np.uint8))
+    y0, y1 = np.maximum(top - reach, 0), np.maximum(top - 1, 0)
+    x0, x1 = left, left + width
+    above = total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0]
+    dots &= above == 0
+    index = np.nonzero(dots)[0]
+    if index.size < LEADER_DOTS:
+        return found
+    centre_y = top[index] + height[index] / 2
+    tolerance = max(2.0, 0.2 * x_height)
+    index = index[np.argsort(centre_y, kind="stable")]
+    centre_y = np.sort(centre_y, kind="stable")
+    # Rows of dots: a new row where the centre jumps; then runs along each row, broken at gaps.
+    breaks = np.nonzero(np.diff(centre_y) > tolerance)[0] + 1
+    for row in np.split(index, breaks):
+        if row.size < LEADER_DOTS:
+            continue
+        row = row[np.argsort(left[row], kind="stable")]
+        gaps = left[row][1:] - (left[row] + width[row])[:-1]
+        for run in np.split(row, np.nonzero(gaps > LEADER_GAP * x_height)[0] + 1):
+            if run.size < LEADER_DOTS:
+                continue
+            pitch = np.diff(left[run])
+            typical = float(np.median(pitch))
+            # Evenly spaced: the run is cut where a step is not (an i's dot or a tone mark before it).
+            uneven = (pitch < LEADER_PITCH[0] * typical) | (pitch > LEADER_PITCH[1] * typical)
+            for even in np.split(run, np.nonzero(uneven)[0] + 1):
+                if even.size >= LEADER_DOTS:
+                    right, bottom = left[even] + width[even], top[even] + height[even]
+                    found.append(
+                        (int(left[even].min()), int(top[even].min()), int(right.max()), int(bottom.max()))
+                    )
+    return found

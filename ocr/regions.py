@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from ocr.engine import Recognition, Word, median_height, weighted_confidence
+from ocr.engine import Recognition, Word, median_height, printed_length, weighted_confidence
 from ocr.text import fold, in_lexicon, wordlike
 
 # Sizes in inches, so they hold at any resolution: 8-16 pt text has letters 0.04-0.22 in high.
@@ -32,8 +32,10 @@ NOISE_CONFIDENCE = 50.0
 SCATTERED_LINES = 10  # lines on a page before its fragments are judged together
 SURE = 90.0  # a fragment read this sure stays (a page number), even on a scattered page
 # Digits in a row, as an identifier, a tax code or a date run together print them ("»%*2:066301412055"
-# is a card's number under its garbled label): a line holding one is never taken for noise.
-_NUMBER = re.compile(r"\d{8,}")
+# is a card's number under its garbled label): a short line holding one is never taken for noise.
+# Not longer runs, nor a long line of them: dot leaders read as "90909090606600.99,99900900..."
+_NUMBER = re.compile(r"(?<!\d)\d{8,16}(?!\d)")
+NUMBER_LINE_WORDS = 5
 
 
 def text_lines(gray: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
@@ -92,12 +94,17 @@ def garbage_lines(words: list[Word]) -> set[int]:
     scattered = len(by_line) >= SCATTERED_LINES and len(fragments) > 0.5 * len(by_line)
     found = set()
     for line, members in by_line.items():
-        confidence = sum(w.confidence for w in members) / len(members)
+        # A form's dot leaders are judged neither text nor noise: the line is what else it holds.
+        printed = [w for w in members if printed_length(w.text)]
+        if not printed:
+            found.add(line)  # leaders alone: a fill line, no letters
+            continue
+        confidence = sum(w.confidence for w in printed) / len(printed)
         # A real line read unsure still reads as words ("2087/QĐ-UBND." at 40); noise does not.
-        total = sum(len(w.text) for w in members)
-        words_in_it = sum(len(w.text) for w in members if wordlike(w.text))
-        lexical = sum(len(w.text) for w in members if _a_word(w.text))
-        if any(_NUMBER.search(w.text) for w in members):
+        total = sum(printed_length(w.text) for w in printed)
+        words_in_it = sum(printed_length(w.text) for w in printed if wordlike(w.text))
+        lexical = sum(printed_length(w.text) for w in printed if _a_word(w.text))
+        if len(members) <= NUMBER_LINE_WORDS and any(_NUMBER.search(w.text) for w in members):
             continue  # a long run of digits is a printed number (an identifier, a date): noise has none
         if (
             (confidence < GARBAGE_CONFIDENCE and words_in_it * 2 < total)
@@ -197,6 +204,24 @@ def with_band(result: Recognition, lines: set[int], band: Recognition) -> Recogn
     ]
     words.sort(key=lambda w: w.line)
     return Recognition(text, weighted_confidence(words), words, result.pdf)
+
+
+def with_lines_replaced(result: Recognition, again: dict[int, list[Word]]) -> Recognition:
+    """The reading with each of these lines' words replaced by the same line read again, in place
+    (its row of the text, its line number); a line read again as nothing is taken out. The text
+    layer stays the page's."""
+    result = without_lines(result, {line for line, words in again.items() if not words})
+    again = {line: words for line, words in again.items() if words}
+    mapped = _row_of_line(result)
+    if mapped is None or not again:
+        return result  # a text that is not one row per line read: nothing to splice safely
+    rows, row_of = mapped
+    for line, words in again.items():
+        rows[row_of[line]] = " ".join(w.text for w in words)
+    words = [w for w in result.words if w.line not in again]
+    words += [replace(w, line=line) for line, read in again.items() for w in read]
+    words.sort(key=lambda w: w.line)  # stable: each line's words stay in reading order
+    return Recognition("\n".join(rows), weighted_confidence(words), words, result.pdf)
 
 
 def recipients_before_signature(result: Recognition, width: int) -> Recognition:

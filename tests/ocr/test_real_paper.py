@@ -13,8 +13,8 @@ from PIL import Image
 
 from ocr import degrade
 from ocr.colour import drop_colour_ink
-from ocr.document import ocr_page
-from ocr.engine import Recognition, Word
+from ocr.document import _without_leaders, ocr_page
+from ocr.engine import Recognition, Word, recognize
 from ocr.geometry import find_page
 from ocr.metrics import cer, fold
 from ocr.preprocess import prepare
@@ -293,3 +293,41 @@ def test_a_seal_band_is_read_again_alone_and_spliced_in_its_place() -> None:
     for w in spliced.words:
         lines.setdefault(w.line, []).append(w.text)
     assert [" ".join(t) for _, t in sorted(lines.items())] == spliced.text.replace("\n\n", "\n").split("\n")
+
+
+FORM = [
+    Line("PHIẾU ĐĂNG KÝ CHUYÊN NGÀNH", "center", "bold"),
+    Line("Họ và tên: " + "." * 70 + " Ngày sinh: " + "." * 30, space_before=12),
+    Line("Mã sinh viên: " + "." * 66 + " Điện thoại: " + "." * 28, space_before=12),
+    Line("Ngành học: " + "." * 120, space_before=12),
+    Line("Lớp: " + "." * 130, space_before=12),
+    Line("Hộ tịch, lợi ích, bạn học, tự do, hạnh phúc, chịu trách nhiệm", space_before=12),
+]
+
+
+def test_a_forms_dot_leaders_are_found_and_their_lines_read_as_labels() -> None:
+    # Found run by run along the fill lines; a line with dots below its letters ("ộ ợ ạ ự ị") has none.
+    image = scanned(render_page(FORM, dpi=300), random.Random(3))
+    prepared = prepare(image, 300)
+    assert len(prepared.leaders) == 6, prepared.leaders  # two on each of the first two lines
+    last = layout(FORM, 300)[-1][3]
+    assert all(top < last for _l, top, _r, _b in prepared.leaders)
+    labels = ("Họ và tên:", "Ngày sinh:", "Mã sinh viên:", "Điện thoại:", "Ngành học:", "Lớp:")
+    # Read whole, the dots come out as "00/6000... n6 6 7ê. ..nn.. NGÀY BÌNH 7..." and take the
+    # labels with them; each line read again without its dots gives them back.
+    first = recognize(prepared.recognition, dpi=300, want_pdf=False)
+    assert sum(label in first.text for label in labels) <= 2
+    mended, lines = _without_leaders(prepared.recognition, first, prepared.leaders, 300)
+    assert lines >= 4 and all(label in mended.text for label in labels), mended.text
+    assert "Hộ tịch, lợi ích" in mended.text  # a line without leaders keeps its first reading
+    reading = ocr_page(image, 1, None)
+    assert all(label in reading.text for label in labels) and "...." not in reading.text
+
+
+def test_the_x_height_is_measured_on_letters_not_on_dot_leaders() -> None:
+    # A line with a long leader has its densest rows at the dots: taken for its letters' band, they
+    # made 13 pt letters look 8 px high at 300 DPI and the page was upsampled for nothing.
+    image = render_page(FORM, dpi=300)
+    prepared = prepare(image, 300)
+    assert not any(step.startswith("upsample") for step in prepared.steps), prepared.steps
+    assert prepared.analysis.x_height and prepared.analysis.x_height > 20
