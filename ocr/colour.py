@@ -85,15 +85,18 @@ def find_seals(red: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
     return seals
 
 
-def drop_colour_ink(image: Image.Image, dpi: float) -> tuple[Image.Image, ColourInk]:
-    """The page in grey for reading, with seals' red and pen blue made paper; and what was found."""
-    rgb = np.asarray(image.convert("RGB"))
+def drop_colour_ink(
+    image: Image.Image, dpi: float, gray: Image.Image | None = None
+) -> tuple[Image.Image, ColourInk]:
+    """The page in grey for reading, with seals' red and pen blue made paper; and what was found.
+    ``gray``: the page in grey, when the caller has it already."""
+    rgb = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
     factor = max(1, round(dpi / ANALYSIS_DPI))
     small = rgb[::factor, ::factor]
     red, blue = _coloured(small)
     blue = _strokes(blue, dpi / factor)
     found = ColourInk()
-    gray = image.convert("L")
+    gray = image.convert("L") if gray is None else gray
     if red.sum() + blue.sum() < MIN_COLOURED * red.size:
         return gray, found
     found.seals = [tuple(v * factor for v in box) for box in find_seals(red, dpi / factor)]

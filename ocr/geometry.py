@@ -9,6 +9,8 @@ lit paper at a known scale. Each step here runs only when the image needs it, de
 
 from __future__ import annotations
 
+import weakref
+
 import cv2
 import numpy as np
 from PIL import Image
@@ -21,11 +23,20 @@ PAGE_MIN_AREA, PAGE_MAX_AREA = 0.2, 0.93
 UNEVEN_LIGHT = 28
 
 
+_LAST_SMALL: list = [None, None]  # weak reference to the last page asked for, and its small copy
+
+
 def _small(gray: np.ndarray) -> tuple[np.ndarray, float]:
+    """The page at ANALYSIS_PX on its long side. The page, its card and its light are looked for on
+    the same array one after another: it is reduced once (kept while that array lives)."""
+    if _LAST_SMALL[0] is not None and _LAST_SMALL[0]() is gray:
+        return _LAST_SMALL[1]
     scale = ANALYSIS_PX / max(gray.shape)
-    if scale >= 1:
-        return gray, 1.0
-    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+    small = (gray, 1.0) if scale >= 1 else (
+        cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+    )  # fmt: skip
+    _LAST_SMALL[:] = [weakref.ref(gray), small]
+    return small
 
 
 def _order(points: np.ndarray) -> np.ndarray:
@@ -83,10 +94,10 @@ def square_up(image: Image.Image, quad: np.ndarray) -> Image.Image:
     return Image.fromarray(out, image.mode)
 
 
-def flatten_light(gray: Image.Image) -> Image.Image | None:
+def flatten_light(gray: Image.Image, pixels: np.ndarray | None = None) -> Image.Image | None:
     """The page with its paper made evenly white (shadows and falling light divided out), or None
-    when the light is already even."""
-    pixels = np.asarray(gray)
+    when the light is already even. ``pixels``: the page's array when the caller has it already."""
+    pixels = np.asarray(gray) if pixels is None else pixels
     small, _ = _small(pixels)
     # Paper brightness: text closed over with a window wider than any stroke, then smoothed.
     window = max(9, round(0.025 * max(small.shape)) | 1)

@@ -272,7 +272,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     facts: dict = {}
     colour = image.mode == "RGB"  # phone photos keep their colours on display
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
-    gray = image if image.mode == "L" else image.convert("L")
+    gray = original = image if image.mode == "L" else image.convert("L")
     pixels = np.asarray(gray)
     card, card_osd = _card(image, geometry.find_card(pixels))
     quad = geometry.find_page(pixels) if card is None else None
@@ -294,11 +294,12 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         dpi = _resolution_from_text(gray, dpi, steps, facts)
     ink = None
     if colour:
-        gray, ink = drop_colour_ink(display, dpi)
+        gray, ink = drop_colour_ink(display, dpi, gray)
         facts |= ink.facts
         if ink.dropped:
             steps.append("colour ink dropped" + (f" ({len(ink.seals)} seal)" if ink.seals else ""))
-    flat = geometry.flatten_light(gray)
+    # The array the page and the card were looked for on, while it is still the page's.
+    flat = geometry.flatten_light(gray, pixels if gray is original else None)
     if flat is not None:
         gray = flat
         steps.append("light flattened")
@@ -529,13 +530,7 @@ def _leaders(ink: np.ndarray, stats: np.ndarray, x_height: float) -> list[Box]:
         & (stats[:, cv2.CC_STAT_AREA] >= 0.3 * width * height)
     )  # fmt: skip
     dots[0] = False
-    # Nothing above the dot within LEADER_CLEAR x-heights (summed over the integral image).
     reach = max(2, round(LEADER_CLEAR * x_height))
-    total = cv2.integral((ink > 0).astype(np.uint8))
-    y0, y1 = np.maximum(top - reach, 0), np.maximum(top - 1, 0)
-    x0, x1 = left, left + width
-    above = total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0]
-    dots &= above == 0
     index = np.nonzero(dots)[0]
     if index.size < LEADER_DOTS:
         return found
@@ -558,9 +553,25 @@ def _leaders(ink: np.ndarray, stats: np.ndarray, x_height: float) -> list[Box]:
             # Evenly spaced: the run is cut where a step is not (an i's dot or a tone mark before it).
             uneven = (pitch < LEADER_PITCH[0] * typical) | (pitch > LEADER_PITCH[1] * typical)
             for even in np.split(run, np.nonzero(uneven)[0] + 1):
-                if even.size >= LEADER_DOTS:
-                    right, bottom = left[even] + width[even], top[even] + height[even]
-                    found.append(
-                        (int(left[even].min()), int(top[even].min()), int(right.max()), int(bottom.max()))
-                    )
+                if even.size < LEADER_DOTS:
+                    continue
+                # Nothing above a leader's dot within LEADER_CLEAR x-heights: the run is cut at any
+                # dot with ink over it (a dot below a letter). Looked at for the dots of runs only
+                # (an integral image of the whole page cost more than finding the runs).
+                covered = [
+                    ink[max(0, top[i] - reach) : max(0, top[i] - 1), left[i] : left[i] + width[i]].any()
+                    for i in even
+                ]
+                for k, piece in enumerate(np.split(even, np.nonzero(covered)[0])):
+                    clear = piece[1:] if k else piece  # each piece after the first starts at a covered dot
+                    if clear.size >= LEADER_DOTS:
+                        right, bottom = left[clear] + width[clear], top[clear] + height[clear]
+                        found.append(
+                            (
+                                int(left[clear].min()),
+                                int(top[clear].min()),
+                                int(right.max()),
+                                int(bottom.max()),
+                            )
+                        )
     return found
