@@ -272,6 +272,7 @@ SURE_WORD = 80.0
 LEADER_LINE_KEEPS = 0.9
 # A band of rows taller than this share of the page is no seal's block: the page is read again whole.
 BAND_MAX_SHARE = 0.5
+SPECK_CHANGE = 0.1  # of a line height squared: changed pixels fewer than this are no letter's worth
 
 
 def _changed(image: Image.Image, other: Image.Image) -> np.ndarray:
@@ -283,10 +284,19 @@ def _band(changed: np.ndarray, reading: Recognition) -> tuple[int, int] | None:
     """The rows (top, bottom) to read again where two versions differ: the changed rows with the
     lines below them (the signer's name under a seal), grown to whole lines of ``reading`` so no
     line is cut. (0, 0) when nothing changed; None when the band is most of the page."""
-    rows = np.nonzero(changed.any(axis=1))[0]
+    height = median_height(reading.words)
+    counts = np.count_nonzero(changed, axis=1)
+    rows = np.nonzero(counts)[0]
+    if rows.size and height:
+        # Groups of changed rows apart by more than two lines; a group where only a few pixels
+        # changed (stray coloured specks, less than a fraction of one letter) cannot have cost a
+        # letter and does not stretch the band across the page.
+        groups = np.split(rows, np.nonzero(np.diff(rows) > 2 * height)[0] + 1)
+        rows = np.concatenate(
+            [g for g in groups if counts[g].sum() >= SPECK_CHANGE * height**2] or [rows[:0]]
+        )
     if rows.size == 0:
         return (0, 0)
-    height = median_height(reading.words)
     top, bottom = rows[0] - height / 2, rows[-1] + 2 * HIDDEN_PAD_LINES * height
     for _ in range(5):  # a line that straddles an edge takes the edge with it
         crossing = [w for w in reading.words if w.top < bottom and w.top + w.height > top]
