@@ -24,6 +24,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -277,7 +278,7 @@ SPECK_CHANGE = 0.1  # of a line height squared: changed pixels fewer than this a
 
 def _changed(image: Image.Image, other: Image.Image) -> np.ndarray:
     """Where two versions of one page differ visibly (a step's work: the seal it dropped)."""
-    return np.abs(np.asarray(image, np.int16) - np.asarray(other, np.int16)) > 24
+    return cv2.absdiff(np.asarray(image), np.asarray(other)) > 24
 
 
 def _band(changed: np.ndarray, reading: Recognition) -> tuple[int, int] | None:
@@ -362,7 +363,7 @@ def _without_leaders(
     lines: dict[int, list[Word]] = {}
     for word in result.words:
         lines.setdefault(word.line, []).append(word)
-    pixels = np.asarray(image.convert("L"))
+    pixels = np.asarray(image if image.mode == "L" else image.convert("L"))
     again: dict[int, list[Word]] = {}
     for number, words in lines.items():
         top, bottom = min(w.top for w in words), max(w.top + w.height for w in words)

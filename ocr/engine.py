@@ -109,7 +109,7 @@ def recognize(
 
     Raises EngineTimeout when tesseract does not finish within ``timeout`` seconds."""
     api = _engine()
-    gray = image.convert("L")
+    gray = image if image.mode == "L" else image.convert("L")
     api.SetPageSegMode(psm)
     api.SetVariable("user_defined_dpi", str(dpi))
     api.SetVariable("tessedit_create_pdf", "1" if want_pdf else "0")
@@ -221,7 +221,7 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
     wanted = [(i, 1.0) for i in sorted(set(unsure) | set(keys))] + [(i, ENLARGED) for i in keys]
     if not wanted:
         return result, 0
-    gray = image.convert("L")
+    gray = image if image.mode == "L" else image.convert("L")
     crops = []
     for i, scale in wanted:
         word = result.words[i]
@@ -374,7 +374,7 @@ def _osd_engine():
 
 
 def _measuring_copy(image: Image.Image) -> tuple[Image.Image, float]:
-    gray = image.convert("L")
+    gray = image if image.mode == "L" else image.convert("L")
     scale = min(1.0, MEASURE_PX / max(gray.size))
     if scale < 1.0:
         gray = gray.resize((round(gray.width * scale), round(gray.height * scale)), Image.BILINEAR)

@@ -399,7 +399,8 @@ class ImageSource:
     def render(self, number: int, dpi: int = RENDER_DPI) -> Image.Image:
         self._image.seek(number - 1)
         try:
-            image = ImageOps.exif_transpose(self._image.copy())
+            image = self._image.copy()
+            ImageOps.exif_transpose(image, in_place=True)  # the copy turned as shot, not copied again
         except (OSError, SyntaxError, ValueError) as exc:
             raise BadInput(
                 f"Ảnh hỏng ở trang {number} / corrupt image frame", exc, code="corrupt_image"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from ocr import geometry
 from ocr.colour import drop_colour_ink
@@ -101,6 +101,35 @@ class Prepared:
 def _histogram(pixels: np.ndarray) -> np.ndarray:
     """Counts of each grey level (OpenCV's: several times faster than np.bincount on a page)."""
     return cv2.calcHist([np.ascontiguousarray(pixels, np.uint8)], [0], None, [256], [0, 256]).ravel()
+
+
+CONTRAST_CUTOFF = 0.5  # percent of the darkest and of the lightest pixels clipped by the stretch
+
+
+def _stretched(gray: Image.Image, cutoff: float) -> Image.Image:
+    """Pillow's ``ImageOps.autocontrast(gray, cutoff)``, the same table, on OpenCV's histogram and
+    lookup (Pillow's histogram of a page cost 10 ms)."""
+    pixels = np.asarray(gray)
+    hist = [int(v) for v in _histogram(pixels)]
+    n = sum(hist)
+    for levels in (range(256), range(255, -1, -1)):  # the darkest cutoff %, then the lightest
+        cut = int(n * cutoff // 100)
+        for level in levels:
+            if cut > hist[level]:
+                cut -= hist[level]
+                hist[level] = 0
+            else:
+                hist[level] -= cut
+                cut = 0
+            if cut <= 0:
+                break
+    lo = next((v for v in range(256) if hist[v]), 255)
+    hi = next((v for v in range(255, -1, -1) if hist[v]), 0)
+    if hi <= lo:
+        return gray
+    scale = 255.0 / (hi - lo)
+    table = np.array([min(255, max(0, int(v * scale - lo * scale))) for v in range(256)], np.uint8)
+    return Image.fromarray(cv2.LUT(pixels, table))
 
 
 def _otsu(values: np.ndarray) -> int:
@@ -342,7 +371,7 @@ def _for_recognition(
     if analysis.dark_border:
         recognition = _whiten_border(recognition, analysis.dark_border, analysis.rotation, paper)
         steps.append("border cleanup")
-    recognition = ImageOps.autocontrast(recognition, cutoff=(0.5, 0.5))
+    recognition = _stretched(recognition, CONTRAST_CUTOFF)
     scale = 1.0
     if analysis.x_height:
         if analysis.x_height < MIN_X_HEIGHT:
