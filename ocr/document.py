@@ -59,7 +59,7 @@ from ocr.regions import (
     with_lines_replaced,
     without_lines,
 )
-from ocr.text import fold, in_lexicon, wordlike
+from ocr.text import fold, in_lexicon, known_word, wordlike
 from ocr.typed import correct_letters, monospaced, smoothed
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
@@ -199,6 +199,15 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         if flipped is not None and _score(flipped) > _score(result):
             result, turned = flipped, 180
             notes.append("rotate 180 (retry)")
+    if result.words and not facts.get("card") and _no_words(result):
+        # Rows of letter-like marks that are not words: text showing through from the back (read
+        # mirrored), handwriting, a pattern. Its characters would be text nobody wrote.
+        result = Recognition("", 0.0, [], result.pdf)
+        facts["blank"] = "no_words"
+        notes.append(
+            "không đọc được từ nào: chữ thấm từ mặt sau, viết tay hay hoa văn / "
+            "no words read: show-through, handwriting or a pattern"
+        )
     # Numbers are re-read alone on the unsmoothed page: a blur can merge a digit's strokes.
     result, reread = reread_uncertain(
         sharp.rotate(180) if turned else sharp, result, dpi=prepared.recognition_dpi
@@ -431,6 +440,32 @@ def _reads_better(other: Recognition, first: Recognition) -> bool:
     share, count = _lexicon(other)
     first_share, first_count = _lexicon(first)
     return share > first_share and count >= 0.9 * first_count
+
+
+# A page is text when at least this share of what was read are words, or some line has this many
+# words in a row (a printed header over handwriting). Real pages read 0.87-1.0 and 9-30 in a row;
+# text showing through from the back, read mirrored, 0.29-0.38 and 2-3.
+WORDS_MIN_SHARE = 0.5
+WORDS_MIN_RUN = 4
+
+
+def _no_words(result: Recognition) -> bool:
+    """Whether a reading is of no words at all: few of its characters are words of a language a
+    case file is written in, and no line has WORDS_MIN_RUN of them in a row."""
+    total = found = best = 0
+    run, line = 0, None
+    for word in result.words:
+        if word.line != line:
+            run, line = 0, word.line
+        letters = sum(c.isalnum() for c in word.text)
+        total += letters
+        if letters and known_word(word.text):
+            found += letters
+            run += 1
+            best = max(best, run)
+        elif letters:
+            run = 0
+    return total > 0 and found < WORDS_MIN_SHARE * total and best < WORDS_MIN_RUN
 
 
 def _weak(result: Recognition) -> bool:

@@ -70,6 +70,30 @@ def in_lexicon(token: str) -> bool:
     return zipf(core) >= LEXICON_ZIPF
 
 
+# Languages a page in a Vietnamese case file may also be written in (a foreign company's papers).
+OTHER_LANGUAGES = ("en", "fr")
+
+
+_CODE = re.compile(r"[\dA-ZĐ]+(?:[/.\-:,][\dA-ZĐ]+)*")
+
+
+def known_word(token: str) -> bool:
+    """A word of Vietnamese or of another language a case file holds, all letters; or a number or a
+    code with two digits at least. Single letters, lone digits and letters mixed with marks
+    ("ne#l", "6Œ") are not: noise reads as them."""
+    core = token.strip(_TRIM)
+    if any(c.isdigit() for c in core):  # digits and capitals between separators: 286/QĐ-VKSTC, 12/02/2025
+        return sum(c.isdigit() for c in core) >= 2 and bool(_CODE.fullmatch(core))
+    if len(core) < 2 or not core.isalpha():
+        return False
+    from wordfreq import zipf_frequency
+
+    word = core.lower()
+    return zipf(word) >= LEXICON_ZIPF or any(
+        zipf_frequency(word, lang) >= LEXICON_ZIPF for lang in OTHER_LANGUAGES
+    )
+
+
 def _syllables(word: str) -> list[str] | None:
     """``word`` cut into Vietnamese syllables, as few as possible; of those, the cut whose syllables
     are most common words ("LÊCHÂN": "LÊ CHÂN", not "LÊC HÂN"), then the one with the fewest

@@ -9,7 +9,7 @@ import random
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from ocr import degrade
 from ocr.colour import drop_colour_ink
@@ -331,3 +331,17 @@ def test_the_x_height_is_measured_on_letters_not_on_dot_leaders() -> None:
     prepared = prepare(image, 300)
     assert not any(step.startswith("upsample") for step in prepared.steps), prepared.steps
     assert prepared.analysis.x_height and prepared.analysis.x_height > 20
+
+
+def test_text_showing_through_from_the_back_is_no_text() -> None:
+    # The back of a letter: its text shows through mirrored and faint. Tesseract reads it as
+    # "3Òđ MÀIO", "TOAQ AV/*": rows of letter-like marks, no words. The page is blank, and says why.
+    front = np.asarray(render_page(LINES, dpi=200).convert("L"), float)
+    back = 255 - (255 - front[:, ::-1]) * 0.25
+    back = np.asarray(Image.fromarray(back.astype(np.uint8)).filter(ImageFilter.GaussianBlur(2)), float)
+    back = (back + np.random.default_rng(0).normal(0, 4, back.shape)).clip(0, 255).astype(np.uint8)
+    reading = ocr_page(Image.fromarray(back), 1, None)
+    assert reading.text == "" and reading.facts.get("blank") in {"no_words", "no_text_lines"}, reading.text
+    assert "mặt sau" in (reading.note or "") or "blank" in (reading.note or "")
+    # The front, read the same way, is text: the rule does not blank real pages.
+    assert ocr_page(render_page(LINES, dpi=200), 1, None).facts.get("blank") is None
