@@ -14,6 +14,7 @@ import io
 import multiprocessing
 import multiprocessing.util
 import os
+import re
 import subprocess
 import threading
 import time
@@ -36,6 +37,7 @@ from ocr.engine import (
     median_height,
     printed_length,
     recognize,
+    replace_words,
     reread_uncertain,
     weighted_confidence,
 )
@@ -59,7 +61,7 @@ from ocr.regions import (
     with_lines_replaced,
     without_lines,
 )
-from ocr.text import fold, in_lexicon, known_word, wordlike
+from ocr.text import fold, in_lexicon, known_word, stop_tone, wordlike
 from ocr.typed import correct_letters, monospaced, smoothed
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
@@ -214,6 +216,9 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     )
     if reread:
         notes.append(f"re-read {reread} word(s)")
+    result, toned = _stop_tones(result)
+    if toned:
+        notes.append(f"{toned} syllable(s) given the tone their final p/t/c/ch requires")
     if typed:
         result, fixed = correct_letters(result)
         if fixed:
@@ -406,6 +411,24 @@ def _without_leaders(
 def _bare(token: str) -> str:
     """A word as compared across readings: folded, without the punctuation round it."""
     return fold(token).strip(".,;:")
+
+
+def _stop_tones(result: Recognition) -> tuple[Recognition, int]:
+    """Syllables closed by p, t, c or ch read without the tone Vietnamese requires there ("câp",
+    "chât") given it (``ocr.text.stop_tone``), the page's own words deciding where the language
+    alone does not; returns the reading and how many changed."""
+    on_page = frozenset(part.lower() for w in result.words for part in re.findall(r"\w+", w.text))
+    words, changed = list(result.words), 0
+    for i, word in enumerate(result.words):
+        # Each run of letters of a token alone: "đồng/suât/năm." has three syllables.
+        toned = re.sub(r"\w+", lambda m: stop_tone(m.group(), on_page) or m.group(), word.text)
+        if toned != word.text:
+            words[i] = replace(word, text=toned)
+            changed += 1
+    if not changed:
+        return result, 0
+    text = replace_words(result.text, result.words, words)
+    return Recognition(text, weighted_confidence(words), words, result.pdf), changed
 
 
 def _pairs(words: list[Word]) -> set[tuple[str, str]]:

@@ -94,6 +94,50 @@ def known_word(token: str) -> bool:
     )
 
 
+# Vietnamese orthography: a syllable closed by p, t, c or ch carries the sắc or the nặng tone, never
+# another or none. Tesseract drops the tone over a hat ("câp giây", "chât lượng"); such a syllable is
+# no word, and one of its two possible tones usually makes a common one.
+_STOP_FINAL = re.compile(r"(?:p|t|c|ch)$")
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng (combining)
+_STOP_TONES = ("\u0301", "\u0323")
+TONE_MARGIN = 1.0  # Zipf: the tone chosen makes a word ten times as common as the other does
+TONE_ON_PAGE = 1.5  # Zipf added for a word read, toned, elsewhere on the same page
+
+
+def stop_tone(word: str, on_page: frozenset[str] = frozenset()) -> str | None:
+    """``word`` (letters only) with the tone its stop final needs, when it lacks it and one of the
+    two makes a clearly commoner word (or one found elsewhere on the page, ``on_page``, lower-case);
+    None when the word needs nothing or the choice is not clear. Capitals without any mark are
+    acronyms (TEC, ASC) and stay."""
+    folded = fold(word)
+    if not word.isalpha() or not _STOP_FINAL.search(folded) or not _SYLLABLE.fullmatch(folded):
+        return None
+    if word.isupper() and folded == word.lower():
+        return None
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [c for c in decomposed if c in _TONES]
+    if tones and tones[0] in _STOP_TONES:
+        return None
+    base = "".join(c for c in decomposed if c not in _TONES)
+    scored = []
+    for i, c in enumerate(base):
+        if c.lower() not in "aeiouy":
+            continue
+        end = i + 1
+        while end < len(base) and unicodedata.combining(base[end]):
+            end += 1  # after the vowel's own hat, breve or horn
+        for tone in _STOP_TONES:
+            candidate = unicodedata.normalize("NFC", base[:end] + tone + base[end:])
+            score = zipf(candidate.lower()) + (TONE_ON_PAGE if candidate.lower() in on_page else 0.0)
+            scored.append((score, candidate))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < LEXICON_ZIPF:
+        return None
+    if len(scored) > 1 and scored[0][0] - scored[1][0] < TONE_MARGIN:
+        return None
+    return scored[0][1]
+
+
 def _syllables(word: str) -> list[str] | None:
     """``word`` cut into Vietnamese syllables, as few as possible; of those, the cut whose syllables
     are most common words ("LÊCHÂN": "LÊ CHÂN", not "LÊC HÂN"), then the one with the fewest

@@ -345,3 +345,27 @@ def test_text_showing_through_from_the_back_is_no_text() -> None:
     assert "mặt sau" in (reading.note or "") or "blank" in (reading.note or "")
     # The front, read the same way, is text: the rule does not blank real pages.
     assert ocr_page(render_page(LINES, dpi=200), 1, None).facts.get("blank") is None
+
+
+@pytest.mark.parametrize(
+    ("read", "on_page", "expected"),
+    [
+        ("chât", (), "chất"),  # "chât lượng": no Vietnamese syllable ends in t without sắc or nặng
+        ("Tât", (), "Tất"),
+        ("đồng/suât/năm.", (), "đồng/suất/năm."),
+        ("hoat", (), "hoạt"),
+        ("câp", (), "câp"),  # cấp or cập (cập nhật): the language alone cannot tell ...
+        ("câp", ("cấp",), "cấp"),  # ... the page can
+        ("luc", (), "luc"),  # lúc or lục (phụ lục): left as read
+        ("TEC", (), "TEC"),  # capitals without a mark: an acronym
+        ("market", (), "market"),  # not one Vietnamese syllable
+        ("học", (), "học"),
+    ],
+)
+def test_a_stop_final_gets_the_tone_vietnamese_requires(read: str, on_page: tuple, expected: str) -> None:
+    from ocr.document import _stop_tones
+
+    words = [Word(read, 80.0, 1, 0, 0, 40, 20), *(Word(w, 90.0, 2, 0, 40, 40, 20) for w in on_page)]
+    text = "\n".join([read, *on_page])
+    mended, _ = _stop_tones(Recognition(text, 80.0, words))
+    assert mended.words[0].text == expected and mended.text.split("\n")[0] == expected
