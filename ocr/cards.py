@@ -18,9 +18,12 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from difflib import SequenceMatcher
+from functools import cache
 
 from ocr.engine import Word, median_height
+from ocr.identifiers import birth_provinces
 from ocr.text import fold
+from ocr.understand.names import surname_as_printed
 
 # (model, side) -> phrases (folded) only that side prints; the first model with two of them, or one
 # when no other model has any, is the card.
@@ -125,7 +128,36 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
         if block:
             lines += ["", *(cell for row in _rows(block) if _lettered(row) for cell in _cells(row))]
     fixed = FIXED_LINES.get((card.model, card.side), ())
-    return "\n".join(_as_printed(line, fixed) for line in lines).strip()
+    lines = [_as_printed(line, fixed) for line in lines]
+    for n, line in enumerate(lines[:-1]):
+        if _NAME_LABEL.search(fold(line)) and (name := lines[n + 1].split()):
+            # The holder's name in bold capitals loses its surname's accents ("BUI" for "BÙI").
+            lines[n + 1] = " ".join([surname_as_printed(name[0]), *name[1:]])
+    return "\n".join(_places_as_printed(line) for line in lines).strip()
+
+
+@cache
+def _provinces() -> tuple[re.Pattern, dict[str, str]]:
+    names = {fold(name): name for name in birth_provinces().values()}
+    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), names
+
+
+def _places_as_printed(line: str) -> str:
+    """A province's name read with an accent wrong ("Đà Năng", "Ha Nội") as printed: the places on
+    a card (origin, residence, issuer) end with one."""
+    pattern, names = _provinces()
+    for found in reversed(list(pattern.finditer(fold(line)))):  # fold keeps every position
+        start, end = found.span()
+        printed = names[found.group()]
+        printed = printed.upper() if line[start:end].isupper() else printed
+        line = line[:start] + printed + line[end:]
+    return line
+
+
+# The label over the holder's name, on every model: "Họ và tên / Full name", "Họ, chữ đệm và tên
+# khai sinh / Surname, middle name and given name", "Họ tên".
+_NAME_LABEL = re.compile(r"\b(?:ho va ten|ho ten|full name|ho, chu dem va ten)\b")
 
 
 def _as_printed(line: str, fixed: tuple[str, ...]) -> str:

@@ -128,6 +128,15 @@ NAME_LABELS = (
 )  # fmt: skip
 
 
+def surname_as_printed(word: str) -> str:
+    """A surname read without its accents ("BUI", "Nguyen") with them, in the case it was read;
+    any other word as it is."""
+    surname = _SURNAMES.get(fold(word))
+    if surname is None or word == surname or word == surname.upper():
+        return word
+    return surname.upper() if word.isupper() else surname
+
+
 def is_surname(word: str) -> bool:
     """One of the common Vietnamese surnames (accents as read or not)."""
     return fold(word) in _SURNAMES

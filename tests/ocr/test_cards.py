@@ -198,3 +198,23 @@ def test_a_card_backs_machine_readable_zone_is_read_through_its_check_digits() -
                     "valid_until": "2025-02-12"}  # fmt: skip
     misread = understand([(1, back + zone.replace("O651772976", "O651772977"), 90.0)])  # check fails
     assert "personal_id" not in misread.fields
+
+
+def test_a_cards_surname_and_provinces_are_given_their_accents_as_printed() -> None:
+    # Bold capitals lose their marks: "BUI" for "BÙI", "Đà Năng" for "Đà Nẵng". A surname and a
+    # province are written one way only: the text gets them as printed (the fields did already).
+    from ocr.cards import _places_as_printed
+    from ocr.understand.names import surname_as_printed
+
+    assert [surname_as_printed(w) for w in ("BUI", "Nguyen", "MINH", "TRẦN")] == [
+        "BÙI",
+        "Nguyễn",
+        "MINH",
+        "TRẦN",
+    ]
+    assert (
+        _places_as_printed("Phường Hải Châu 1, Quận Hải Châu, Đà Năng")
+        == "Phường Hải Châu 1, Quận Hải Châu, Đà Nẵng"
+    )
+    assert _places_as_printed("XÃ HÒA PHONG, ĐA NANG") == "XÃ HÒA PHONG, ĐÀ NẴNG"
+    assert _places_as_printed("Quê quán / Place of origin:") == "Quê quán / Place of origin:"
