@@ -219,6 +219,9 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     result, toned = _stop_tones(result)
     if toned:
         notes.append(f"{toned} syllable(s) given the tone their final p/t/c/ch requires")
+    result, dated = _date_digits(result)
+    if dated:
+        notes.append(f"{dated} day, month or year read with letters for digits put right")
     if typed:
         result, fixed = correct_letters(result)
         if fixed:
@@ -424,6 +427,31 @@ def _stop_tones(result: Recognition) -> tuple[Recognition, int]:
         toned = re.sub(r"\w+", lambda m: stop_tone(m.group(), on_page) or m.group(), word.text)
         if toned != word.text:
             words[i] = replace(word, text=toned)
+            changed += 1
+    if not changed:
+        return result, 0
+    text = replace_words(result.text, result.words, words)
+    return Recognition(text, weighted_confidence(words), words, result.pdf), changed
+
+
+# After "ngày", "tháng", "năm" only a number is printed: a serif 1 read as I, l or |, a 0 as O.
+_AS_DIGIT = str.maketrans({"I": "1", "l": "1", "|": "1", "O": "0", "o": "0"})
+_DATE_PART = {"ngay": (1, 31), "thang": (1, 12), "nam": (1900, 2099)}
+
+
+def _date_digits(result: Recognition) -> tuple[Recognition, int]:
+    """Days, months and years read with letters for digits ("tháng II năm 2O19") in digits, when
+    they then make a day, a month or a year; returns the reading and how many changed."""
+    words, changed = list(result.words), 0
+    for i in range(1, len(words)):
+        bounds = _DATE_PART.get(fold(words[i - 1].text).strip(".,;:"))
+        match = re.fullmatch(r"(\W*)([\dIlO|o]{1,4})(\W*)", words[i].text)
+        if bounds is None or match is None or match.group(2).isdigit():
+            continue
+        digits = match.group(2).translate(_AS_DIGIT)
+        wide = 4 if bounds[0] > 31 else 2
+        if digits.isdigit() and len(digits) <= wide and bounds[0] <= int(digits) <= bounds[1]:
+            words[i] = replace(words[i], text=match.group(1) + digits + match.group(3))
             changed += 1
     if not changed:
         return result, 0

@@ -369,3 +369,13 @@ def test_a_stop_final_gets_the_tone_vietnamese_requires(read: str, on_page: tupl
     text = "\n".join([read, *on_page])
     mended, _ = _stop_tones(Recognition(text, 80.0, words))
     assert mended.words[0].text == expected and mended.text.split("\n")[0] == expected
+
+
+def test_a_day_month_or_year_read_with_letters_is_written_in_digits() -> None:
+    from ocr.document import _date_digits
+
+    read = "ngày 25 tháng II năm 2O15 , Chương II , nam lO"
+    words = [Word(t, 80.0, 1, 40 * n, 0, 30, 20) for n, t in enumerate(read.split())]
+    mended, changed = _date_digits(Recognition(read, 80.0, words))
+    # The month and the year; a chapter's Roman numeral and "nam lO" (not a year) stay as read.
+    assert changed == 2 and mended.text == "ngày 25 tháng 11 năm 2015 , Chương II , nam lO"
