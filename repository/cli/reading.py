@@ -49,31 +49,54 @@ def ocr(
 
 
 class ReadFiles:
-    """Pages of each file in turn; a file that cannot be read is reported (JSON or red) and skipped."""
+    """Pages of each file, in the order given; a file that cannot be read is reported (JSON or red)
+    and skipped. Files are read several at a time (as many as there are workers): their pages share
+    one page pool, so a batch of one-page scans keeps every core busy, not one."""
 
     def __init__(self, files: list[Path], workers: int | None, as_json: bool) -> None:
         self.files, self.workers, self.as_json, self.failed = files, workers, as_json, False
 
     def __iter__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
         from ocr.document import read_document
         from ocr.pages import BadInput
         from repository.intake.preflight import page_limits
         from repository.settings import load_settings
 
-        for path in self.files:
+        workers = self.workers or load_settings().ocr_workers
+        limits = page_limits()
+
+        def read(path: Path):
             started = time.perf_counter()
             try:
-                workers = self.workers or load_settings().ocr_workers
-                reading = read_document(path, workers=workers, limits=page_limits())
+                return read_document(path, workers=workers, limits=limits), time.perf_counter() - started
             except (BadInput, FileNotFoundError, IsADirectoryError) as exc:
-                self.failed = True
-                reason = str(exc) if isinstance(exc, BadInput) else "không đọc được tệp / cannot read file"
-                if self.as_json:
-                    print(json.dumps({"file": str(path), "error": reason}, ensure_ascii=False), flush=True)
-                else:
-                    err.print(f"[red]{path}: {reason}[/red]")
-                continue
-            yield path, reading, round(time.perf_counter() - started, 3)
+                return exc, 0.0
+
+        # A few files ahead at most: the readings wait in memory until their turn to be printed.
+        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sohoa-read") as threads:
+            ahead = 2 * max(1, workers)
+            pending = [threads.submit(read, path) for path in self.files[:ahead]]
+            for n, path in enumerate(self.files):
+                reading, seconds = pending[n].result()
+                pending[n] = None  # let the printed reading go
+                if n + ahead < len(self.files):
+                    pending.append(threads.submit(read, self.files[n + ahead]))
+                if isinstance(reading, Exception):
+                    self.failed = True
+                    exc = reading
+                    reason = (
+                        str(exc) if isinstance(exc, BadInput) else "không đọc được tệp / cannot read file"
+                    )
+                    if self.as_json:
+                        print(
+                            json.dumps({"file": str(path), "error": reason}, ensure_ascii=False), flush=True
+                        )
+                    else:
+                        err.print(f"[red]{path}: {reason}[/red]")
+                    continue
+                yield path, reading, round(seconds, 3)
 
 
 @app.command()
