@@ -596,13 +596,12 @@ def _leaders(ink: np.ndarray, stats: np.ndarray, x_height: float) -> list[Box]:
                 for k, piece in enumerate(np.split(even, np.nonzero(covered)[0])):
                     clear = piece[1:] if k else piece  # each piece after the first starts at a covered dot
                     if clear.size >= LEADER_DOTS:
-                        right, bottom = left[clear] + width[clear], top[clear] + height[clear]
-                        found.append(
-                            (
-                                int(left[clear].min()),
-                                int(top[clear].min()),
-                                int(right.max()),
-                                int(bottom.max()),
-                            )
-                        )
+                        found.append(_box_of(stats[clear]))
     return found
+
+
+def _box_of(stats: np.ndarray) -> Box:
+    """The box round these components (rows of connectedComponentsWithStats)."""
+    left, top = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    right, bottom = left + stats[:, cv2.CC_STAT_WIDTH], top + stats[:, cv2.CC_STAT_HEIGHT]
+    return int(left.min()), int(top.min()), int(right.max()), int(bottom.max())
