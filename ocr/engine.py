@@ -92,9 +92,7 @@ def _engine():
     loaded once per worker process (and per thread, where the API server re-reads in threads)."""
     api = getattr(_ENGINES, "api", None)
     if api is None:
-        # One thread per tesseract: the page-level pool already keeps every core busy.
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-        import tesserocr
+        import tesserocr  # single-threaded: OMP_THREAD_LIMIT is set by the ocr package
 
         api = _ENGINES.api = tesserocr.PyTessBaseAPI(path=tessdata(), lang=LANG)
         api.SetVariable("textonly_pdf", "1")  # the text layer only: the page image is laid under it
@@ -364,7 +362,6 @@ OSD_RELIABLE = 2.0
 def _osd_engine():
     api = getattr(_ENGINES, "osd", None)
     if api is None:
-        os.environ.setdefault("OMP_THREAD_LIMIT", "1")
         import tesserocr
 
         if not Path(tessdata(), "osd.traineddata").exists():

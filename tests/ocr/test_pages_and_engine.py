@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import unicodedata
@@ -283,3 +284,13 @@ def test_a_dead_page_worker_fails_its_document_only(tmp_path: Path) -> None:
     assert pool not in document._POOLS.values()
     again = document.read_document(pdf, tmp_path / "w2", workers=2)
     assert [p.text.splitlines()[0] for p in again.pages] == [f"TRANG {n}" for n in range(4)]
+
+
+def test_tesseract_is_single_threaded_however_ocr_is_entered() -> None:
+    # OpenMP reads OMP_THREAD_LIMIT once, when libtesseract loads. `sohoa ocr` loaded it through
+    # check_engine before anything set it: each recognition then spun OpenMP threads against the
+    # other workers (2.4x the CPU on real pages). Any entry into the ocr package sets it first.
+    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    code = "import os, ocr.engine as e; e.check_engine(); print(os.environ['OMP_THREAD_LIMIT'])"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "1"
