@@ -59,7 +59,7 @@ class ReadFiles:
     def __iter__(self):
         from concurrent.futures import ThreadPoolExecutor
 
-        from ocr.document import read_document
+        from ocr.document import default_workers, read_document
         from ocr.pages import BadInput
         from repository.intake.preflight import page_limits
         from repository.settings import load_settings
@@ -75,8 +75,9 @@ class ReadFiles:
                 return exc, 0.0
 
         # A few files ahead at most: the readings wait in memory until their turn to be printed.
-        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="sohoa-read") as threads:
-            ahead = 2 * max(1, workers)
+        at_once = workers or default_workers()  # files read at a time: one per page worker
+        with ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="sohoa-read") as threads:
+            ahead = 2 * at_once
             pending = [threads.submit(read, path) for path in self.files[:ahead]]
             for n, path in enumerate(self.files):
                 reading, seconds = pending[n].result()

@@ -294,3 +294,20 @@ def test_tesseract_is_single_threaded_however_ocr_is_entered() -> None:
     code = "import os, ocr.engine as e; e.check_engine(); print(os.environ['OMP_THREAD_LIMIT'])"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "1"
+
+
+def test_ocr_cli_reads_several_files_at_once_in_their_order_with_workers_unset(tmp_path: Path) -> None:
+    # The tests set SOHOA_OCR_WORKERS; a newcomer's shell does not ("as many as cores").
+    files = []
+    for n, line in enumerate(("Giấy khai sinh", "Đơn đề nghị", "Quyết định")):
+        page = tmp_path / f"{n}.png"
+        render_page([Line(line, size=20)], dpi=300).save(page, dpi=(300, 300))
+        files.append(str(page))
+    env = {k: v for k, v in os.environ.items() if k != "SOHOA_OCR_WORKERS"}
+    done = subprocess.run(
+        [sys.executable, "-m", "repository", "ocr", *files, "--json"], capture_output=True, text=True, env=env
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["file"] for row in rows] == files
+    assert [row["pages"][0]["text"] for row in rows] == ["Giấy khai sinh", "Đơn đề nghị", "Quyết định"]
