@@ -68,22 +68,19 @@ def read_sohoa(image: Path) -> tuple[str, float, list[str]]:
     return reading.text, time.process_time() - start, [p.note or "" for p in reading.pages]
 
 
-# The ground truth's type words: ours map onto them (a notice, tờ trình or chỉ thị is "other" there).
-GT_TYPES = {"decision": "decision", "official_letter": "official_letter", "plan": "plan", "report": "report",
-            "decree": "decree", "form": "form"}  # fmt: skip
-
-
 def extract_fields(hyp_dir: Path, items: list[dict]) -> Path:
     """The understanding stage on each page's text (as the pipeline runs it on a document's pages),
-    written in score.py's ``--fields`` form. Types named in the ground truth's words."""
+    written in score.py's ``--fields`` form, as ``sohoa extract --json`` names them."""
     from ocr.understand import understand
+    from ocr.understand.registry import exchange_type
 
     extracted = {}
     for item in items:
         path = hyp_dir / f"{item['id']}.txt"
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         reading = understand([(1, text, 90.0)])
-        kind = GT_TYPES.get(reading.type or "", "other" if reading.type else None)
+        # Types in the interchange vocabulary the ground truth uses (a notice is "other" there).
+        kind = exchange_type(reading.type)
         extracted[item["id"]] = {"type": kind, "fields": {n: f.value for n, f in reading.fields.items()}}
     out = hyp_dir / "fields.json"
     out.write_text(json.dumps(extracted, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from ocr.text import fold, respace
-from ocr.understand.registry import DocumentType, document_types
+from ocr.understand.registry import DocumentType, document_types, exchange_type
 
 
 @dataclass
@@ -43,8 +43,13 @@ class Understanding:
         return [name for name in (kind.required if kind else ()) if name not in self.fields]
 
     def as_json(self) -> dict:
+        """The interchange form: ``type`` in the exchanged vocabulary (``registry.exchange_type``: a
+        notice is "other"), ``document_type`` the registry's own code and name."""
+        kind = self.document_type
         return {
-            "type": self.type,
+            "type": exchange_type(self.type),
+            "document_type": self.type,
+            "document_name": kind.name if kind else None,
             "type_confidence": round(self.type_confidence, 3),
             "fields": {name: f.as_json() for name, f in self.fields.items()},
         }

@@ -52,3 +52,18 @@ def document_types() -> dict[str, DocumentType]:
         )  # fmt: skip
         for t in raw
     }
+
+
+# The interchange vocabulary of document types (`sohoa extract --json` and the real-paper ground
+# truth read it): the administrative documents Nghị định 30/2020 names that it keeps apart; every
+# other kind of administrative document (a notice, tờ trình, chỉ thị ...) is "other". Papers of a
+# person or a company (cards, certificates) keep their own codes.
+EXCHANGED_DOCUMENTS = ("decision", "official_letter", "plan", "report", "decree", "form")
+
+
+def exchange_type(code: str | None) -> str | None:
+    """A type code as the interchange vocabulary names it (see EXCHANGED_DOCUMENTS)."""
+    kind = document_types().get(code or "")
+    if kind is None or code in EXCHANGED_DOCUMENTS or not kind.document_code.startswith("VB."):
+        return code
+    return "other"
