@@ -27,6 +27,7 @@ from ocr.understand.names import (
     _name_after,
     _name_words,
     is_surname,
+    without_first_letter,
 )
 from ocr.understand.reading import _MOTTO_START, Field, Line
 from ocr.understand.registry import FIELD_NAMES, DocumentType, document_types
@@ -591,6 +592,9 @@ def _signer_name(line: Line) -> str | None:
     """The person's name on a line under a signature, without title or rank; None if it is none."""
     honorific = _HONORIFIC.match(line.folded)
     text = line.text[honorific.end() :] if honorific else line.text
+    first, _, rest = text.strip().partition(" ")
+    if rest and not is_surname(rest.split()[0]) and (surname := without_first_letter(first)):
+        text = f"{surname} {rest}"  # the signature's stroke took the surname's capital
     # A lone lower-case letter is a speck of the signature read as text ("Lê ê Thị Bích Thuận").
     text = " ".join(w for w in text.split() if not (len(w) == 1 and w.islower()))
     if line.folded.startswith(_NOT_A_NAME):

@@ -128,6 +128,15 @@ NAME_LABELS = (
 )  # fmt: skip
 
 
+def without_first_letter(word: str) -> str | None:
+    """The surname a word is when its capital was lost under a signature's stroke ("rương" for
+    "Trương", "guyễn" for "Nguyễn"): one surname only ends so; None otherwise."""
+    if not word[:1].islower() or len(word) < 3:
+        return None
+    found = {name for folded, name in _SURNAMES.items() if folded[1:] == fold(word)}
+    return found.pop() if len(found) == 1 else None
+
+
 def surname_as_printed(word: str) -> str:
     """A surname read without its accents ("BUI", "Nguyen") with them, in the case it was read;
     any other word as it is."""

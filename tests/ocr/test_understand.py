@@ -433,3 +433,15 @@ THÔNG BÁO"""
     assert canonical_issuer("SỞ GIÁAO DỤC VÀ ĐAO TẠO") == "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
     table = "MÔ TẢ QUY TRÌNH TỔ CHỨC CHO SINH VIÊN ĐĂNG KÝ CHUYÊN NGÀNH\nTT Tiến trình các bước"
     assert "issuer" not in understand([(1, table, 90.0)]).fields
+
+
+def test_a_signers_surname_whose_capital_the_signature_took_is_restored() -> None:
+    # "rương Huy Hoàng" under "KT. TRƯỞNG KHOA": the signature's stroke crossed the T.
+    text = "\n".join(
+        ["QUYẾT ĐỊNH", "Về việc tổ chức thi", "Nơi nhận:", "- Lưu: VT.", "KT. TRƯỞNG KHOA", "PHÓ TRƯỞNG KHOA",
+         "rương Huy Hoàng"]
+    )  # fmt: skip
+    assert understand([(1, text, 90.0)]).fields["signer"].value == "Trương Huy Hoàng"
+    # A word before a whole name is no lost capital: "ông Trần Văn An" is not "Hồng Trần Văn An".
+    text = text.replace("rương Huy Hoàng", "ông Trần Văn An")
+    assert not understand([(1, text, 90.0)]).fields["signer"].value.startswith("Hồng")
