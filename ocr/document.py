@@ -61,7 +61,7 @@ from ocr.regions import (
     with_lines_replaced,
     without_lines,
 )
-from ocr.text import fold, in_lexicon, known_word, stop_tone, wordlike
+from ocr.text import fold, in_lexicon, known_word, stop_tone, untoned, wordlike
 from ocr.typed import correct_letters, monospaced, smoothed
 
 # A page whose first pass yields less than this is read again with other segmentation modes.
@@ -219,6 +219,9 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     result, toned = _stop_tones(result)
     if toned:
         notes.append(f"{toned} syllable(s) given the tone their final p/t/c/ch requires")
+    result, paired = _as_elsewhere_on_page(result)
+    if paired:
+        notes.append(f"{paired} word(s) given the tone they have before the same word elsewhere on the page")
     result, dated = _date_digits(result)
     if dated:
         notes.append(f"{dated} day, month or year read with letters for digits put right")
@@ -428,6 +431,42 @@ def _stop_tones(result: Recognition) -> tuple[Recognition, int]:
         if toned != word.text:
             words[i] = replace(word, text=toned)
             changed += 1
+    if not changed:
+        return result, 0
+    text = replace_words(result.text, result.words, words)
+    return Recognition(text, weighted_confidence(words), words, result.pdf), changed
+
+
+_LETTERS = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
+
+
+def _as_elsewhere_on_page(result: Recognition) -> tuple[Recognition, int]:
+    """A word read without a tone ("tô chức", "kiêm định": the hat ate it, and the toneless syllable
+    is itself a word, so no rule of the language catches it) given the tone it has elsewhere on
+    the page before the same next word, when the page has that pair more often than this one.
+    The page is the context a lexicon of single syllables lacks. Returns the reading and how many
+    changed."""
+    letters = [(m.group(2).lower() if (m := _LETTERS.match(w.text)) else None) for w in result.words]
+    pairs: dict[tuple[str, str], int] = {}
+    toned: dict[tuple[str, str], set[str]] = {}  # (untoned word, next word) -> the words read so
+    for i in range(len(letters) - 1):
+        first, after = letters[i], letters[i + 1]
+        if first and after and result.words[i].line == result.words[i + 1].line:
+            pairs[first, after] = pairs.get((first, after), 0) + 1
+            toned.setdefault((untoned(first), after), set()).add(first)
+    words, changed = list(result.words), 0
+    for i in range(len(letters) - 1):
+        first, after = letters[i], letters[i + 1]
+        if not first or not after or untoned(first) != first or words[i].line != words[i + 1].line:
+            continue
+        others = [w for w in toned.get((first, after), ()) if w != first]
+        best = max(others, key=lambda w: pairs[w, after], default=None)
+        if best is None or pairs[best, after] <= pairs[first, after]:
+            continue
+        lead, word, trail = _LETTERS.match(words[i].text).groups()
+        best = best.upper() if word.isupper() else best[:1].upper() + best[1:] if word[:1].isupper() else best
+        words[i] = replace(words[i], text=lead + best + trail)
+        changed += 1
     if not changed:
         return result, 0
     text = replace_words(result.text, result.words, words)

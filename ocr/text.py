@@ -138,6 +138,13 @@ def stop_tone(word: str, on_page: frozenset[str] = frozenset()) -> str | None:
     return scored[0][1]
 
 
+def untoned(word: str) -> str:
+    """A word without its tone marks (hats, breves and horns kept): "kiểm" -> "kiêm"."""
+    return unicodedata.normalize(
+        "NFC", "".join(c for c in unicodedata.normalize("NFD", word) if c not in _TONES)
+    )
+
+
 def _syllables(word: str) -> list[str] | None:
     """``word`` cut into Vietnamese syllables, as few as possible; of those, the cut whose syllables
     are most common words ("LÊCHÂN": "LÊ CHÂN", not "LÊC HÂN"), then the one with the fewest

@@ -379,3 +379,22 @@ def test_a_day_month_or_year_read_with_letters_is_written_in_digits() -> None:
     mended, changed = _date_digits(Recognition(read, 80.0, words))
     # The month and the year; a chapter's Roman numeral and "nam lO" (not a year) stay as read.
     assert changed == 2 and mended.text == "ngày 25 tháng 11 năm 2015 , Chương II , nam lO"
+
+
+def test_a_word_takes_the_tone_it_has_before_the_same_word_elsewhere_on_the_page() -> None:
+    # "tô chức" is two words of the language: only the page says the hat ate the tone of "tổ".
+    from ocr.document import _as_elsewhere_on_page
+
+    def reading(lines: list[str]) -> Recognition:
+        words = [
+            Word(t, 80.0, n, 40 * i, 30 * n, 30, 20)
+            for n, line in enumerate(lines, 1)
+            for i, t in enumerate(line.split())
+        ]
+        return Recognition("\n".join(lines), 80.0, words)
+
+    mended, changed = _as_elsewhere_on_page(reading(["TÔ CHỨC thi", "việc tổ chức", "ban tổ chức"]))
+    assert changed == 1 and mended.text.split("\n") == ["TỔ CHỨC thi", "việc tổ chức", "ban tổ chức"]
+    # The page reads "thi THPT" more often than "thì THPT": the misreading is the toned one, left alone.
+    same = reading(["kỳ thi THPT", "thi THPT quốc gia", "thì THPT"])
+    assert _as_elsewhere_on_page(same) == (same, 0)
