@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from functools import cache
 
 from ocr.engine import Word, median_height
-from ocr.identifiers import birth_provinces
+from ocr.identifiers import provinces_by_letters
 from ocr.text import fold
 from ocr.understand.names import surname_as_printed
 
@@ -137,8 +137,8 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
 
 
 @cache
-def _provinces() -> tuple[re.Pattern, dict[str, str]]:
-    names = {fold(name): name for name in birth_provinces().values()}
+def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    names = provinces_by_letters()
     alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), names
 
@@ -146,7 +146,7 @@ def _provinces() -> tuple[re.Pattern, dict[str, str]]:
 def _places_as_printed(line: str) -> str:
     """A province's name read with an accent wrong ("Đà Năng", "Ha Nội") as printed: the places on
     a card (origin, residence, issuer) end with one."""
-    pattern, names = _provinces()
+    pattern, names = _province_pattern()
     for found in reversed(list(pattern.finditer(fold(line)))):  # fold keeps every position
         start, end = found.span()
         printed = names[found.group()]

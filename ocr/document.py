@@ -37,9 +37,9 @@ from ocr.engine import (
     median_height,
     printed_length,
     recognize,
-    replace_words,
     reread_uncertain,
     weighted_confidence,
+    with_words,
 )
 from ocr.pages import (
     DEFAULT_LIMITS,
@@ -424,17 +424,12 @@ def _stop_tones(result: Recognition) -> tuple[Recognition, int]:
     "chât") given it (``ocr.text.stop_tone``), the page's own words deciding where the language
     alone does not; returns the reading and how many changed."""
     on_page = frozenset(part.lower() for w in result.words for part in re.findall(r"\w+", w.text))
-    words, changed = list(result.words), 0
+    words = list(result.words)
     for i, word in enumerate(result.words):
         # Each run of letters of a token alone: "đồng/suât/năm." has three syllables.
         toned = re.sub(r"\w+", lambda m: stop_tone(m.group(), on_page) or m.group(), word.text)
-        if toned != word.text:
-            words[i] = replace(word, text=toned)
-            changed += 1
-    if not changed:
-        return result, 0
-    text = replace_words(result.text, result.words, words)
-    return Recognition(text, weighted_confidence(words), words, result.pdf), changed
+        words[i] = replace(word, text=toned)
+    return with_words(result, words)
 
 
 _LETTERS = re.compile(r"^(\W*)([^\W\d_]+)(\W*)$")
@@ -454,7 +449,7 @@ def _as_elsewhere_on_page(result: Recognition) -> tuple[Recognition, int]:
         if first and after and result.words[i].line == result.words[i + 1].line:
             pairs[first, after] = pairs.get((first, after), 0) + 1
             toned.setdefault((untoned(first), after), set()).add(first)
-    words, changed = list(result.words), 0
+    words = list(result.words)
     for i in range(len(letters) - 1):
         first, after = letters[i], letters[i + 1]
         if not first or not after or untoned(first) != first or words[i].line != words[i + 1].line:
@@ -466,11 +461,7 @@ def _as_elsewhere_on_page(result: Recognition) -> tuple[Recognition, int]:
         lead, word, trail = _LETTERS.match(words[i].text).groups()
         best = best.upper() if word.isupper() else best[:1].upper() + best[1:] if word[:1].isupper() else best
         words[i] = replace(words[i], text=lead + best + trail)
-        changed += 1
-    if not changed:
-        return result, 0
-    text = replace_words(result.text, result.words, words)
-    return Recognition(text, weighted_confidence(words), words, result.pdf), changed
+    return with_words(result, words)
 
 
 # After "ngày", "tháng", "năm" only a number is printed: a serif 1 read as I, l or |, a 0 as O.
@@ -481,7 +472,7 @@ _DATE_PART = {"ngay": (1, 31), "thang": (1, 12), "nam": (1900, 2099)}
 def _date_digits(result: Recognition) -> tuple[Recognition, int]:
     """Days, months and years read with letters for digits ("tháng II năm 2O19") in digits, when
     they then make a day, a month or a year; returns the reading and how many changed."""
-    words, changed = list(result.words), 0
+    words = list(result.words)
     for i in range(1, len(words)):
         bounds = _DATE_PART.get(fold(words[i - 1].text).strip(".,;:"))
         match = re.fullmatch(r"(\W*)([\dIlO|o]{1,4})(\W*)", words[i].text)
@@ -491,11 +482,7 @@ def _date_digits(result: Recognition) -> tuple[Recognition, int]:
         wide = 4 if bounds[0] > 31 else 2
         if digits.isdigit() and len(digits) <= wide and bounds[0] <= int(digits) <= bounds[1]:
             words[i] = replace(words[i], text=match.group(1) + digits + match.group(3))
-            changed += 1
-    if not changed:
-        return result, 0
-    text = replace_words(result.text, result.words, words)
-    return Recognition(text, weighted_confidence(words), words, result.pdf), changed
+    return with_words(result, words)
 
 
 def _pairs(words: list[Word]) -> set[tuple[str, str]]:

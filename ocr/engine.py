@@ -260,13 +260,17 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
         text = _outvoted(words[i].text, plain.text)
         if text is not None:
             adopt[i] = replace(plain, text=text)
-    changed = 0
     for i, new in sorted(adopt.items()):
         old = words[i]
-        if new.text == old.text:
-            continue
-        words[i] = Word(new.text, new.confidence, old.line, old.left, old.top, old.width, old.height)
-        changed += 1
+        if new.text != old.text:
+            words[i] = Word(new.text, new.confidence, old.line, old.left, old.top, old.width, old.height)
+    return with_words(result, words)
+
+
+def with_words(result: Recognition, words: list[Word]) -> tuple[Recognition, int]:
+    """The reading with its words replaced by ``words`` (the same words, some read or spelt
+    again), its text and confidence to match; with how many changed."""
+    changed = sum(old.text != new.text for old, new in zip(result.words, words, strict=True))
     if not changed:
         return result, 0
     text = replace_words(result.text, result.words, words)

@@ -16,6 +16,8 @@ from importlib import resources
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
 from stdnum.vn import mst
 
+from ocr.text import fold
+
 
 class InvalidIdentifier(ValueError):
     """The message is safe to show and log: it never repeats the identifier itself."""
@@ -25,6 +27,13 @@ class InvalidIdentifier(ValueError):
 def birth_provinces() -> dict[str, str]:
     with resources.files("ocr.data").joinpath("birth_provinces.csv").open(encoding="utf-8") as f:
         return {row["code"]: row["name"] for row in csv.DictReader(f)}
+
+
+@cache
+def provinces_by_letters() -> dict[str, str]:
+    """Each province's name, by its letters without marks ("da nang": "Đà Nẵng"): a name read with
+    a mark wrong is put right by it."""
+    return {fold(name): name for name in birth_provinces().values()}
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from PIL import Image, ImageFilter
 
-from ocr.engine import Recognition, Word, replace_words, weighted_confidence
+from ocr.engine import Recognition, Word, with_words
 from ocr.text import _TRIM
 from ocr.text import zipf as _zipf
 
@@ -92,13 +92,8 @@ def _letter_fix(words: list[Word], i: int) -> str | None:
 def correct_letters(result: Recognition) -> tuple[Recognition, int]:
     """A typed page's reading with its ``l`` misreads put right; returns it and how many changed."""
     words = list(result.words)
-    changed = 0
     for i, word in enumerate(result.words):
         fixed = _letter_fix(result.words, i)
-        if fixed is not None and fixed != word.text:
+        if fixed is not None:
             words[i] = replace(word, text=fixed)
-            changed += 1
-    if not changed:
-        return result, 0
-    text = replace_words(result.text, result.words, words)
-    return Recognition(text, weighted_confidence(words), words, result.pdf), changed
+    return with_words(result, words)

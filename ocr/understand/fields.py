@@ -7,14 +7,13 @@ import contextlib
 import re
 import unicodedata
 from datetime import date
-from functools import cache
 
 from ocr.identifiers import (
     InvalidIdentifier,
-    birth_provinces,
     mrz_check_digit,
     normalize_tax_code,
     parse_personal_id,
+    provinces_by_letters,
 )
 from ocr.text import fold
 from ocr.understand.dates import _D, _date, add_months
@@ -570,13 +569,8 @@ def canonical_issuer(text: str) -> str:
     # The province after the last comma is one of a known few: its tone marks are taken from the list
     # when the letters agree ("CẦN THỢ" read off a heavy scan is CẦN THƠ).
     head, comma, province = issuer.rpartition(", ")
-    known = _provinces().get(fold(province))
-    return f"{head}{comma}{known}" if comma and known else issuer
-
-
-@cache
-def _provinces() -> dict[str, str]:
-    return {fold(name): name.upper() for name in birth_provinces().values()}
+    known = provinces_by_letters().get(fold(province))
+    return f"{head}{comma}{known.upper()}" if comma and known else issuer
 
 
 # Before a signer's name: an academic title or a rank ("TS. Trương Huy Hoàng", "Trung tá Ngô Văn Công").
