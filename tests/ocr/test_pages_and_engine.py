@@ -286,14 +286,18 @@ def test_a_dead_page_worker_fails_its_document_only(tmp_path: Path) -> None:
     assert [p.text.splitlines()[0] for p in again.pages] == [f"TRANG {n}" for n in range(4)]
 
 
-def test_tesseract_is_single_threaded_however_ocr_is_entered() -> None:
+def test_tesseract_and_opencv_are_single_threaded_however_ocr_is_entered() -> None:
     # OpenMP reads OMP_THREAD_LIMIT once, when libtesseract loads. `sohoa ocr` loaded it through
     # check_engine before anything set it: each recognition then spun OpenMP threads against the
-    # other workers (2.4x the CPU on real pages). Any entry into the ocr package sets it first.
-    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
-    code = "import os, ocr.engine as e; e.check_engine(); print(os.environ['OMP_THREAD_LIMIT'])"
+    # other workers (2.4x the CPU on real pages). Any entry into the ocr package sets it first;
+    # OpenCV's thread pool likewise (one worker per core already keeps every core busy).
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_THREAD_LIMIT", "OPENCV_FOR_THREADS_NUM")}
+    code = (
+        "import os, ocr.engine as e, ocr.preprocess, cv2; e.check_engine(); "
+        "print(os.environ['OMP_THREAD_LIMIT'], cv2.getNumThreads())"
+    )
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "1"
+    assert done.stdout.strip() == "1 1"
 
 
 def test_ocr_cli_reads_several_files_at_once_in_their_order_with_workers_unset(tmp_path: Path) -> None:
