@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ocr import geometry
+
 ANALYSIS_DPI = 75
 # OpenCV hue is 0-179. Ink counts as coloured when clearly saturated and not dark: black over red
 # is dark in every channel, so it stays text.
@@ -74,7 +76,7 @@ def find_seals(red: np.ndarray, dpi: float) -> list[tuple[int, int, int, int]]:
         red.astype(np.uint8), cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
     )
     joined = cv2.dilate(joined, np.ones((5, 5), np.uint8))
-    count, _labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    count, _labels, stats = geometry.components(joined)
     small, large = (SEAL_MM[0] * px_per_mm, SEAL_MM[1] * px_per_mm)
     seals = []
     for i in range(1, count):

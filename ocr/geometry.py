@@ -23,6 +23,19 @@ PAGE_MIN_AREA, PAGE_MAX_AREA = 0.2, 0.93
 UNEVEN_LIGHT = 28
 
 
+def components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """The 8-connected components of a mask (non-zero is ink): their count, a label image and their
+    stats (OpenCV's). 16-bit labels where the page has fewer than 65535 marks: OpenCV's statistics
+    pass is three times cheaper on them (0.1 s of a page's 1.5), same labels and stats; a page of
+    more marks (noise) takes 32-bit labels."""
+    mask = mask if mask.dtype == np.uint8 else mask.astype(np.uint8)
+    try:
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:  # more labels than 16 bits hold
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
+    return count, labels, stats
+
+
 _LAST_SMALL: list = [None, None]  # weak reference to the last page asked for, and its small copy
 
 

@@ -265,7 +265,7 @@ def analyse(gray: Image.Image, dpi: int) -> Analysis:
 def _glyphs(ink: np.ndarray) -> np.ndarray:
     """Keep letter- and word-sized marks only: specks, rules, photo backgrounds, card edges and
     scanner borders would otherwise pull the line profiles their own way."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    count, labels, stats = geometry.components(ink)
     w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
     keep = (stats[:, cv2.CC_STAT_AREA] >= 2) & (h <= GLYPH_MAX_HEIGHT) & (w <= GLYPH_MAX_WIDTH)
     keep[0] = False
@@ -514,7 +514,7 @@ def clean_page(
         # page). Ink is then what lies well below the paper, halfway to the darkest marks.
         paper, darkest = np.percentile(pixels, (50, 0.05))
         ink = np.where(pixels < (paper + darkest) / 2, 255, 0).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, labels, stats = geometry.components(ink)
     areas = stats[:, cv2.CC_STAT_AREA]
     tiny = areas <= SPECK_ALWAYS * scale**2
     small = areas <= SPECK_ISOLATED * scale**2

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ocr import geometry
 from ocr.engine import Recognition, Word, median_height, printed_length, weighted_confidence
 from ocr.text import fold, in_lexicon, wordlike
 
@@ -45,7 +46,7 @@ def text_lines(gray: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
     if np.count_nonzero(ink) > 0.2 * ink.size:  # Otsu split paper noise: ink is well below paper
         paper, darkest = np.percentile(pixels, (50, 0.05))
         ink = np.where(pixels < (paper + darkest) / 2, 255, 0).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    count, labels, stats = geometry.components(ink)
     h = stats[:, cv2.CC_STAT_HEIGHT]
     w = stats[:, cv2.CC_STAT_WIDTH]
     area = stats[:, cv2.CC_STAT_AREA]
@@ -57,7 +58,7 @@ def text_lines(gray: Image.Image, dpi: int) -> list[tuple[int, int, int, int]]:
     joined = cv2.morphologyEx(
         letters, cv2.MORPH_CLOSE, np.ones((max(3, round(0.02 * dpi)), max(5, round(0.12 * dpi))), np.uint8)
     )
-    n, line_labels, line_stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    n, line_labels, line_stats = geometry.components(joined)
     members = np.bincount(line_labels[letters > 0].ravel(), minlength=n) if n else np.zeros(0)
     boxes = []
     for i in range(1, n):
