@@ -107,9 +107,9 @@ def square_up(image: Image.Image, quad: np.ndarray) -> Image.Image:
     return Image.fromarray(out, image.mode)
 
 
-def flatten_light(gray: Image.Image, pixels: np.ndarray | None = None) -> Image.Image | None:
-    """The page with its paper made evenly white (shadows and falling light divided out), or None
-    when the light is already even. ``pixels``: the page's array when the caller has it already."""
+def light_background(gray: Image.Image, pixels: np.ndarray | None = None) -> np.ndarray | None:
+    """The paper's brightness across the page at full size (shadows, falling light), or None when the
+    light is already even. ``pixels``: the page's array when the caller has it already."""
     pixels = np.asarray(gray) if pixels is None else pixels
     small, _ = _small(pixels)
     # Paper brightness: text closed over with a window wider than any stroke, then smoothed.
@@ -125,9 +125,19 @@ def flatten_light(gray: Image.Image, pixels: np.ndarray | None = None) -> Image.
     low, high = np.percentile(inner, (2, 98))
     if high - low < UNEVEN_LIGHT:
         return None
-    full = cv2.resize(background, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
-    flat = pixels.astype(np.float32) * (235.0 / np.maximum(full.astype(np.float32), 1.0))
+    return cv2.resize(background, (pixels.shape[1], pixels.shape[0]), interpolation=cv2.INTER_LINEAR)
+
+
+def flattened(gray: Image.Image, background: np.ndarray) -> Image.Image:
+    """The page with its paper made evenly white: its light (``light_background``) divided out."""
+    flat = np.asarray(gray).astype(np.float32) * (235.0 / np.maximum(background.astype(np.float32), 1.0))
     return Image.fromarray(np.clip(flat, 0, 255).astype(np.uint8), "L")
+
+
+def flatten_light(gray: Image.Image, pixels: np.ndarray | None = None) -> Image.Image | None:
+    """The page with its paper made evenly white, or None when the light is already even."""
+    background = light_background(gray, pixels)
+    return None if background is None else flattened(gray, background)
 
 
 # An ID-1 card (CCCD, Căn cước, CMND, bank cards): 85.6 x 53.98 mm. Its size is known, so once found

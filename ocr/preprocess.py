@@ -328,9 +328,14 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         if ink.dropped:
             steps.append("colour ink dropped" + (f" ({len(ink.seals)} seal)" if ink.seals else ""))
     # The array the page and the card were looked for on, while it is still the page's.
-    flat = geometry.flatten_light(gray, pixels if gray is original else None)
-    if flat is not None:
-        gray = flat
+    light = geometry.light_background(gray, pixels if gray is original else None)
+    kept: Image.Image | None = None  # the page with its colour ink, as lit as the one read
+    if light is not None:
+        gray = geometry.flattened(gray, light)
+        if ink is not None and ink.dropped:
+            # The floor (colour ink kept) must differ from the page read by the colour ink only: left
+            # unflattened it differed all over, and a photo was read twice whole for nothing.
+            kept = geometry.flattened(display.convert("L"), light)
         steps.append("light flattened")
     analysis = analyse(gray, dpi)
     if card is not None:
@@ -340,6 +345,8 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         gray = gray.rotate(analysis.rotation, expand=True)
         if colour:
             display = display.rotate(analysis.rotation, expand=True)
+        if kept is not None:
+            kept = kept.rotate(analysis.rotation, expand=True)
         steps.append(f"rotate {analysis.rotation}")
     paper = analysis.paper
     if abs(analysis.skew) >= DESKEW_MIN:
@@ -347,6 +354,8 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         gray = gray.rotate(analysis.skew, resample=Image.BICUBIC, fillcolor=paper)
         if colour:
             display = display.rotate(analysis.skew, resample=Image.BICUBIC, fillcolor=(255, 255, 255))
+        if kept is not None:
+            kept = kept.rotate(analysis.skew, resample=Image.BICUBIC, fillcolor=paper)
         steps.append(f"deskew {analysis.skew:+.1f}")
     if not colour:
         display = gray
@@ -355,8 +364,8 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     if ink is not None and ink.dropped:
         # Dropping colour helps where a seal covers words and can cost letters elsewhere (a seal's
         # edge across a signer's name): the page read with its colour ink kept is the floor.
-        kept, _, _ = _for_recognition(display.convert("L"), analysis, dpi, [])
-        alternatives.append(("colour ink kept", kept))
+        kept_page = kept if kept is not None else display.convert("L")
+        alternatives.append(("colour ink kept", _for_recognition(kept_page, analysis, dpi, [])[0]))
     return Prepared(display, recognition, dpi, recognition_dpi, analysis, steps, facts, alternatives, leaders)
 
 

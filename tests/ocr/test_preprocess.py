@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr import degrade
+from ocr.document import _changed
 from ocr.preprocess import DESKEW_MIN, analyse, prepare, remove_specks
 from ocr.render import Line, font_path, heavy, render_page, scanned
 
@@ -116,3 +118,17 @@ def test_dark_scanner_border_is_cleaned(page: Image.Image) -> None:
     prepared = prepare(framed, 300)
     assert "border cleanup" in prepared.steps
     assert prepared.recognition.getpixel((10, 10)) > 200
+
+
+def test_photo_of_a_sealed_page_is_read_again_only_where_the_seal_was(page: Image.Image) -> None:
+    # The floor for dropping colour ink is the page with its ink kept, lit the same: left unflattened,
+    # a phone photo's floor differed from the page read on every row and the whole photo was read twice.
+    rng = random.Random(1)
+    photo = degrade.phone_photo(degrade.sealed(page, rng), rng)
+    prepared = prepare(photo, 72, dpi_known=False)
+    assert "light flattened" in prepared.steps
+    assert any(step.startswith("colour ink dropped") for step in prepared.steps)
+    [(label, kept)] = prepared.alternatives
+    changed = np.asarray(_changed(prepared.recognition, kept))
+    rows = np.count_nonzero(changed.any(axis=1))
+    assert label == "colour ink kept" and 0 < rows < 0.2 * changed.shape[0]
