@@ -150,6 +150,9 @@ CARD_WIDTH_PX = 1800
 CARD_DPI = round(CARD_WIDTH_PX / (CARD_MM[0] / 25.4))
 # A card's text lines are 3-7 % of its height; a legal-size page's, squared the same way, 1.5 %.
 CARD_LINE_SHARE = 0.025
+# ... and at most this (drawn cards' median lines 3-8.5 %): a portrait page photographed so that it
+# has a card's proportions, squared as a card, lies on its side; its "lines" run down the card.
+CARD_LINE_MAX_SHARE = 0.15
 CARD_MARGIN = 1.015
 
 

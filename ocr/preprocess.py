@@ -418,7 +418,14 @@ def _card(image: Image.Image, quad: np.ndarray | None) -> tuple[Image.Image | No
     if turn is not None and turn[0] in (90, 270) and turn[1] >= OSD_RELIABLE:
         return None, None  # text across the short side: a portrait page in perspective, not a card
     height = line_height(card)
-    if height is None or height < geometry.CARD_LINE_SHARE * card.height:
+    if height is None or not (
+        geometry.CARD_LINE_SHARE * card.height <= height <= geometry.CARD_LINE_MAX_SHARE * card.height
+    ):
+        return None, None
+    # Where OSD could not tell (a page on its side, squashed to a card's shape, often leaves it unsure),
+    # the direction of the ink's lines can: a card's run along its long side, never across.
+    unsure = turn is None or turn[1] < OSD_RELIABLE
+    if unsure and analyse(card.convert("L"), geometry.CARD_DPI).rotation in (90, 270):
         return None, None
     return card, turn
 

@@ -132,3 +132,12 @@ def test_photo_of_a_sealed_page_is_read_again_only_where_the_seal_was(page: Imag
     changed = np.asarray(_changed(prepared.recognition, kept))
     rows = np.count_nonzero(changed.any(axis=1))
     assert label == "colour ink kept" and 0 < rows < 0.2 * changed.shape[0]
+
+
+def test_photo_of_a_page_with_a_cards_proportions_is_no_card(page: Image.Image) -> None:
+    # In perspective this A4 page is 1.5 times as high as wide, a card's shape; squared as a card it
+    # lies on its side, OSD cannot tell and its "lines" run down the card: it is read as a page.
+    rng = random.Random(2)
+    photo = degrade.phone_photo(degrade.sealed(page, rng), rng)
+    prepared = prepare(photo, 72, dpi_known=False)
+    assert "card" not in prepared.facts and "page found, squared up" in prepared.steps
