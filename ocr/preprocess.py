@@ -340,7 +340,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     analysis = analyse(gray, dpi)
     if card is not None:
         analysis.dark_border = {}  # the card's own edge is no scanner lid: its text runs to the edge
-    _confirm_orientation(gray, analysis, steps, facts, card_osd)
+    _confirm_orientation(gray, analysis, dpi, steps, facts, card_osd)
     if analysis.rotation:
         gray = gray.rotate(analysis.rotation, expand=True)
         if colour:
@@ -381,13 +381,7 @@ def _for_recognition(
         recognition = _whiten_border(recognition, analysis.dark_border, analysis.rotation, paper)
         steps.append("border cleanup")
     recognition = _stretched(recognition, CONTRAST_CUTOFF)
-    scale = 1.0
-    if analysis.x_height:
-        if analysis.x_height < MIN_X_HEIGHT:
-            scale = X_HEIGHT / analysis.x_height
-    elif dpi < RECOGNITION_DPI:
-        scale = RECOGNITION_DPI / dpi
-    scale = min(scale, MAX_UPSAMPLE, max(1.0, MAX_UPSAMPLED_DPI / dpi))
+    scale = _legible_scale(analysis, dpi)
     recognition_dpi = dpi
     if scale > 1.05:
         size = (round(recognition.width * scale), round(recognition.height * scale))
@@ -403,6 +397,17 @@ def _for_recognition(
     if specks:
         steps.append(f"despeckle ({specks})")
     return cleaned, recognition_dpi, leaders
+
+
+def _legible_scale(analysis: Analysis, dpi: int) -> float:
+    """How much the page is enlarged for its letters to be read (1.0: as it is)."""
+    scale = 1.0
+    if analysis.x_height:
+        if analysis.x_height < MIN_X_HEIGHT:
+            scale = X_HEIGHT / analysis.x_height
+    elif dpi < RECOGNITION_DPI:
+        scale = RECOGNITION_DPI / dpi
+    return min(scale, MAX_UPSAMPLE, max(1.0, MAX_UPSAMPLED_DPI / dpi))
 
 
 def _card(image: Image.Image, quad: np.ndarray | None) -> tuple[Image.Image | None, tuple[int, float] | None]:
@@ -448,6 +453,7 @@ def _resolution_from_text(gray: Image.Image, fallback: int, steps: list[str], fa
 def _confirm_orientation(
     gray: Image.Image,
     analysis: Analysis,
+    dpi: int,
     steps: list[str],
     facts: dict,
     card_osd: tuple[int, float] | None = None,
@@ -461,7 +467,8 @@ def _confirm_orientation(
     if analysis.rotation == 0 and analysis.orientation_confidence >= INK_ORIENTATION_SURE and not card:
         facts["orientation"] = {"rotation": 0, "from": "ink"}
         return
-    found = card_osd if card else orientation(gray)  # a card was asked once, when it was found
+    # A card was asked once, when it was found; a page at the scale its letters are read at.
+    found = card_osd if card else orientation(gray, _legible_scale(analysis, dpi))
     if card and found is not None and found[0] % 180:
         found = None  # squared with its long side across, a card's text runs across: 0 or 180 only
     if found is not None and found[1] >= OSD_RELIABLE:
