@@ -54,12 +54,14 @@ from ocr.pages import (
 from ocr.preprocess import Box, prepare
 from ocr.regions import (
     garbage_lines,
+    garbage_parts,
     keep_only,
     recipients_before_signature,
     text_lines,
     with_band,
     with_lines_replaced,
     without_lines,
+    without_words,
 )
 from ocr.text import fold, in_lexicon, known_word, stop_tone, untoned, wordlike
 from ocr.typed import correct_letters, monospaced, smoothed
@@ -193,6 +195,10 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     if noise:
         result = without_lines(result, noise)
         notes.append(f"{len(noise)} noise line(s) dropped")
+    stray = garbage_parts(result.words)
+    if stray:
+        result = without_words(result, stray)
+        notes.append(f"{len(stray)} word(s) of noise beside a line of text dropped")
     turned = 0
     unsure = prepared.analysis.orientation_confidence < UNSURE_ORIENTATION
     if result.confidence < UNSURE_CONFIDENCE and unsure:

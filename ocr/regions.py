@@ -83,7 +83,59 @@ def keep_only(gray: Image.Image, boxes: list[tuple[int, int, int, int]], dpi: in
     return Image.fromarray(out, "L")
 
 
-def garbage_lines(words: list[Word]) -> set[int]:
+# Parts of one line this many word heights apart are judged apart: tesseract runs a row across the
+# page (the recipients, and a signature's strokes read as "TƯỜNG, ĐÃ" beside them).
+PART_GAP = 4.0
+_SYMBOL = re.compile(r"\d|/[A-ZĐ]")
+
+
+def garbage_parts(words: list[Word]) -> list[int]:
+    """The words (their indices) of parts of lines that are noise by ``garbage_lines``' rules although
+    the rest of their line is text: characters must sit in rows of letters, and a signature's loops
+    beside a line of recipients are in none."""
+    height = median_height(words)
+    if not height:
+        return []
+    by_line: dict[int, list[int]] = {}
+    for i, word in enumerate(words):
+        by_line.setdefault(word.line, []).append(i)
+    parts: list[list[int]] = []
+    for members in by_line.values():
+        members = sorted(members, key=lambda i: words[i].left)
+        split = [[members[0]]]
+        for before, after in zip(members, members[1:], strict=False):
+            if words[after].left - (words[before].left + words[before].width) > PART_GAP * height:
+                split.append([])
+            split[-1].append(after)
+        if len(split) > 1:
+            parts.extend(split)
+    # A part holding a digit or a document symbol is the page's own, read badly: a table's cell
+    # ("DI4+LT+VB2"), a handwritten number before its printed symbol ("Só:s»2Ï/TB-ĐHĐL").
+    parts = [part for part in parts if not any(_SYMBOL.search(words[i].text) for i in part)]
+    relabelled = [replace(words[i], line=n) for n, part in enumerate(parts) for i in part]
+    noise = garbage_lines(relabelled, scattered_page=False)
+    return sorted(i for n, part in enumerate(parts) if n in noise for i in part)
+
+
+def without_words(result: Recognition, drop: list[int]) -> Recognition:
+    """The reading without those words (indices), their lines' text rows written without them."""
+    if not drop:
+        return result
+    gone = set(drop)
+    words = [w for i, w in enumerate(result.words) if i not in gone]
+    mapped = _row_of_line(result)
+    if mapped is None:
+        return result  # a text that is not one row per line read: nothing to take out safely
+    rows, row_of = mapped
+    for i in sorted(gone):
+        # Taken out of its row where the row has it as a token (the row may spell it otherwise).
+        word, n = result.words[i], row_of[result.words[i].line]
+        rows[n] = re.sub(rf"(^|\s){re.escape(word.text)}(?=\s|$)", "", rows[n], count=1).strip()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(rows))
+    return Recognition(text.strip(), weighted_confidence(words), words, result.pdf)
+
+
+def garbage_lines(words: list[Word], scattered_page: bool = True) -> set[int]:
     """Lines tesseract read from noise: unsure, and mostly not words (a seal's ring, a signature's
     loop, specks between lines come out as ``Z [A kộ v z x _m”<``); and, on a page whose "lines" are
     mostly a mark or two (textured paper read as ``LÁI``, ``kề``, ``4%`` one per line), every such
@@ -92,7 +144,7 @@ def garbage_lines(words: list[Word]) -> set[int]:
     for word in words:
         by_line.setdefault(word.line, []).append(word)
     fragments = {line for line, members in by_line.items() if _fragment(members)}
-    scattered = len(by_line) >= SCATTERED_LINES and len(fragments) > 0.5 * len(by_line)
+    scattered = scattered_page and len(by_line) >= SCATTERED_LINES and len(fragments) > 0.5 * len(by_line)
     found = set()
     for line, members in by_line.items():
         # A form's dot leaders are judged neither text nor noise: the line is what else it holds.

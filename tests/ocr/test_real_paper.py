@@ -18,7 +18,7 @@ from ocr.engine import Recognition, Word, recognize
 from ocr.geometry import find_page
 from ocr.metrics import cer, fold
 from ocr.preprocess import prepare
-from ocr.regions import garbage_lines, text_lines
+from ocr.regions import garbage_lines, garbage_parts, text_lines, without_words
 from ocr.render import Line, layout, render_page, scanned, speckle
 from ocr.text import wordlike
 from ocr.typed import correct_letters, monospaced
@@ -130,6 +130,28 @@ def test_noise_lines_are_told_from_text_lines() -> None:
     )
     read += words(3, [("dụnđ", 9), ("trong", 74), ("thời", 97), ("hạn", 97)])  # one bad word: kept
     assert garbage_lines(read) == {2}
+
+
+def test_a_signatures_strokes_beside_a_line_of_text_are_dropped_not_the_line() -> None:
+    # A real letter shared at ~110 dpi: the recipients' row ran on into the signature's loops, read
+    # as "TƯỜNG, ĐÃ" far to its right. A table's cell and a number read unsure stay, as does a
+    # right-hand column read sure.
+    def word(text: str, confidence: float, line: int, left: int) -> Word:
+        return Word(text, confidence, line, left, 100 * line, 20 * len(text), 40)
+
+    words = [
+        word("-", 91, 1, 280), word("Như", 97, 1, 311), word("trên;", 97, 1, 389),
+        word("TƯỜNG,", 0, 1, 1397), word("ĐÃ", 35, 1, 1558),
+        word("Nơi", 96, 2, 280), word("nhận:", 95, 2, 360),
+        word("PHÓ", 96, 2, 1300), word("TRƯỞNG", 95, 2, 1390),
+        word("2", 40, 3, 100), word("|DI4+LT+VB2", 20, 3, 160),
+        word("7h30", 93, 3, 900), word("ngày", 95, 3, 1000),
+        word("Só:s»2Ï/TB-ĐHĐL", 20, 4, 100), word("Hà", 97, 4, 1300), word("Nội,", 97, 4, 1360),
+    ]  # fmt: skip
+    assert [words[i].text for i in garbage_parts(words)] == ["TƯỜNG,", "ĐÃ"]
+    text = "\n".join(" ".join(w.text for w in words if w.line == n) for n in (1, 2, 3, 4))
+    read = Recognition(text, 80.0, words)
+    assert without_words(read, garbage_parts(words)).text.split("\n")[0] == "- Như trên;"
 
 
 @pytest.mark.parametrize(
