@@ -276,7 +276,7 @@ class PdfSource:
             finally:
                 page.close()
 
-    def render(self, number: int, dpi: int = RENDER_DPI) -> Image.Image:
+    def render(self, number: int, dpi: float = RENDER_DPI) -> Image.Image:
         import pypdfium2 as pdfium
 
         dpi = min(dpi, self._dpi[number - 1])
@@ -285,6 +285,13 @@ class PdfSource:
         except pdfium.PdfiumError as exc:
             raise BadInput(f"PDF hỏng ở trang {number} / corrupt PDF page", exc, code="corrupt_pdf") from None
         try:
+            # A scan in a PDF is read at its own resolution, never enlarged by the renderer: a 200 DPI
+            # scan is made legible as its image file would be, and an image put in a PDF at 72 DPI (a
+            # phone photo, a PNG) is not drawn 3 times over; that resolution says nothing of the page
+            # and is measured from its text, as the image's would be (``claimed_dpi``).
+            native = _native_dpi(page)
+            if native is not None and native < dpi:
+                dpi = native
             image = _scan_image(page, dpi)
             if image is None:
                 image = _grey_if_grey(page.render(scale=dpi / 72).to_pil())
@@ -292,7 +299,7 @@ class PdfSource:
             raise BadInput(f"PDF hỏng ở trang {number} / corrupt PDF page", exc, code="corrupt_pdf") from None
         finally:
             page.close()
-        image.info["dpi"] = (dpi, dpi)
+        image.info["dpi"] = (round(dpi), round(dpi))
         return image
 
     def close(self) -> None:
@@ -308,7 +315,30 @@ COLOUR_PIXELS = 0.001
 SAME_DPI = 0.01
 
 
-def _scan_image(page, dpi: int) -> Image.Image | None:
+def _native_dpi(page) -> float | None:
+    """The resolution of the one image that fills an unrotated page (a scan, a photo put in a PDF),
+    or None when the page is anything else."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    if page.get_rotation() or pdfium_c.FPDFPage_CountObjects(page.raw) != 1:
+        return None
+    scan = pdfium_c.FPDFPage_GetObject(page.raw, 0)
+    if pdfium_c.FPDFPageObj_GetType(scan) != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+        return None
+    image_object = pdfium.PdfImage(scan, page=page, pdf=page.pdf)
+    a, b, c, d, e, f = image_object.get_matrix().get()
+    left, bottom, right, top = page.get_bbox()
+    if b or c or a <= 0 or d <= 0:
+        return None
+    if max(abs(e - left), abs(f - bottom), abs(a - (right - left)), abs(d - (top - bottom))) > 0.5:
+        return None
+    info = image_object.get_metadata()
+    across, down = info.width / (a / 72), info.height / (d / 72)
+    return across if abs(across - down) <= SAME_DPI * across else None
+
+
+def _scan_image(page, dpi: float) -> Image.Image | None:
     """The page's scanned image as stored, when that is exactly what rendering it would draw.
 
     A scanner's PDF page is one opaque image filling the page at the scan's resolution: decoding
@@ -412,7 +442,7 @@ class ImageSource:
         # Only a resolution the file states plausibly travels on; a photo's is judged from the page.
         image.info.pop("dpi", None)
         if dpi := claimed_dpi(self._image):
-            image.info["dpi"] = (dpi, dpi)
+            image.info["dpi"] = (round(dpi), round(dpi))
         return image
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageDraw
 
-from ocr.pages import RENDER_DPI, PdfSource, _scan_image
+from ocr.pages import RENDER_DPI, PdfSource, _scan_image, claimed_dpi
 
 
 def _scan(size: tuple[int, int] = (620, 877), mode: str = "L") -> Image.Image:
@@ -124,6 +124,18 @@ def test_a_lossless_scan_is_taken_pixel_for_pixel(tmp_path: Path) -> None:
     assert np.array_equal(_page(path), np.asarray(scan, dtype=int))
 
 
+@pytest.mark.parametrize(("dpi", "claimed"), [(200, 200), (72, None)])
+def test_a_scan_is_read_at_its_own_resolution(tmp_path: Path, dpi: int, claimed: int | None) -> None:
+    # The renderer drew a 200 DPI scan at 300 (its resampling, not ours) and an image put in a PDF
+    # at 72 DPI (a phone photo, a PNG) 4 times over, taken for 300 DPI. Now: the stored image, at
+    # its resolution; 72 says nothing of the page, which is then measured from its text.
+    scan = _scan()
+    image = _first_page(_pillow_pdf(tmp_path / f"scan-{dpi}.pdf", scan, dpi))
+    assert image.size == scan.size
+    assert claimed_dpi(image) == claimed
+    assert _differs(np.asarray(image, dtype=int), np.asarray(scan, dtype=int)) < 2.0  # JPEG's loss only
+
+
 def test_a_one_bit_scan_is_rendered(tmp_path: Path) -> None:
     path = _pillow_pdf(tmp_path / "scan-1.pdf", _scan(mode="1"), RENDER_DPI)
     assert not _took_stored_image(path)
@@ -133,8 +145,6 @@ def test_a_one_bit_scan_is_rendered(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "name, make",
     [
-        # a 200 DPI scan is resampled to 300 by the renderer
-        ("low-resolution", lambda p: _pillow_pdf(p, _scan(), 200)),
         (
             "image on part of the page",
             lambda p: _raw_pdf(p, _scan(), content="q 100 0 0 140 20 30 cm /Im0 Do Q"),
