@@ -134,12 +134,6 @@ def flattened(gray: Image.Image, background: np.ndarray) -> Image.Image:
     return Image.fromarray(np.clip(flat, 0, 255).astype(np.uint8), "L")
 
 
-def flatten_light(gray: Image.Image, pixels: np.ndarray | None = None) -> Image.Image | None:
-    """The page with its paper made evenly white, or None when the light is already even."""
-    background = light_background(gray, pixels)
-    return None if background is None else flattened(gray, background)
-
-
 # An ID-1 card (CCCD, Căn cước, CMND, bank cards): 85.6 x 53.98 mm. Its size is known, so once found
 # its resolution is measured by its width: the card is squared to CARD_WIDTH_PX, where a 6 pt label
 # has an x-height of ~20 px, what tesseract reads best.
