@@ -465,9 +465,15 @@ def _as_elsewhere_on_page(result: Recognition) -> tuple[Recognition, int]:
         if best is None or pairs[best, after] <= pairs[first, after]:
             continue
         lead, word, trail = _LETTERS.match(words[i].text).groups()
-        best = best.upper() if word.isupper() else best[:1].upper() + best[1:] if word[:1].isupper() else best
-        words[i] = replace(words[i], text=lead + best + trail)
+        words[i] = replace(words[i], text=lead + _cased_like(best, word) + trail)
     return with_words(result, words)
+
+
+def _cased_like(word: str, like: str) -> str:
+    """``word`` (lower-case) in the case ``like`` is written in: capitals, a capital first, or none."""
+    if like.isupper():
+        return word.upper()
+    return word[:1].upper() + word[1:] if like[:1].isupper() else word
 
 
 # After "ngày", "tháng", "năm" only a number is printed: a serif 1 read as I, l or |, a 0 as O.

@@ -289,10 +289,10 @@ class PdfSource:
             # scan is made legible as its image file would be, and an image put in a PDF at 72 DPI (a
             # phone photo, a PNG) is not drawn 3 times over; that resolution says nothing of the page
             # and is measured from its text, as the image's would be (``claimed_dpi``).
-            native = _native_dpi(page)
-            if native is not None and native < dpi:
-                dpi = native
-            image = _scan_image(page, dpi)
+            found = _page_image(page)
+            if found is not None and found.dpi is not None and found.dpi < dpi:
+                dpi = found.dpi
+            image = _scan_image(page, dpi, found)
             if image is None:
                 image = _grey_if_grey(page.render(scale=dpi / 72).to_pil())
         except pdfium.PdfiumError as exc:
@@ -315,30 +315,43 @@ COLOUR_PIXELS = 0.001
 SAME_DPI = 0.01
 
 
-def _native_dpi(page) -> float | None:
-    """The resolution of the one image that fills an unrotated page (a scan, a photo put in a PDF),
-    or None when the page is anything else."""
+@dataclass(frozen=True)
+class _PageImage:
+    """The one image that fills an unrotated PDF page (a scan, a photo put in a PDF)."""
+
+    handle: object  # the image object (FPDF_PAGEOBJECT)
+    image: object  # pypdfium2's PdfImage over it
+    across: float  # its resolution on the page, across and down
+    down: float
+
+    @property
+    def dpi(self) -> float | None:
+        """Its resolution, when the same both ways."""
+        return self.across if abs(self.across - self.down) <= SAME_DPI * self.across else None
+
+
+def _page_image(page) -> _PageImage | None:
+    """The image that fills ``page``, or None when the page is anything else."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     if page.get_rotation() or pdfium_c.FPDFPage_CountObjects(page.raw) != 1:
         return None
-    scan = pdfium_c.FPDFPage_GetObject(page.raw, 0)
-    if pdfium_c.FPDFPageObj_GetType(scan) != pdfium_c.FPDF_PAGEOBJ_IMAGE:
+    handle = pdfium_c.FPDFPage_GetObject(page.raw, 0)
+    if pdfium_c.FPDFPageObj_GetType(handle) != pdfium_c.FPDF_PAGEOBJ_IMAGE:
         return None
-    image_object = pdfium.PdfImage(scan, page=page, pdf=page.pdf)
-    a, b, c, d, e, f = image_object.get_matrix().get()
+    image = pdfium.PdfImage(handle, page=page, pdf=page.pdf)
+    a, b, c, d, e, f = image.get_matrix().get()
     left, bottom, right, top = page.get_bbox()
     if b or c or a <= 0 or d <= 0:
         return None
     if max(abs(e - left), abs(f - bottom), abs(a - (right - left)), abs(d - (top - bottom))) > 0.5:
         return None
-    info = image_object.get_metadata()
-    across, down = info.width / (a / 72), info.height / (d / 72)
-    return across if abs(across - down) <= SAME_DPI * across else None
+    info = image.get_metadata()
+    return _PageImage(handle, image, info.width / (a / 72), info.height / (d / 72))
 
 
-def _scan_image(page, dpi: float) -> Image.Image | None:
+def _scan_image(page, dpi: float, found: _PageImage | None = None) -> Image.Image | None:
     """The page's scanned image as stored, when that is exactly what rendering it would draw.
 
     A scanner's PDF page is one opaque image filling the page at the scan's resolution: decoding
@@ -346,36 +359,23 @@ def _scan_image(page, dpi: float) -> Image.Image | None:
     and gives the scan's own pixels (the renderer resamples them by a fraction of a pixel to its
     rounded-up page size: 2481 pixels for a 2480-pixel A4 scan). Anything else - another object,
     an annotation (a stamp), a mask, a rotated or partial placement, an unusual colour space, 1 bit
-    per pixel, another resolution (to be resampled) - is rendered. None means: render."""
-    import pypdfium2 as pdfium
+    per pixel, another resolution (to be resampled) - is rendered. None means: render.
+    ``found``: the page's image when the caller looked for it already."""
     import pypdfium2.raw as pdfium_c
 
-    if page.get_rotation() or pdfium_c.FPDFPage_GetAnnotCount(page.raw):
+    found = found or _page_image(page)
+    if found is None or pdfium_c.FPDFPage_GetAnnotCount(page.raw):
         return None
-    if pdfium_c.FPDFPage_CountObjects(page.raw) != 1:
+    if pdfium_c.FPDFPageObj_HasTransparency(found.handle):
         return None
-    scan = pdfium_c.FPDFPage_GetObject(page.raw, 0)
-    if pdfium_c.FPDFPageObj_GetType(scan) != pdfium_c.FPDF_PAGEOBJ_IMAGE:
-        return None
-    if pdfium_c.FPDFPageObj_HasTransparency(scan):
-        return None
-    image_object = pdfium.PdfImage(scan, page=page, pdf=page.pdf)
-    a, b, c, d, e, f = image_object.get_matrix().get()
-    left, bottom, right, top = page.get_bbox()
-    width_pt, height_pt = right - left, top - bottom
-    if b or c or a <= 0 or d <= 0:
-        return None
-    if max(abs(e - left), abs(f - bottom), abs(a - width_pt), abs(d - height_pt)) > 0.5:
-        return None
-    info = image_object.get_metadata()
+    info = found.image.get_metadata()
     if info.colorspace not in (pdfium_c.FPDF_COLORSPACE_DEVICEGRAY, pdfium_c.FPDF_COLORSPACE_DEVICERGB):
         return None
     if info.bits_per_pixel not in (8, 24):  # 1-bit scans: the renderer smooths them, keep its look
         return None
-    for pixels, points in ((info.width, a), (info.height, d)):
-        if abs(pixels / (points / 72) - dpi) > SAME_DPI * dpi:
-            return None
-    return _grey_if_grey(image_object.get_bitmap(render=False).to_pil())
+    if max(abs(found.across - dpi), abs(found.down - dpi)) > SAME_DPI * dpi:
+        return None
+    return _grey_if_grey(found.image.get_bitmap(render=False).to_pil())
 
 
 def _grey_if_grey(image: Image.Image) -> Image.Image:
