@@ -10,7 +10,7 @@ Per card model and side it prints:
 No real person's card is used: the people are fictional and drawn fresh from the seed.
 
     .venv/bin/python benchmarks/cards.py [--cards 4] [--seed 1] [--models cccd_2021,...] [--keep DIR]
-                                         [--cropped] [--slant 30] [--verbose]
+                                         [--cropped] [--slant 30] [--shrink 0.5] [--verbose]
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import time
 import unicodedata
 from datetime import date
 from pathlib import Path
+
+from PIL import Image
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,7 +64,13 @@ def read_plain(path: Path) -> tuple[str, float]:
 
 
 def run(
-    cards: int, seed: int, models: list[str], keep: Path | None, cropped: bool = False, slant: float = 0.0
+    cards: int,
+    seed: int,
+    models: list[str],
+    keep: Path | None,
+    cropped: bool = False,
+    slant: float = 0.0,
+    shrink: float = 1.0,
 ) -> dict:
     from ocr.document import read_document
     from ocr.understand import understand
@@ -84,8 +92,13 @@ def run(
                         photo = specimen.image.convert("RGB")
                     else:
                         photo = on_desk(specimen.image, rng, slant=tilt)
+                    quality = 90
+                    if shrink != 1.0:
+                        # Shared small, as chat apps and web forms send photos: fewer pixels, more JPEG.
+                        size = (round(photo.width * shrink), round(photo.height * shrink))
+                        photo, quality = photo.resize(size, Image.LANCZOS), 75
                     path = folder / f"{model}-{side}-{n}.jpg"
-                    photo.save(path, "JPEG", quality=90, dpi=(72, 72))
+                    photo.save(path, "JPEG", quality=quality, dpi=(72, 72))
                     plain_text, plain_cpu = read_plain(path)
                     start = time.process_time()
                     reading = read_document(path, workers=1)
@@ -158,8 +171,13 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="list the fields missed")
     parser.add_argument("--cropped", action="store_true", help="photos cropped to the card, no desk round it")
     parser.add_argument("--slant", type=float, default=0.0, help="photos at up to this slant (degrees)")
+    parser.add_argument(
+        "--shrink", type=float, default=1.0, help="photos shared at this fraction of their size, JPEG q75"
+    )
     args = parser.parse_args()
-    rows = run(args.cards, args.seed, args.models.split(","), args.keep, args.cropped, args.slant)
+    rows = run(
+        args.cards, args.seed, args.models.split(","), args.keep, args.cropped, args.slant, args.shrink
+    )
     report(rows, args.verbose)
     return 0
 

@@ -186,6 +186,10 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
             result = Recognition("", 0.0, [], result.pdf)
             facts["blank"] = "no_text_lines"
             notes.append("trang trắng: không thấy dòng chữ nào / blank: no text lines")
+    result, erased = _seals_erased(recognition, result, prepared.recognition_dpi)
+    if erased:
+        notes.append(f"{erased} seal(s) erased, the rows of text stamped over read again")
+        facts["seals_erased"] = erased
     if prepared.leaders:
         # A form's dot leaders read as "cQQQnQQnn": their lines are read again without the dots.
         result, mended = _without_leaders(recognition, result, prepared.leaders, prepared.recognition_dpi)
@@ -344,6 +348,75 @@ def _read_band(image: Image.Image, band: tuple[int, int], dpi: int) -> Recogniti
     top, bottom = band
     read = recognize(image.crop((0, top, image.width, bottom)), dpi=dpi, want_pdf=False)
     return replace(read, words=[replace(w, top=w.top + top) for w in read.words])
+
+
+# A block laid out as a picture smaller than this (mm) across holds no seal; a seal's disc is painted
+# over this much beyond the ring found (the ring's own width).
+PICTURE_MIN_MM = 25.0
+SEAL_MARGIN = 1.06
+# A word read again over another word already read (this share of its box) is that word again.
+OVERLAP = 0.5
+
+
+def _seals_erased(image: Image.Image, result: Recognition, dpi: int) -> tuple[Recognition, int]:
+    """Seals stamped over a signing title, in a scan with no colour to tell them apart by: tesseract
+    lays the seal, the title and the signature out as one picture and reads none of it. Each round
+    seal found in such a block is painted paper and the block (with the lines under it: the signer's
+    name) read again; its lines not read before, made of sure words, are added where they stand.
+    Returns the reading and the seals erased."""
+    if not result.pictures:
+        return result, 0
+    pixels = np.asarray(image if image.mode == "L" else image.convert("L"))
+    erased = pixels.copy()
+    blocks, count = [], 0
+    for left, top, right, bottom in result.pictures:
+        if min(right - left, bottom - top) < PICTURE_MIN_MM * dpi / 25.4:
+            continue
+        found = geometry.seals(pixels[top:bottom, left:right], dpi)
+        for x, y, radius in found:
+            cv2.circle(erased, (left + x, top + y), round(radius * SEAL_MARGIN), 255, -1)
+        if found:
+            blocks.append((left, top, right, bottom))
+            count += len(found)
+    height = median_height(result.words)
+    added: list[list[Word]] = []
+    for left, top, right, bottom in blocks:
+        x0, x1 = max(0, round(left - height)), min(pixels.shape[1], round(right + height))
+        y1 = min(pixels.shape[0], round(bottom + 2 * HIDDEN_PAD_LINES * height))
+        read = recognize(Image.fromarray(erased[top:y1, x0:x1]), dpi=dpi, psm=6, want_pdf=False)
+        placed = [replace(w, left=w.left + x0, top=w.top + top) for w in read.words]
+        added += _new_lines(placed, [*result.words, *(w for line in added for w in line)])
+    if not added:
+        return result, 0
+    band = Recognition(
+        "\n".join(" ".join(w.text for w in line) for line in added),
+        0.0,
+        [replace(w, line=n) for n, line in enumerate(added, 1) for w in line],
+    )
+    return with_band(result, set(), band), count
+
+
+def _new_lines(words: list[Word], known: list[Word]) -> list[list[Word]]:
+    """The lines of ``words`` (read again somewhere on the page) that the page does not have yet,
+    without the words it has: kept when most of what is left are sure words and one is a word of the
+    lexicon (a signature's loop reads as marks)."""
+    lines: dict[int, list[Word]] = {}
+    for word in words:
+        if not any(_overlap(word, other) >= OVERLAP for other in known):
+            lines.setdefault(word.line, []).append(word)
+    kept = []
+    for line in lines.values():
+        sure = [w for w in line if w.confidence >= 60 and wordlike(w.text)]
+        if len(sure) >= 0.5 * len(line) and any(in_lexicon(w.text) for w in sure):
+            kept.append(sure)
+    return kept
+
+
+def _overlap(word: Word, other: Word) -> float:
+    """The share of ``word``'s box that ``other``'s covers."""
+    across = min(word.left + word.width, other.left + other.width) - max(word.left, other.left)
+    down = min(word.top + word.height, other.top + other.height) - max(word.top, other.top)
+    return max(0, across) * max(0, down) / max(1, word.width * word.height)
 
 
 def _hidden_under_ink(dropped: Recognition, kept: Recognition, changed: np.ndarray) -> list[list[Word]]:

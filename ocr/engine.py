@@ -55,6 +55,9 @@ class Recognition:
     confidence: float  # 0-100, mean of word confidences weighted by length
     words: list[Word] = field(default_factory=list)
     pdf: bytes | None = None
+    # Blocks tesseract's layout took for pictures and did not read (left, top, right, bottom): a seal
+    # stamped over a signing title in a grey or black-and-white scan takes the title with it.
+    pictures: list[tuple[int, int, int, int]] = field(default_factory=list)
 
     @property
     def line_confidences(self) -> dict[int, float]:
@@ -132,8 +135,28 @@ def recognize(
         raise EngineTimeout(f"tesseract stopped after {timeout} s")
     text = unicodedata.normalize("NFC", api.GetUTF8Text() or "").replace("\x0c", "").strip()
     words = _parse_tsv(api.GetTSVText(0) or "")
+    pictures = _pictures(api)
     api.Clear()
-    return Recognition(text=text, confidence=weighted_confidence(words), words=words, pdf=pdf)
+    return Recognition(
+        text=text, confidence=weighted_confidence(words), words=words, pdf=pdf, pictures=pictures
+    )
+
+
+def _pictures(api) -> list[tuple[int, int, int, int]]:
+    """The boxes of the blocks the last recognition laid out as pictures (read from its layout, no
+    second analysis)."""
+    from tesserocr import PT, RIL, iterate_level
+
+    found = []
+    iterator = api.GetIterator()
+    if iterator is None:
+        return found
+    for block in iterate_level(iterator, RIL.BLOCK):
+        if block.BlockType() in (PT.FLOWING_IMAGE, PT.HEADING_IMAGE, PT.PULLOUT_IMAGE):
+            box = block.BoundingBox(RIL.BLOCK)
+            if box:
+                found.append(tuple(box))
+    return found
 
 
 def _parse_tsv(tsv: str) -> list[Word]:

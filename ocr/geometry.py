@@ -9,6 +9,7 @@ lit paper at a known scale. Each step here runs only when the image needs it, de
 
 from __future__ import annotations
 
+import math
 import weakref
 
 import cv2
@@ -266,3 +267,30 @@ def square_card(image: Image.Image, quad: np.ndarray) -> Image.Image:
         np.asarray(image), matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
     )
     return Image.fromarray(out, image.mode)
+
+
+# A round seal (con dấu) is 30-45 mm across; with a measured resolution a few percent off, radii of
+# 12-26 mm are seals' and no letter's.
+SEAL_RADIUS_MM = (12.0, 26.0)
+
+
+def seals(gray: np.ndarray, dpi: int) -> list[tuple[int, int, int]]:
+    """Round seals in a grey crop (centre x, centre y, radius in px): circles of a seal's size found
+    by the gradient Hough transform, which needs no closed ring (a seal's ring is broken by the
+    signature and the title stamped over). The ring must be near perfect (param2 of the ALT method)."""
+    mm = dpi / 25.4
+    low, high = round(SEAL_RADIUS_MM[0] * mm), round(SEAL_RADIUS_MM[1] * mm)
+    if min(gray.shape) < 2 * low:
+        return []
+    circles = cv2.HoughCircles(
+        cv2.GaussianBlur(gray, (0, 0), 2), cv2.HOUGH_GRADIENT_ALT, 1.5, 2 * low,
+        param1=300, param2=0.6, minRadius=low, maxRadius=high,
+    )  # fmt: skip
+    if circles is None:
+        return []
+    found: list[tuple[int, int, int]] = []
+    for x, y, r in sorted(circles[0].tolist(), key=lambda c: -c[2]):
+        # A seal's inner ring is a circle too: the outer one, drawn first, is the seal.
+        if not any(math.hypot(x - fx, y - fy) < 0.3 * fr for fx, fy, fr in found):
+            found.append((round(x), round(y), round(r)))
+    return found

@@ -335,5 +335,6 @@ def recipients_before_signature(result: Recognition, width: int) -> Recognition:
     moved = set(positions)
     kept = [row for n, row in enumerate(rows) if n not in moved]
     at = sum(1 for n in range(min(positions)) if n not in moved)
-    text = "\n".join([*kept[:at], *ordered, *kept[at:]])
+    # The blank rows between the foot's lines stay where they were: one at most between two lines.
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join([*kept[:at], *ordered, *kept[at:]])).strip()
     return Recognition(text, result.confidence, result.words, result.pdf)

@@ -141,3 +141,21 @@ def test_photo_of_a_page_with_a_cards_proportions_is_no_card(page: Image.Image) 
     photo = degrade.phone_photo(degrade.sealed(page, rng), rng)
     prepared = prepare(photo, 72, dpi_known=False)
     assert "card" not in prepared.facts and "page found, squared up" in prepared.steps
+
+
+def test_a_round_seal_is_found_by_its_ring_and_a_letter_or_a_box_is_not() -> None:
+    from ocr.geometry import seals
+
+    dpi = 300
+    stamp = degrade.seal_stamp(dpi, random.Random(3))
+    canvas = np.full((1200, 1600), 255, np.uint8)
+    canvas[200 : 200 + stamp.shape[0], 300 : 300 + stamp.shape[1]] = (255 * (1 - stamp)).astype(np.uint8)
+    # A large "O" of a heading and a table's box beside it: neither is a seal.
+    cv2.putText(canvas, "O", (1000, 500), cv2.FONT_HERSHEY_SIMPLEX, 8, 0, 12)
+    cv2.rectangle(canvas, (1000, 700), (1500, 1100), 0, 4)
+    found = seals(canvas, dpi)
+    assert len(found) == 1, found
+    x, y, radius = found[0]
+    centre = 300 + stamp.shape[1] / 2, 200 + stamp.shape[0] / 2
+    assert abs(x - centre[0]) < 15 and abs(y - centre[1]) < 15
+    assert 0.85 * stamp.shape[0] / 2 <= radius <= 1.05 * stamp.shape[0] / 2

@@ -123,3 +123,17 @@ def test_official_documents_understood_on_the_printed_text_of_real_pages() -> No
                 misses.append((page, name, got.value if got else None, field["value"]))
     assert typed == types, (typed, types)
     assert exact >= 0.9 * fields, (exact, fields, misses)
+
+
+def test_a_signing_title_under_a_black_seal_is_read_once_the_seal_is_erased() -> None:
+    """A 200 dpi black-and-white scan: the seal, the title stamped over it and the signature are one
+    picture to tesseract's layout and "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC" was lost. The seal's disc is
+    painted paper and its block read again; the recipients still come first, the signer last."""
+    from ocr.document import ocr_page
+    from ocr.text import fold
+
+    reading = ocr_page(_page("ail_scan1_p2"), 1, None)
+    assert reading.facts.get("seals_erased") == 1, reading.note
+    foot = fold(reading.text[reading.text.index("Nơi nhận") :])
+    assert "kt. giam" in foot and foot.count("giam doc") == 2, reading.text
+    assert foot.index("luu: vt") < foot.index("kt. giam") < foot.index("tran nguyen minh thanh")
