@@ -323,7 +323,7 @@ def _card_fields(lines: list[Line], put) -> None:
                     unit = following.text[:1].islower() or following.folded.startswith(_CONTINUES)
                     joint = ", " if unit and not text.rstrip().endswith(",") else " "
                     text = f"{text.rstrip()}{joint}{following.text.strip(' .')}"
-                put(name, " ".join(text.split()), 0.85, source)
+                put(name, province_put_right(" ".join(text.split())), 0.85, source)
             break
 
 
@@ -565,12 +565,21 @@ def canonical_issuer(text: str) -> str:
             word = _AGENCY_WORDS[key]
         in_place = in_place or key in _PLACE_FOLLOWS or key not in _AGENCY_WORDS
         fixed.append(word)
-    issuer = " ".join(fixed)
-    # The province after the last comma is one of a known few: its tone marks are taken from the list
-    # when the letters agree ("CẦN THỢ" read off a heavy scan is CẦN THƠ).
-    head, comma, province = issuer.rpartition(", ")
-    known = provinces_by_letters().get(fold(province))
-    return f"{head}{comma}{known.upper()}" if comma and known else issuer
+    return province_put_right(" ".join(fixed))
+
+
+def province_put_right(text: str) -> str:
+    """The province after the last comma of an issuer or an address is one of a known few: its tone
+    marks are taken from the list when the letters agree ("CẦN THỢ" off a heavy scan is CẦN THƠ, "Đà
+    Năng" on a card Đà Nẵng), after "Tỉnh" / "Thành phố" where the text has it, in its case."""
+    head, comma, tail = text.rpartition(", ")
+    words = tail.split()
+    for start in range(min(3, len(words))):
+        known = provinces_by_letters().get(fold(" ".join(words[start:])))
+        if comma and known:
+            name = known.upper() if tail.isupper() else known
+            return f"{head}{comma}{' '.join([*words[:start], name])}"
+    return text
 
 
 # Before a signer's name: an academic title or a rank ("TS. Trương Huy Hoàng", "Trung tá Ngô Văn Công").

@@ -34,8 +34,10 @@ def _after_label(line: Line, labels: tuple[str, ...]) -> int | None:
 
 @functools.cache
 def _label_pattern(label: str) -> re.Pattern[str]:
-    """A label at a word start; its closing colon may come out of OCR as '.', ';' or '-'."""
-    body = re.escape(label[:-1]) + r"\s?[:.;\-]" if label.endswith(":") else re.escape(label)
+    """A label at a word start and a word end ("nguyen quan", the old card's place of origin, is not
+    in the name "NGUYỄN QUANG" read without its tilde); its closing colon may come out of OCR as '.',
+    ';' or '-'."""
+    body = re.escape(label[:-1]) + r"\s?[:.;\-]" if label.endswith(":") else re.escape(label) + r"(?![a-z])"
     return re.compile(r"(?<![a-z0-9])" + body)
 
 

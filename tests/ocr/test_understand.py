@@ -445,3 +445,17 @@ def test_a_signers_surname_whose_capital_the_signature_took_is_restored() -> Non
     # A word before a whole name is no lost capital: "ông Trần Văn An" is not "Hồng Trần Văn An".
     text = text.replace("rương Huy Hoàng", "ông Trần Văn An")
     assert not understand([(1, text, 90.0)]).fields["signer"].value.startswith("Hồng")
+
+
+def test_a_name_read_without_its_tilde_is_no_place_of_origin_label() -> None:
+    # "NGUYỄN QUANG TUẤN" read "NGUYÊN QUANG TUẤN" folds to "nguyen quang...": the old card's
+    # "Nguyên quán" label must end at a word's end, or the name's tail became the place of origin.
+    text = (
+        "GIẤY CHỨNG MINH NHÂN DÂN\nSố 114581853\nHọ tên: NGUYÊN QUANG TUẤN\nSinh ngày: 01-12-1981\n"
+        "Nguyên quán: Phường 7, Quận 3, Thành phố\nHồ Chí Minh\nNơi ĐKHK thường trú: Xã Hòa Phong, Huyện\n"
+        "Hòa Vang, Đà Năng"
+    )
+    fields = understand([(1, text, 90.0)]).fields
+    assert fields["full_name"].value == "Nguyễn Quang Tuấn"
+    assert fields["place_of_origin"].value == "Phường 7, Quận 3, Thành phố Hồ Chí Minh"
+    assert fields["place_of_residence"].value == "Xã Hòa Phong, Huyện Hòa Vang, Đà Nẵng"
