@@ -11,6 +11,7 @@ a 500-page PDF.
 from __future__ import annotations
 
 import io
+import math
 import multiprocessing
 import multiprocessing.util
 import os
@@ -353,6 +354,7 @@ def _read_band(image: Image.Image, band: tuple[int, int], dpi: int) -> Recogniti
 # A block laid out as a picture smaller than this (mm) across holds no seal; a seal's disc is painted
 # over this much beyond the ring found (the ring's own width).
 PICTURE_MIN_MM = 25.0
+PICTURE_GAP_MM = 3.0
 SEAL_MARGIN = 1.06
 # A word read again over another word already read (this share of its box) is that word again.
 OVERLAP = 0.5
@@ -361,55 +363,107 @@ OVERLAP = 0.5
 def _seals_erased(image: Image.Image, result: Recognition, dpi: int) -> tuple[Recognition, int]:
     """Seals stamped over a signing title, in a scan with no colour to tell them apart by: tesseract
     lays the seal, the title and the signature out as one picture and reads none of it. Each round
-    seal found in such a block is painted paper and the block (with the lines under it: the signer's
-    name) read again; its lines not read before, made of sure words, are added where they stand.
-    Returns the reading and the seals erased."""
+    seal found in such a block is erased (``geometry.erase_seal``: in a grey scan only its lighter ink)
+    and the block read again, to the page's edge and with the lines under it (the signer's name): its
+    lines of sure words replace what the page read in their rows when they hold more words. Returns
+    the reading and the seals erased."""
     if not result.pictures:
         return result, 0
     pixels = np.asarray(image if image.mode == "L" else image.convert("L"))
     erased = pixels.copy()
     blocks, count = [], 0
-    for left, top, right, bottom in result.pictures:
-        if min(right - left, bottom - top) < PICTURE_MIN_MM * dpi / 25.4:
+    mm = dpi / 25.4
+    printed: int | None = None
+    discs: list[tuple[int, int, float]] = []
+    # A layout can cut one seal into two picture blocks (the title's rows, the signature's).
+    for left, top, right, bottom in geometry.merged_boxes(result.pictures, PICTURE_GAP_MM * mm):
+        if min(right - left, bottom - top) < PICTURE_MIN_MM * mm:
             continue
-        found = geometry.seals(pixels[top:bottom, left:right], dpi)
+        # The seal's ring can stick out of the block it was laid out with.
+        x0, y0 = max(0, round(left - PICTURE_GAP_MM * mm)), max(0, round(top - PICTURE_GAP_MM * mm))
+        x1 = min(pixels.shape[1], round(right + PICTURE_GAP_MM * mm))
+        y1 = min(pixels.shape[0], round(bottom + PICTURE_GAP_MM * mm))
+        found = geometry.seals(pixels[y0:y1, x0:x1], dpi)
+        if found and printed is None:
+            printed = geometry.print_level(pixels)
         for x, y, radius in found:
-            cv2.circle(erased, (left + x, top + y), round(radius * SEAL_MARGIN), 255, -1)
+            geometry.erase_seal(erased, (x0 + x, y0 + y), round(radius * SEAL_MARGIN), printed or 0)
+            discs.append((x0 + x, y0 + y, radius * SEAL_MARGIN))
         if found:
             blocks.append((left, top, right, bottom))
             count += len(found)
+    if not blocks:
+        return result, 0
+    # The seal's own words, where the page read some ("TRƯỜNG", "ĐẠI HỌC" round its centre): no
+    # text of the document's, whatever is read again over them.
+    by_line: dict[int, list[Word]] = {}
+    for word in result.words:
+        by_line.setdefault(word.line, []).append(word)
+    result = without_lines(
+        result, {line for line, words in by_line.items() if all(_in_disc(w, discs) for w in words)}
+    )
     height = median_height(result.words)
     added: list[list[Word]] = []
-    for left, top, right, bottom in blocks:
-        x0, x1 = max(0, round(left - height)), min(pixels.shape[1], round(right + height))
+    replaced: set[int] = set()  # the page's words read again in a block (indices)
+    for left, top, _right, bottom in blocks:
+        # To the page's right edge: a title line runs on past the seal's block.
+        x0, x1 = max(0, round(left - height)), pixels.shape[1]
         y1 = min(pixels.shape[0], round(bottom + 2 * HIDDEN_PAD_LINES * height))
         read = recognize(Image.fromarray(erased[top:y1, x0:x1]), dpi=dpi, psm=6, want_pdf=False)
-        placed = [replace(w, left=w.left + x0, top=w.top + top) for w in read.words]
-        added += _new_lines(placed, [*result.words, *(w for line in added for w in line)])
+        inside = {i for i, w in enumerate(result.words) if _centred_in(w, (x0, top, x1, y1))}
+        outside = [w for i, w in enumerate(result.words) if i not in inside]
+        again: dict[int, list[Word]] = {}
+        for word in read.words:
+            placed = replace(word, left=word.left + x0, top=word.top + top)
+            # A recipient's line ends inside the block's columns: its words are the page's.
+            if not any(_overlap(placed, other) >= OVERLAP for other in outside):
+                again.setdefault(word.line, []).append(placed)
+        for words in again.values():
+            line = _sure_line(words)
+            if line is None:
+                continue
+            low, high = min(w.top for w in line), max(w.top + w.height for w in line)
+            # What the page read in these rows of the block (bits of the title round the seal): the
+            # line read again takes its place when it holds more words.
+            there = [
+                i for i in sorted(inside)
+                if i not in replaced and low <= result.words[i].top + result.words[i].height / 2 < high
+            ]  # fmt: skip
+            if _word_chars(line) > _word_chars([result.words[i] for i in there]):
+                added.append(line)
+                replaced.update(there)
     if not added:
-        return result, 0
+        return result, count  # the seal's own words dropped, nothing better read over it
     band = Recognition(
         "\n".join(" ".join(w.text for w in line) for line in added),
         0.0,
         [replace(w, line=n) for n, line in enumerate(added, 1) for w in line],
     )
-    return with_band(result, set(), band), count
+    return with_band(without_words(result, sorted(replaced)), set(), band), count
 
 
-def _new_lines(words: list[Word], known: list[Word]) -> list[list[Word]]:
-    """The lines of ``words`` (read again somewhere on the page) that the page does not have yet,
-    without the words it has: kept when most of what is left are sure words and one is a word of the
-    lexicon (a signature's loop reads as marks)."""
-    lines: dict[int, list[Word]] = {}
-    for word in words:
-        if not any(_overlap(word, other) >= OVERLAP for other in known):
-            lines.setdefault(word.line, []).append(word)
-    kept = []
-    for line in lines.values():
-        sure = [w for w in line if w.confidence >= 60 and wordlike(w.text)]
-        if len(sure) >= 0.5 * len(line) and any(in_lexicon(w.text) for w in sure):
-            kept.append(sure)
-    return kept
+def _centred_in(word: Word, box: tuple[int, int, int, int]) -> bool:
+    x, y = word.left + word.width / 2, word.top + word.height / 2
+    return box[0] <= x < box[2] and box[1] <= y < box[3]
+
+
+def _in_disc(word: Word, discs: list[tuple[int, int, float]]) -> bool:
+    x, y = word.left + word.width / 2, word.top + word.height / 2
+    return any(math.hypot(x - cx, y - cy) < radius for cx, cy, radius in discs)
+
+
+def _sure_line(words: list[Word]) -> list[Word] | None:
+    """A line read again, when half of it are sure words and one is a word of the lexicon (a
+    signature's loop reads as marks): its sure words and its words of the lexicon (a signature's
+    stroke across the signer's name makes a word of it unsure, not another word)."""
+    sure = [w for w in words if w.confidence >= 60 and wordlike(w.text)]
+    if len(sure) < 0.5 * len(words) or not any(in_lexicon(w.text) for w in sure):
+        return None
+    return [w for w in words if w in sure or (wordlike(w.text) and in_lexicon(w.text))]
+
+
+def _word_chars(words: list[Word]) -> int:
+    return sum(printed_length(w.text) for w in words if in_lexicon(w.text))
 
 
 def _overlap(word: Word, other: Word) -> float:

@@ -294,3 +294,53 @@ def seals(gray: np.ndarray, dpi: int) -> list[tuple[int, int, int]]:
         if not any(math.hypot(x - fx, y - fy) < 0.3 * fr for fx, fy, fr in found):
             found.append((round(x), round(y), round(r)))
     return found
+
+
+def merged_boxes(boxes: list[tuple[int, int, int, int]], gap: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (left, top, right, bottom) less than ``gap`` apart joined into their bounding boxes: a
+    layout cuts one seal into two picture blocks (the title's rows, the signature's)."""
+    merged = [list(box) for box in boxes]
+    joined = True
+    while joined:
+        joined = False
+        for i in range(len(merged)):
+            for j in range(i + 1, len(merged)):
+                a, b = merged[i], merged[j]
+                if a[0] - gap <= b[2] and b[0] - gap <= a[2] and a[1] - gap <= b[3] and b[1] - gap <= a[3]:
+                    merged[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    del merged[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return [(a, b, c, d) for a, b, c, d in merged]
+
+
+# In a grey scan a seal's ink is lighter than the print stamped with it: inside the disc, only ink
+# lighter than the page's print goes when the disc's ink is this many grey levels lighter (real grey
+# scans: 35-55); otherwise (a 1-bit scan, a seal as dark as the print) the whole disc.
+SEAL_PRINT_CONTRAST = 30
+INK_BELOW = 200  # grey levels under this are ink (the recognition image's paper is near white)
+
+
+def print_level(pixels: np.ndarray) -> int:
+    """The median grey level of a page's ink: its print's, text being most of the ink on a page."""
+    ink = pixels[pixels < INK_BELOW]
+    return int(np.median(ink)) if ink.size else 0
+
+
+def erase_seal(pixels: np.ndarray, centre: tuple[int, int], radius: int, printed: int) -> None:
+    """The seal's disc painted paper in ``pixels`` (grey, in place); where the seal's ink is lighter
+    than the page's print (``printed``, ``print_level``), what is as dark as the print stays: the
+    title and the signer's name stamped over. (In a 1-bit scan nothing tells them apart: the title's
+    letters inside the disc go with it. Tried: only the ring band and the marks wholly inside - the
+    letters joined to the ring lose as much, and the ring's stubs read as marks.)"""
+    disc = np.zeros(pixels.shape, np.uint8)
+    cv2.circle(disc, centre, radius, 1, -1)
+    inside = disc.astype(bool)
+    ink = pixels[inside & (pixels < INK_BELOW)]
+    # The median: most of a disc's ink is the seal's (its rings and letters); a 1-bit scan enlarged
+    # has grey rims round every stroke, the seal's as the print's, and the same median.
+    if ink.size and float(np.median(ink)) >= printed + SEAL_PRINT_CONTRAST:
+        inside &= pixels > printed
+    pixels[inside] = 255

@@ -630,6 +630,8 @@ def _name_at_end(line: Line) -> str | None:
         if len(word) == 1 and word.islower():
             continue
         if not (_NAME_WORD.match(word) and not word.isupper()):
+            if words and is_surname(capital := word[:1].upper() + word[1:]):
+                words.insert(0, capital)  # "1. trương Huy Hoàng": the stroke took "TS." and the capital
             break
         words.insert(0, word)
     while words and not is_surname(words[0]):
@@ -649,8 +651,10 @@ def _signer(lines: list[Line], put) -> None:
     for index in range(len(lines) - 1, -1, -1):
         if _signing_title(lines[index]):
             for line in lines[index + 1 : index + 9]:
-                if _signing_title(line) or _TITLE_WORDS & set(line.text.split()):
-                    continue  # the title's second line ("TRƯỞNG PHÒNG CTSV"), however it was read
+                if _signing_title(line) or _TITLE_WORDS & set(line.text.split()) or line.text.isupper():
+                    # The title's second line ("TRƯỞNG PHÒNG CTSV"), however it was read: in capitals,
+                    # where the name under it is printed in title case (Nghị định 30/2020).
+                    continue
                 listed = line.folded.lstrip().startswith(("-", "+", "noi nhan"))  # a recipient
                 name = (None if listed else _signer_name(line)) or _name_at_end(line)
                 if name and _person_like(name):

@@ -159,3 +159,30 @@ def test_a_round_seal_is_found_by_its_ring_and_a_letter_or_a_box_is_not() -> Non
     centre = 300 + stamp.shape[1] / 2, 200 + stamp.shape[0] / 2
     assert abs(x - centre[0]) < 15 and abs(y - centre[1]) < 15
     assert 0.85 * stamp.shape[0] / 2 <= radius <= 1.05 * stamp.shape[0] / 2
+
+
+def test_a_seal_is_erased_and_the_print_stamped_over_it_kept_where_it_is_darker() -> None:
+    from ocr.geometry import erase_seal, print_level
+
+    canvas = np.full((1200, 900), 255, np.uint8)
+    cv2.putText(canvas, "GIAM DOC", (20, 120), cv2.FONT_HERSHEY_SIMPLEX, 2, 0, 4)  # the print
+    for row in range(8):  # the page's text: most of its ink, whose grey is the print's
+        cv2.putText(canvas, "TEXT ROW TEXT", (20, 460 + 90 * row), cv2.FONT_HERSHEY_SIMPLEX, 2.5, 0, 7)
+    canvas = np.where(canvas < 128, 0, 255).astype(np.uint8)  # black print, no anti-aliased rim
+    grey, one_bit = canvas.copy(), canvas.copy()
+    for page, seal in ((grey, 110), (one_bit, 0)):
+        ring = np.full_like(page, 255)
+        cv2.circle(ring, (300, 150), 135, 0, 14)  # a seal's ink is most of what its disc holds
+        cv2.circle(ring, (300, 150), 100, 0, 6)
+        cv2.putText(ring, "SEAL", (200, 190), cv2.FONT_HERSHEY_SIMPLEX, 2, 0, 8)
+        ring = np.where(ring < 128, 0, 255)
+        page[ring == 0] = np.minimum(page[ring == 0], seal)  # the seal's ink, under the print's
+    printed = print_level(grey)
+    erase_seal(grey, (300, 150), 150, printed)
+    erase_seal(one_bit, (300, 150), 150, print_level(one_bit))
+    print_mask = canvas < 128
+    # Grey: the seal's ink is gone, the title's letters over it stay whole.
+    assert not ((grey < 200) & ~print_mask).any()
+    assert (grey[print_mask] == 0).all()
+    # 1-bit: seal and print are one black; the whole disc goes, the rows outside it stay.
+    assert (one_bit[60:260, 200:400] == 255).all() and (one_bit[470:530] < 128).any()

@@ -459,3 +459,17 @@ def test_a_name_read_without_its_tilde_is_no_place_of_origin_label() -> None:
     assert fields["full_name"].value == "Nguyễn Quang Tuấn"
     assert fields["place_of_origin"].value == "Phường 7, Quận 3, Thành phố Hồ Chí Minh"
     assert fields["place_of_residence"].value == "Xã Hòa Phong, Huyện Hòa Vang, Đà Nẵng"
+
+
+@pytest.mark.parametrize(
+    ("foot", "signer"),
+    [
+        # The title's second line read without its first letter is no name: capitals are a title's.
+        ('TL.HIỆU TRƯỞNG\n"HÒNG ĐÀO TẠO\nE» Trịnh Văn Toàn', "Trịnh Văn Toàn"),
+        # "TS. Trương" under a signature's stroke: the rank read "1." and the surname's capital lost.
+        ("HIỆU TRƯỞNG\nTRƯỞNG\n1. trương Huy Hoàng", "Trương Huy Hoàng"),
+    ],
+)
+def test_the_signer_is_the_name_under_the_title_however_the_stroke_left_it(foot: str, signer: str) -> None:
+    text = f"THÔNG BÁO\nVề việc đăng ký học phần\nNơi nhận:\n- Lưu: VT, ĐT.\n{foot}"
+    assert understand([(1, text, 90.0)]).fields["signer"].value == signer
