@@ -236,6 +236,9 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     result, dated = _date_digits(result)
     if dated:
         notes.append(f"{dated} day, month or year read with letters for digits put right")
+    result, digits = _digit_lookalikes(result)
+    if digits:
+        notes.append(f"{digits} number(s) with a letter read for a digit put right")
     if typed:
         result, fixed = correct_letters(result)
         if fixed:
@@ -621,6 +624,22 @@ def _date_digits(result: Recognition) -> tuple[Recognition, int]:
         wide = 4 if bounds[0] > 31 else 2
         if digits.isdigit() and len(digits) <= wide and bounds[0] <= int(digits) <= bounds[1]:
             words[i] = replace(words[i], text=match.group(1) + digits + match.group(3))
+    return with_words(result, words)
+
+
+# A run of digits with a look-alike capital I, small l or capital O among them, standing alone or
+# after a hyphen or a slash ("COVID-I9", "2O19", "l5/QĐ"): the letter is a digit misread. A run of
+# letters ("II", "Il") and a code's letters ("DI2", a letter before it) are left as read.
+_LOOKALIKE_RUN = re.compile(r"(?<![^\W\d_])(?=[\dIlO]*\d)(?=[\dIlO]*[IlO])[\dIlO]{2,}(?![^\W\d_])")
+
+
+def _digit_lookalikes(result: Recognition) -> tuple[Recognition, int]:
+    """Digits read as look-alike letters inside a run of digits put back; returns the reading and how
+    many words changed."""
+    words = [
+        replace(w, text=_LOOKALIKE_RUN.sub(lambda m: m.group(0).translate(_AS_DIGIT), w.text))
+        for w in result.words
+    ]
     return with_words(result, words)
 
 
