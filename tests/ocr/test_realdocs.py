@@ -137,3 +137,21 @@ def test_a_signing_title_under_a_black_seal_is_read_once_the_seal_is_erased() ->
     foot = fold(reading.text[reading.text.index("Nơi nhận") :])
     assert "kt. giam" in foot and foot.count("giam doc") == 2, reading.text
     assert foot.index("luu: vt") < foot.index("kt. giam") < foot.index("tran nguyen minh thanh")
+
+
+def test_a_heading_printed_in_blue_is_read_not_dropped_as_pen() -> None:
+    """Blue pen is dropped before reading; a letterhead printed in blue is as thin as pen. The page
+    read with its colour kept has 30 % more words at nearly the same share of words: it wins."""
+    import numpy as np
+
+    from ocr.document import ocr_page
+    from ocr.text import fold
+
+    page = np.asarray(_page("ail_scan1_p1").convert("RGB")).astype(np.float32)
+    top = page[: page.shape[0] // 4]
+    dark = top.mean(axis=2) < 140
+    top[dark] = top[dark] * 0.3 + np.array([20, 40, 160]) * 0.7  # the header block in blue print
+    reading = ocr_page(Image.fromarray(page.astype(np.uint8)), 1, None)
+    assert "colour ink kept" in (reading.note or ""), reading.note
+    header = fold(reading.text[:400])
+    assert "so giao duc va dao tao" in header and "doc lap - tu do - hanh phuc" in header, reading.text[:400]
