@@ -627,10 +627,11 @@ def _date_digits(result: Recognition) -> tuple[Recognition, int]:
     return with_words(result, words)
 
 
-# A run of digits with a look-alike capital I, small l or capital O among them, standing alone or
-# after a hyphen or a slash ("COVID-I9", "2O19", "l5/QĐ"): the letter is a digit misread. A run of
-# letters ("II", "Il") and a code's letters ("DI2", a letter before it) are left as read.
-_LOOKALIKE_RUN = re.compile(r"(?<![^\W\d_])(?=[\dIlO]*\d)(?=[\dIlO]*[IlO])[\dIlO]{2,}(?![^\W\d_])")
+# A run of two to four digits with a look-alike capital I, small l or capital O among them, standing
+# alone or after a hyphen or a slash ("COVID-I9", "2O19", "l5/QĐ"): the letter is a digit misread. A
+# run of letters ("II", "Il") and a code's letters ("DI2", a letter before it) are left as read, and
+# so are longer runs: a card's date read with I for its slashes ("12I02I2025") is a date's to parse.
+_LOOKALIKE_RUN = re.compile(r"(?<![^\W_])(?=[\dIlO]*\d)(?=[\dIlO]*[IlO])[\dIlO]{2,4}(?![^\W_])")
 
 
 def _digit_lookalikes(result: Recognition) -> tuple[Recognition, int]:

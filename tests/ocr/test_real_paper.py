@@ -406,12 +406,15 @@ def test_a_day_month_or_year_read_with_letters_is_written_in_digits() -> None:
 def test_a_letter_read_for_a_digit_inside_a_number_is_put_back() -> None:
     from ocr.document import _digit_lookalikes
 
-    read = "dịch COVID-I9 , số l5/QĐ ngày I4 , khóa DI2 , Chương II , Il , năm 2O19"
+    read = "dịch COVID-I9 , số l5/QĐ ngày I4 , khóa DI2 , Chương II , Il , năm 2O19 , 12I02I2025 10/06/I2024"
     words = [Word(t, 80.0, 1, 40 * n, 0, 30, 20) for n, t in enumerate(read.split())]
     mended, changed = _digit_lookalikes(Recognition(read, 80.0, words))
-    # Runs of digits only; a code's letters ("DI2"), Roman numerals and words of letters stay.
+    # Runs of digits only; a code's letters ("DI2"), Roman numerals, words of letters and a card's
+    # dates read with I for their slashes (the date's parser's to read) stay.
     assert changed == 4
-    assert mended.text == "dịch COVID-19 , số 15/QĐ ngày 14 , khóa DI2 , Chương II , Il , năm 2019"
+    assert mended.text == (
+        "dịch COVID-19 , số 15/QĐ ngày 14 , khóa DI2 , Chương II , Il , năm 2019 , 12I02I2025 10/06/I2024"
+    )
 
 
 def test_a_word_takes_the_tone_it_has_before_the_same_word_elsewhere_on_the_page() -> None:
