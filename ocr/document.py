@@ -41,6 +41,7 @@ from ocr.engine import (
     reread_uncertain,
     weighted_confidence,
     with_words,
+    words_by_line,
 )
 from ocr.pages import (
     DEFAULT_LIMITS,
@@ -399,11 +400,9 @@ def _seals_erased(image: Image.Image, result: Recognition, dpi: int) -> tuple[Re
         return result, 0
     # The seal's own words, where the page read some ("TRƯỜNG", "ĐẠI HỌC" round its centre): no
     # text of the document's, whatever is read again over them.
-    by_line: dict[int, list[Word]] = {}
-    for word in result.words:
-        by_line.setdefault(word.line, []).append(word)
+    seal_lines = words_by_line(result.words).items()
     result = without_lines(
-        result, {line for line, words in by_line.items() if all(_in_disc(w, discs) for w in words)}
+        result, {line for line, words in seal_lines if all(_in_disc(w, discs) for w in words)}
     )
     height = median_height(result.words)
     added: list[list[Word]] = []
@@ -415,13 +414,10 @@ def _seals_erased(image: Image.Image, result: Recognition, dpi: int) -> tuple[Re
         read = recognize(Image.fromarray(erased[top:y1, x0:x1]), dpi=dpi, psm=6, want_pdf=False)
         inside = {i for i, w in enumerate(result.words) if _centred_in(w, (x0, top, x1, y1))}
         outside = [w for i, w in enumerate(result.words) if i not in inside]
-        again: dict[int, list[Word]] = {}
-        for word in read.words:
-            placed = replace(word, left=word.left + x0, top=word.top + top)
-            # A recipient's line ends inside the block's columns: its words are the page's.
-            if not any(_overlap(placed, other) >= OVERLAP for other in outside):
-                again.setdefault(word.line, []).append(placed)
-        for words in again.values():
+        placed = [replace(w, left=w.left + x0, top=w.top + top) for w in read.words]
+        # A recipient's line ends inside the block's columns: its words are the page's.
+        placed = [w for w in placed if not any(_overlap(w, other) >= OVERLAP for other in outside)]
+        for words in words_by_line(placed).values():
             line = _sure_line(words)
             if line is None:
                 continue
@@ -445,27 +441,39 @@ def _seals_erased(image: Image.Image, result: Recognition, dpi: int) -> tuple[Re
     return with_band(without_words(result, sorted(replaced)), set(), band), count
 
 
+def _centre(word: Word) -> tuple[float, float]:
+    return word.left + word.width / 2, word.top + word.height / 2
+
+
 def _centred_in(word: Word, box: tuple[int, int, int, int]) -> bool:
-    x, y = word.left + word.width / 2, word.top + word.height / 2
+    x, y = _centre(word)
     return box[0] <= x < box[2] and box[1] <= y < box[3]
 
 
 def _in_disc(word: Word, discs: list[tuple[int, int, float]]) -> bool:
-    x, y = word.left + word.width / 2, word.top + word.height / 2
+    x, y = _centre(word)
     return any(math.hypot(x - cx, y - cy) < radius for cx, cy, radius in discs)
+
+
+SURE_READ = 60.0  # a word read this sure, and shaped like a word, is no mark of a seal or a signature
+
+
+def _sure(words: list[Word]) -> list[Word]:
+    return [w for w in words if w.confidence >= SURE_READ and wordlike(w.text)]
 
 
 def _sure_line(words: list[Word]) -> list[Word] | None:
     """A line read again, when half of it are sure words and one is a word of the lexicon (a
     signature's loop reads as marks): its sure words and its words of the lexicon (a signature's
     stroke across the signer's name makes a word of it unsure, not another word)."""
-    sure = [w for w in words if w.confidence >= 60 and wordlike(w.text)]
+    sure = _sure(words)
     if len(sure) < 0.5 * len(words) or not any(in_lexicon(w.text) for w in sure):
         return None
     return [w for w in words if w in sure or (wordlike(w.text) and in_lexicon(w.text))]
 
 
 def _word_chars(words: list[Word]) -> int:
+    """The characters read as Vietnamese words or numbers."""
     return sum(printed_length(w.text) for w in words if in_lexicon(w.text))
 
 
@@ -490,16 +498,13 @@ def _hidden_under_ink(dropped: Recognition, kept: Recognition, changed: np.ndarr
     if (right - left) * (bottom - top) > HIDDEN_MAX_SHARE * changed.size:
         return []
     known = _pairs(kept.words)
-    lines: dict[int, list[Word]] = {}
-    for word in dropped.words:
-        lines.setdefault(word.line, []).append(word)
     hidden = []
-    for _number, words in sorted(lines.items()):
+    for _number, words in sorted(words_by_line(dropped.words).items()):
         near = [
             w for w in words
             if w.left < right and w.left + w.width > left and w.top < bottom and w.top + w.height > top
         ]  # fmt: skip
-        sure = [w for w in near if w.confidence >= 60 and wordlike(w.text)]
+        sure = _sure(near)
         if not sure or len(sure) < 0.5 * len(near):
             continue  # the seal's own ring and letters, read as marks
         pairs = _pairs(near)
@@ -516,12 +521,9 @@ def _without_leaders(
     share of words (a line of dots alone, read as marks, goes). Returns the reading and how many
     lines were replaced. The rest of the page keeps its reading: erasing the dots over the whole page
     changes how tesseract lays it out."""
-    lines: dict[int, list[Word]] = {}
-    for word in result.words:
-        lines.setdefault(word.line, []).append(word)
     pixels = np.asarray(image if image.mode == "L" else image.convert("L"))
     again: dict[int, list[Word]] = {}
-    for number, words in lines.items():
+    for number, words in words_by_line(result.words).items():
         top, bottom = min(w.top for w in words), max(w.top + w.height for w in words)
         left, right = min(w.left for w in words), max(w.left + w.width for w in words)
         runs = [
@@ -666,7 +668,7 @@ def _with_lines(result: Recognition, lines: list[list[Word]]) -> Recognition:
 def _lexicon(result: Recognition) -> tuple[float, int]:
     """The share of characters read as Vietnamese words or numbers, and their count."""
     total = sum(printed_length(w.text) for w in result.words)
-    found = sum(printed_length(w.text) for w in result.words if in_lexicon(w.text))
+    found = _word_chars(result.words)
     return (found / total if total else 0.0), found
 
 

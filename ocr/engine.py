@@ -187,6 +187,14 @@ def _parse_tsv(tsv: str) -> list[Word]:
     return words
 
 
+def words_by_line(words: list[Word]) -> dict[int, list[Word]]:
+    """The words of each line, lines in the order their first word comes, words in reading order."""
+    lines: dict[int, list[Word]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(word)
+    return lines
+
+
 def median_height(words: list[Word]) -> float:
     """The median height of the words' boxes (0 with none): a page's, a row's or a band's line size."""
     heights = sorted(w.height for w in words)

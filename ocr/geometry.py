@@ -299,21 +299,20 @@ def seals(gray: np.ndarray, dpi: int) -> list[tuple[int, int, int]]:
 def merged_boxes(boxes: list[tuple[int, int, int, int]], gap: float) -> list[tuple[int, int, int, int]]:
     """Boxes (left, top, right, bottom) less than ``gap`` apart joined into their bounding boxes: a
     layout cuts one seal into two picture blocks (the title's rows, the signature's)."""
-    merged = [list(box) for box in boxes]
-    joined = True
-    while joined:
-        joined = False
-        for i in range(len(merged)):
+
+    def touching(merged: list[tuple[int, int, int, int]]) -> tuple[int, int] | None:
+        for i, a in enumerate(merged):
             for j in range(i + 1, len(merged)):
-                a, b = merged[i], merged[j]
+                b = merged[j]
                 if a[0] - gap <= b[2] and b[0] - gap <= a[2] and a[1] - gap <= b[3] and b[1] - gap <= a[3]:
-                    merged[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
-                    del merged[j]
-                    joined = True
-                    break
-            if joined:
-                break
-    return [(a, b, c, d) for a, b, c, d in merged]
+                    return i, j
+        return None
+
+    merged = list(boxes)
+    while (pair := touching(merged)) is not None:
+        b, a = merged.pop(pair[1]), merged[pair[0]]
+        merged[pair[0]] = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+    return merged
 
 
 # In a grey scan a seal's ink is lighter than the print stamped with it: inside the disc, only ink
@@ -335,12 +334,15 @@ def erase_seal(pixels: np.ndarray, centre: tuple[int, int], radius: int, printed
     title and the signer's name stamped over. (In a 1-bit scan nothing tells them apart: the title's
     letters inside the disc go with it. Tried: only the ring band and the marks wholly inside - the
     letters joined to the ring lose as much, and the ring's stubs read as marks.)"""
-    disc = np.zeros(pixels.shape, np.uint8)
-    cv2.circle(disc, centre, radius, 1, -1)
+    # The square round the disc only (a view: painted in place), not a mask of the whole page.
+    x0, y0 = max(0, centre[0] - radius), max(0, centre[1] - radius)
+    square = pixels[y0 : centre[1] + radius + 1, x0 : centre[0] + radius + 1]
+    disc = np.zeros(square.shape, np.uint8)
+    cv2.circle(disc, (centre[0] - x0, centre[1] - y0), radius, 1, -1)
     inside = disc.astype(bool)
-    ink = pixels[inside & (pixels < INK_BELOW)]
+    ink = square[inside & (square < INK_BELOW)]
     # The median: most of a disc's ink is the seal's (its rings and letters); a 1-bit scan enlarged
     # has grey rims round every stroke, the seal's as the print's, and the same median.
     if ink.size and float(np.median(ink)) >= printed + SEAL_PRINT_CONTRAST:
-        inside &= pixels > printed
-    pixels[inside] = 255
+        inside &= square > printed
+    square[inside] = 255

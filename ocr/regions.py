@@ -18,7 +18,14 @@ import numpy as np
 from PIL import Image
 
 from ocr import geometry
-from ocr.engine import Recognition, Word, median_height, printed_length, weighted_confidence
+from ocr.engine import (
+    Recognition,
+    Word,
+    median_height,
+    printed_length,
+    weighted_confidence,
+    words_by_line,
+)
 from ocr.text import fold, in_lexicon, wordlike
 
 # Sizes in inches, so they hold at any resolution: 8-16 pt text has letters 0.04-0.22 in high.
@@ -140,9 +147,7 @@ def garbage_lines(words: list[Word], scattered_page: bool = True) -> set[int]:
     loop, specks between lines come out as ``Z [A kộ v z x _m”<``); and, on a page whose "lines" are
     mostly a mark or two (textured paper read as ``LÁI``, ``kề``, ``4%`` one per line), every such
     fragment not read with certainty: characters must sit in rows of letters."""
-    by_line: dict[int, list[Word]] = {}
-    for word in words:
-        by_line.setdefault(word.line, []).append(word)
+    by_line = words_by_line(words)
     fragments = {line for line, members in by_line.items() if _fragment(members)}
     scattered = scattered_page and len(by_line) >= SCATTERED_LINES and len(fragments) > 0.5 * len(by_line)
     found = set()
@@ -286,9 +291,7 @@ def recipients_before_signature(result: Recognition, width: int) -> Recognition:
     if mapped is None:
         return result  # the text is not one row per line read: leave it
     rows, row_of = mapped
-    by_line: dict[int, list[Word]] = {}
-    for word in result.words:
-        by_line.setdefault(word.line, []).append(word)
+    by_line = words_by_line(result.words)
     numbers = sorted(by_line)
     middle = width / 2
     bottom = max(w.top + w.height for w in result.words)

@@ -573,12 +573,13 @@ def province_put_right(text: str) -> str:
     marks are taken from the list when the letters agree ("CẦN THỢ" off a heavy scan is CẦN THƠ, "Đà
     Năng" on a card Đà Nẵng), after "Tỉnh" / "Thành phố" where the text has it, in its case."""
     head, comma, tail = text.rpartition(", ")
+    if not comma:
+        return text
     words = tail.split()
     for start in range(min(3, len(words))):
-        known = provinces_by_letters().get(fold(" ".join(words[start:])))
-        if comma and known:
+        if known := provinces_by_letters().get(fold(" ".join(words[start:]))):
             name = known.upper() if tail.isupper() else known
-            return f"{head}{comma}{' '.join([*words[:start], name])}"
+            return f"{head}, {' '.join([*words[:start], name])}"
     return text
 
 
