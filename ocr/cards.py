@@ -23,7 +23,7 @@ from functools import cache
 from ocr.engine import Word, median_height
 from ocr.identifiers import provinces_by_letters
 from ocr.text import fold
-from ocr.understand.names import surname_as_printed
+from ocr.understand.names import is_surname, surname_as_printed
 
 # (model, side) -> phrases (folded) only that side prints; the first model with two of them, or one
 # when no other model has any, is the card.
@@ -129,11 +129,42 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
             lines += ["", *(cell for row in _rows(block) if _lettered(row) for cell in _cells(row))]
     fixed = FIXED_LINES.get((card.model, card.side), ())
     lines = [_as_printed(line, fixed) for line in lines]
-    for n, line in enumerate(lines[:-1]):
-        if _NAME_LABEL.search(fold(line)) and (name := lines[n + 1].split()):
-            # The holder's name in bold capitals loses its surname's accents ("BUI" for "BÙI").
-            lines[n + 1] = " ".join([surname_as_printed(name[0]), *name[1:]])
+    lines = _surnames_as_printed(lines)
     return "\n".join(_places_as_printed(line) for line in lines).strip()
+
+
+def _surnames_as_printed(lines: list[str]) -> list[str]:
+    """The surnames of the holder's and the signer's names with the accents the list of surnames
+    gives them: a card's small bold print loses a tilde or a grave accent ("NGUYÊN", "BUI", "Trân"),
+    at whatever scale it is read (tried: each scale loses a different one)."""
+    lines = list(lines)
+    for n, line in enumerate(lines):
+        folded = fold(line)
+        if _NAME_LABEL.search(folded):
+            # The name after the label's colon on its line (an old CMND's "Họ tên: ..."), or under it.
+            label, colon, name = line.rpartition(":")
+            if colon and name.split() and _NAME_LABEL.search(fold(label)):
+                lines[n] = f"{label}: {_first_as_surname(name.strip())}"
+            elif n + 1 < len(lines) and lines[n + 1].split():
+                lines[n + 1] = _first_as_surname(lines[n + 1])
+        elif _SIGNER_TITLE.match(folded):
+            # The signer's name under the title and the signature: the first line in mixed case.
+            for m in range(n + 1, min(n + 6, len(lines))):
+                words = lines[m].split()
+                if words and lines[m] != lines[m].upper() and is_surname(words[0]):
+                    lines[m] = _first_as_surname(lines[m])
+                    break
+    return lines
+
+
+# The issuing officer's title on a card's back, the signer's name under it: "CỤC TRƯỞNG CỤC CẢNH
+# SÁT ..." (CCCD), "GIÁM ĐỐC CÔNG AN ..." (CMND).
+_SIGNER_TITLE = re.compile(r"^(?:cuc truong|giam doc)\b")
+
+
+def _first_as_surname(line: str) -> str:
+    first, *rest = line.split()
+    return " ".join([surname_as_printed(first), *rest])
 
 
 @cache

@@ -218,3 +218,18 @@ def test_a_cards_surname_and_provinces_are_given_their_accents_as_printed() -> N
     )
     assert _places_as_printed("XÃ HÒA PHONG, ĐA NANG") == "XÃ HÒA PHONG, ĐÀ NẴNG"
     assert _places_as_printed("Quê quán / Place of origin:") == "Quê quán / Place of origin:"
+
+
+def test_the_holders_and_signers_surnames_are_given_their_accents_wherever_they_stand() -> None:
+    # Small bold print loses a tilde at whatever scale it is read: on an old CMND the name stands on
+    # the label's line, on a back the signer's name under the officer's title.
+    from ocr.cards import _surnames_as_printed
+
+    lines = ["Họ tên: NGUYÊN QUANG TUẤN", "Sinh ngày: 01-12-1981", "Nguyên quán: Phường 7, Quận 3"]
+    assert _surnames_as_printed(lines) == ["Họ tên: NGUYỄN QUANG TUẤN", *lines[1:]]
+    assert _surnames_as_printed(["Họ và tên / Full name:", "TRÂN QUANG DUNG"])[1] == "TRẦN QUANG DUNG"
+    back = ["CỤC TRƯỞNG CỤC CẢNH SÁT", "QUẢN LÝ HÀNH CHÍNH VỀ TRẬT TỰ XÃ HỘI", "Nguyên Quốc Hùng"]
+    assert _surnames_as_printed(back)[2] == "Nguyễn Quốc Hùng"
+    # The first name in mixed case under the title is the signer's; what follows is left as read.
+    back = ["GIÁM ĐỐC CÔNG AN TỈNH NGHỆ AN", "Trần Văn Minh", "Nguyen ghi chú"]
+    assert _surnames_as_printed(back) == back
