@@ -328,15 +328,17 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
         if ink.dropped:
             steps.append("colour ink dropped" + (f" ({len(ink.seals)} seal)" if ink.seals else ""))
     # The array the page and the card were looked for on, while it is still the page's.
-    light = geometry.light_background(gray, pixels if gray is original else None)
+    light = geometry.light_background(gray, pixels if gray is original else None, creases=card is None)
     kept: Image.Image | None = None  # the page with its colour ink, as lit as the one read
     if light is not None:
-        gray = geometry.flattened(gray, light)
+        gray = geometry.flattened(gray, light.background)
         if ink is not None and ink.dropped:
             # The floor (colour ink kept) must differ from the page read by the colour ink only: left
             # unflattened it differed all over, and a photo was read twice whole for nothing.
-            kept = geometry.flattened(display.convert("L"), light)
-        steps.append("light flattened")
+            kept = geometry.flattened(display.convert("L"), light.background)
+        steps.append("light flattened" + (" (a fold's crease)" if light.fold else ""))
+        if light.fold:
+            facts["fold"] = True
     analysis = analyse(gray, dpi)
     if card is not None:
         analysis.dark_border = {}  # the card's own edge is no scanner lid: its text runs to the edge
