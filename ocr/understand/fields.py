@@ -112,6 +112,9 @@ def _tax_code(text: str, start: int = 0) -> str | None:
     return None
 
 
+ID_CARDS = ("cccd", "cmnd")
+
+
 def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     kind = document_types().get(type_code or "")
     wanted = set(kind.fields) if kind else set(FIELD_NAMES) - {"summary", "scope"}
@@ -190,7 +193,10 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     _issue_date(lines, put)
     _issuer(lines, put)
     _person_concerned(lines, put)
-    _signer(lines, put)
+    if not (kind and kind.code in ID_CARDS):
+        # A card's signer is the name under the officer's title on its back (_card_issuer); a line
+        # of its front that ends an address ("Thành phố / Hồ Chí Minh") is no signature's.
+        _signer(lines, put)
     _recipients(lines, put)
     if kind and "valid_until" in wanted and "valid_until" not in found and "issue_date" in found:
         _default_validity(kind, found)
@@ -290,6 +296,11 @@ def _card_fields(lines: list[Line], put) -> None:
             colon = line.folded.find(":", at, at + 32)
             start = colon + 1 if colon >= 0 else at
             start += len(line.folded[start:]) - len(line.folded[start:].lstrip(" :./"))
+            # The label's English half with its colon lost ("Giới tính / Sex Nam"): the value after it.
+            own = next((label for label in labels if line.folded.startswith(label + " ", start)), None)
+            if own and colon < 0:
+                start += len(own)
+                start += len(line.folded[start:]) - len(line.folded[start:].lstrip(" :./"))
             end = _NEXT_LABEL.search(line.folded, start)
             text = line.text[start : end.start() if end else len(line.text)]
             text = _ENGLISH_GLOSS.sub(" ", text).strip(" :./,;")

@@ -360,6 +360,16 @@ def test_an_identity_cards_printed_fields_front_and_back() -> None:
     }  # fmt: skip
 
 
+def test_a_card_label_that_lost_its_colon_and_an_address_ending_in_a_name_are_read_right() -> None:
+    """ "Giới tính / Sex Nam": the English half of the label is no value. A card front has no signer:
+    its origin wrapped onto a line of its own ("Hồ Chí Minh") was taken for one."""
+    text = CARD_FRONT.replace("Sex: Nữ", "Sex Nữ")
+    text = text.replace("Thanh Xuân, Hà Nội\n", "Thành phố\nHồ Chí Minh\n", 1)
+    front = understand([(1, text, 90.0)])
+    assert front.fields["sex"].value == "Nữ"
+    assert "signer" not in front.fields
+
+
 OFFICIAL_LETTER = """ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 SỞ TƯ PHÁP Độc lập - Tự do - Hạnh phúc
 Số: 215/STP-HCTP Hà Nội, ngày 03 tháng 11 năm 2026
