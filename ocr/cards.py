@@ -130,7 +130,7 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
     fixed = FIXED_LINES.get((card.model, card.side), ())
     lines = [_as_printed(line, fixed) for line in lines]
     lines = _surnames_as_printed(lines)
-    return "\n".join(_places_as_printed(line) for line in lines).strip()
+    return _places_as_printed("\n".join(lines)).strip()
 
 
 def _surnames_as_printed(lines: list[str]) -> list[str]:
@@ -170,20 +170,30 @@ def _first_as_surname(line: str) -> str:
 @cache
 def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
     names = provinces_by_letters()
-    alternatives = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    # A name's words apart by any space: an address wraps between them ("Đà" / "Năng").
+    alternatives = "|".join(
+        r"\s+".join(map(re.escape, name.split())) for name in sorted(names, key=len, reverse=True)
+    )
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), names
 
 
-def _places_as_printed(line: str) -> str:
+def _places_as_printed(text: str) -> str:
     """A province's name read with an accent wrong ("Đà Năng", "Ha Nội") as printed: the places on
-    a card (origin, residence, issuer) end with one."""
+    a card (origin, residence, issuer) end with one. A name wrapped onto the next line stays so."""
     pattern, names = _province_pattern()
-    for found in reversed(list(pattern.finditer(fold(line)))):  # fold keeps every position
+    for found in reversed(list(pattern.finditer(fold(text)))):  # fold keeps every position
         start, end = found.span()
-        printed = names[found.group()]
-        printed = printed.upper() if line[start:end].isupper() else printed
-        line = line[:start] + printed + line[end:]
-    return line
+        read = text[start:end]
+        printed = names[" ".join(found.group().split())]
+        words = (printed.upper() if read.isupper() else printed).split()
+        gaps = re.findall(r"\s+", read)
+        text = (
+            text[:start]
+            + words[0]
+            + "".join(g + w for g, w in zip(gaps, words[1:], strict=True))
+            + text[end:]
+        )
+    return text
 
 
 # The label over the holder's name, on every model: "Họ và tên / Full name", "Họ, chữ đệm và tên

@@ -218,6 +218,8 @@ def test_a_cards_surname_and_provinces_are_given_their_accents_as_printed() -> N
     )
     assert _places_as_printed("XÃ HÒA PHONG, ĐA NANG") == "XÃ HÒA PHONG, ĐÀ NẴNG"
     assert _places_as_printed("Quê quán / Place of origin:") == "Quê quán / Place of origin:"
+    # An address wrapped between a province's two words keeps its line break.
+    assert _places_as_printed("Quận Hải Châu, Đà\nNăng\nCó giá trị") == "Quận Hải Châu, Đà\nNẵng\nCó giá trị"
 
 
 def test_the_holders_and_signers_surnames_are_given_their_accents_wherever_they_stand() -> None:
