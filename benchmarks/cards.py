@@ -10,7 +10,7 @@ Per card model and side it prints:
 No real person's card is used: the people are fictional and drawn fresh from the seed.
 
     .venv/bin/python benchmarks/cards.py [--cards 4] [--seed 1] [--models cccd_2021,...] [--keep DIR]
-                                         [--cropped] [--slant 30] [--shrink 0.5] [--verbose]
+                                         [--cropped] [--slant 30] [--shrink 0.5] [--glare 0.6] [--verbose]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ocr.specimen_cards import MODELS, SIDES, draw_card, holder, on_desk  # noqa: E402
+from ocr.specimen_cards import MODELS, SIDES, draw_card, holder, on_desk, with_glare  # noqa: E402
 
 TYPES = {"cccd_2021": "cccd", "can_cuoc_2024": "cccd", "cmnd": "cmnd"}
 
@@ -71,6 +71,7 @@ def run(
     cropped: bool = False,
     slant: float = 0.0,
     shrink: float = 1.0,
+    glare: float = 0.0,
 ) -> dict:
     from ocr.document import read_document
     from ocr.understand import understand
@@ -92,6 +93,9 @@ def run(
                         photo = specimen.image.convert("RGB")
                     else:
                         photo = on_desk(specimen.image, rng, slant=tilt)
+                    if glare:
+                        # Its own generator: the same people and photos as without glare.
+                        photo = with_glare(photo, random.Random(f"{seed}-{model}-{side}-{n}"), glare)
                     quality = 90
                     if shrink != 1.0:
                         # Shared small, as chat apps and web forms send photos: fewer pixels, more JPEG.
@@ -174,10 +178,12 @@ def main() -> int:
     parser.add_argument(
         "--shrink", type=float, default=1.0, help="photos shared at this fraction of their size, JPEG q75"
     )
+    parser.add_argument("--glare", type=float, default=0.0, help="a reflection on the card, white at 1")
     args = parser.parse_args()
     rows = run(
-        args.cards, args.seed, args.models.split(","), args.keep, args.cropped, args.slant, args.shrink
-    )
+        args.cards, args.seed, args.models.split(","), args.keep, args.cropped, args.slant, args.shrink,
+        args.glare,
+    )  # fmt: skip
     report(rows, args.verbose)
     return 0
 

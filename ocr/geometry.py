@@ -173,10 +173,71 @@ def _creases(small: np.ndarray, paper: np.ndarray) -> np.ndarray | None:
     return found
 
 
+FLAT_PAPER = 235.0  # the paper's grey once the light is divided out
+
+
 def flattened(gray: Image.Image, background: np.ndarray) -> Image.Image:
     """The page with its paper made evenly white: its light (``light_background``) divided out."""
-    flat = np.asarray(gray).astype(np.float32) * (235.0 / np.maximum(background.astype(np.float32), 1.0))
+    flat = np.asarray(gray).astype(np.float32) * (FLAT_PAPER / np.maximum(background.astype(np.float32), 1.0))
     return Image.fromarray(np.clip(flat, 0, 255).astype(np.uint8), "L")
+
+
+# A reflection (a lamp on a card's laminate, a flash) is light added to the page, not shadow taken
+# away: where the paper is this much brighter (grey levels) than the plane the rest of its light lies
+# in (even, or falling from one side), its ink was washed out as much as its paper was, and is
+# darkened back by the same factor, up to MAX_LIFT.
+GLARE_MIN = 20
+GLARE_AREA = 0.03  # of the page: a spot smaller is a card's own white box, not a lamp
+MAX_LIFT = 4.0
+
+
+def glare_lift(background: np.ndarray) -> np.ndarray | None:
+    """How much darker the ink under a reflection must be made (a factor at each pixel, 1 elsewhere),
+    or None without one. ``background``: the page's light with its colour ink kept (a red emblem
+    dropped to paper is no reflection). Dividing by the light restores the paper, not the ink: the
+    letters under a reflection stay a fifth as dark, and tesseract's one threshold for the page lost
+    them. Added light scales darkness (255 minus grey) by one factor, paper's and ink's alike: the
+    paper's against the plane of the rest of the light gives it."""
+    light = background.astype(np.float32)
+    step = max(1, max(light.shape) // 200)
+    sample = light[::step, ::step]
+    fit = _lit_fit(sample)
+    rows, columns = np.mgrid[0 : sample.shape[0], 0 : sample.shape[1]].astype(np.float32)
+    if (sample > _plane_at(fit, rows, columns) + GLARE_MIN).mean() < GLARE_AREA:
+        return None  # the light falls evenly or from one side (a plane): no spot brighter than it
+    rows, columns = np.mgrid[0 : light.shape[0], 0 : light.shape[1]].astype(np.float32)
+    plane = _plane_at(fit, rows / step, columns / step)
+    lift = np.clip((255.0 - plane) / np.maximum(255.0 - light, 1.0), 1.0, MAX_LIFT)
+    # Only in the spot, eased in: paper a little brighter than the plane round a line of text (a
+    # phone's sharpening, JPEG's ringing) is no reflection.
+    share = np.clip((light - plane - GLARE_MIN / 2) / (GLARE_MIN / 2), 0.0, 1.0)
+    return 1.0 + (lift - 1.0) * share
+
+
+def darkened(gray: Image.Image, lift: np.ndarray) -> Image.Image:
+    """The flattened page with its ink darker by ``lift`` (see ``glare_lift``), its paper as it is."""
+    darkness = 255.0 - np.asarray(gray, np.float32)
+    paper = 255.0 - FLAT_PAPER
+    lifted = np.where(darkness > paper, paper + (darkness - paper) * lift, darkness)
+    return Image.fromarray(np.clip(255.0 - lifted, 0, 255).astype(np.uint8), "L")
+
+
+def _lit_fit(sample: np.ndarray) -> np.ndarray:
+    """A plane fitted to the paper's light (least squares), dark blocks (a photo, an emblem) and bright
+    spots left out: refitted on the points within a few grey levels of it."""
+    rows, columns = np.mgrid[0 : sample.shape[0], 0 : sample.shape[1]]
+    design = np.column_stack([rows.ravel(), columns.ravel(), np.ones(rows.size)]).astype(np.float32)
+    values = sample.ravel().astype(np.float32)
+    keep = np.ones(values.size, bool)
+    for _ in range(3):
+        coefficients = np.linalg.lstsq(design[keep], values[keep], rcond=None)[0]
+        residual = values - design @ coefficients
+        keep = np.abs(residual) < max(3.0, float(np.percentile(np.abs(residual[keep]), 60)))
+    return coefficients
+
+
+def _plane_at(coefficients: np.ndarray, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    return coefficients[0] * rows + coefficients[1] * columns + coefficients[2]
 
 
 # An ID-1 card (CCCD, Căn cước, CMND, bank cards): 85.6 x 53.98 mm. Its size is known, so once found

@@ -337,6 +337,15 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
             # unflattened it differed all over, and a photo was read twice whole for nothing.
             kept = geometry.flattened(display.convert("L"), light.background)
         steps.append("light flattened" + (" (a fold's crease)" if light.fold else ""))
+        # A reflection is told on the page's light with its colour ink kept: a red emblem dropped to
+        # paper is as bright as one, and is none.
+        seen = light if kept is None else geometry.light_background(display.convert("L"), creases=False)
+        lift = geometry.glare_lift(seen.background) if seen is not None else None
+        if lift is not None:
+            gray = geometry.darkened(gray, lift)
+            kept = geometry.darkened(kept, lift) if kept is not None else None
+            steps.append("text under a reflection darkened")
+            facts["glare"] = True
         if light.fold:
             facts["fold"] = True
     analysis = analyse(gray, dpi)

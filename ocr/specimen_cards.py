@@ -425,6 +425,19 @@ def draw_card(h: Holder, model: str, side: str, rng: random.Random) -> Specimen:
     return Specimen(image, model, side, printed)
 
 
+def with_glare(photo: Image.Image, rng: random.Random, strength: float) -> Image.Image:
+    """The photo with a lamp's or a window's reflection on the card's laminate: a soft bright spot,
+    washing out to white at ``strength`` 1 at its middle, over a random part of the frame's centre."""
+    rgb = np.asarray(photo.convert("RGB"), np.float32)
+    h, w = rgb.shape[:2]
+    cx, cy = w * rng.uniform(0.3, 0.7), h * rng.uniform(0.3, 0.7)
+    rx, ry = w * rng.uniform(0.08, 0.16), h * rng.uniform(0.08, 0.2)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    spot = strength * np.exp(-(((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2))
+    lit = rgb + (255.0 - rgb) * np.minimum(spot, 1.0)[..., None]
+    return Image.fromarray(np.clip(lit, 0, 255).astype(np.uint8), "RGB")
+
+
 def on_desk(
     card: Image.Image,
     rng: random.Random,

@@ -235,3 +235,20 @@ def test_the_holders_and_signers_surnames_are_given_their_accents_wherever_they_
     # The first name in mixed case under the title is the signer's; what follows is left as read.
     back = ["GIÁM ĐỐC CÔNG AN TỈNH NGHỆ AN", "Trần Văn Minh", "Nguyen ghi chú"]
     assert _surnames_as_printed(back) == back
+
+
+def test_text_washed_out_by_a_reflection_on_the_card_is_read() -> None:
+    """A lamp's reflection on the laminate leaves the letters under it a fifth as dark as the rest:
+    flattening the light restores the paper, not the ink, and tesseract's one threshold lost them.
+    A reflection is light added: the ink under it is darkened back by as much as its paper was lit."""
+    from ocr.specimen_cards import with_glare
+
+    rng = random.Random(5)
+    specimen = draw_card(holder(rng), "cmnd", "front", rng)
+    photo = on_desk(specimen.image, random.Random(1), turn=15, card_share=0.6)
+    photo = with_glare(photo, random.Random("2-cmnd-front-0"), 0.85)
+    reading = ocr_page(photo, 1, None)
+    assert reading.facts.get("glare"), reading.note
+    text = fold(" ".join(reading.text.split()))
+    for name in ("place_of_residence", "full_name", "number"):  # the residence is under the glare
+        assert fold(specimen.printed[name]) in text, (name, reading.text)
