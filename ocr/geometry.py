@@ -198,20 +198,21 @@ def glare_lift(background: np.ndarray) -> np.ndarray | None:
     letters under a reflection stay a fifth as dark, and tesseract's one threshold for the page lost
     them. Added light scales darkness (255 minus grey) by one factor, paper's and ink's alike: the
     paper's against the plane of the rest of the light gives it."""
-    light = background.astype(np.float32)
-    step = max(1, max(light.shape) // 200)
-    sample = light[::step, ::step]
-    fit = _lit_fit(sample)
-    rows, columns = np.mgrid[0 : sample.shape[0], 0 : sample.shape[1]].astype(np.float32)
-    if (sample > _plane_at(fit, rows, columns) + GLARE_MIN).mean() < GLARE_AREA:
-        return None  # the light falls evenly or from one side (a plane): no spot brighter than it
+    # The light is smooth: measured on a copy of some 200 px and the factor enlarged to the page (a
+    # phone photo's full-size planes would cost hundreds of megabytes).
+    step = max(1, max(background.shape) // 200)
+    light = background[::step, ::step].astype(np.float32)
+    fit = _lit_fit(light)
     rows, columns = np.mgrid[0 : light.shape[0], 0 : light.shape[1]].astype(np.float32)
-    plane = _plane_at(fit, rows / step, columns / step)
+    plane = _plane_at(fit, rows, columns)
+    if (light > plane + GLARE_MIN).mean() < GLARE_AREA:
+        return None  # the light falls evenly or from one side (a plane): no spot brighter than it
     lift = np.clip((255.0 - plane) / np.maximum(255.0 - light, 1.0), 1.0, MAX_LIFT)
     # Only in the spot, eased in: paper a little brighter than the plane round a line of text (a
     # phone's sharpening, JPEG's ringing) is no reflection.
     share = np.clip((light - plane - GLARE_MIN / 2) / (GLARE_MIN / 2), 0.0, 1.0)
-    return 1.0 + (lift - 1.0) * share
+    lift = (1.0 + (lift - 1.0) * share).astype(np.float32)
+    return cv2.resize(lift, (background.shape[1], background.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def darkened(gray: Image.Image, lift: np.ndarray) -> Image.Image:
