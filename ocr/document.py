@@ -58,6 +58,7 @@ from ocr.regions import (
     garbage_lines,
     garbage_parts,
     keep_only,
+    phantom_words,
     recipients_before_signature,
     text_lines,
     with_band,
@@ -201,6 +202,10 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     if noise:
         result = without_lines(result, noise)
         notes.append(f"{len(noise)} noise line(s) dropped")
+    phantoms = phantom_words(result.words)
+    if phantoms:
+        result = without_words(result, phantoms)
+        notes.append(f"{len(phantoms)} word(s) read from specks smaller than the page's letters dropped")
     stray = garbage_parts(result.words)
     if stray:
         result = without_words(result, stray)

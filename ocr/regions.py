@@ -124,6 +124,27 @@ def garbage_parts(words: list[Word]) -> list[int]:
     return sorted(i for n, part in enumerate(parts) if n in noise for i in part)
 
 
+# A letter or digit is at least this share of the page's word height tall; its box at least this
+# share wide per character. Tesseract gives a seal's or signature's specks letters ("-uộ." in a 4x2 px box,
+# "ê" in 2x2 beside a 23 px line): no printed character is that small beside its own line.
+PHANTOM_SHARE = 0.35
+SURE_WORD = 90
+
+
+def phantom_words(words: list[Word]) -> list[int]:
+    """The words (their indices) read from specks far smaller than the page's letters (the page's:
+    a table's "line" can run across cells of several rows, and its median with them). A word of the
+    lexicon read surely stays: tesseract draws a table cell's word a box too small now and then."""
+    height = median_height(words)
+    found = []
+    for i, word in enumerate(words):
+        marks = sum(c.isalnum() for c in word.text)
+        tiny = word.height < PHANTOM_SHARE * height and word.width < PHANTOM_SHARE * height * marks
+        if marks and tiny and not (word.confidence >= SURE_WORD and _a_word(word.text)):
+            found.append(i)
+    return found
+
+
 def without_words(result: Recognition, drop: list[int]) -> Recognition:
     """The reading without those words (indices), their lines' text rows written without them."""
     if not drop:

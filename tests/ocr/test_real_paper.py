@@ -434,3 +434,19 @@ def test_a_word_takes_the_tone_it_has_before_the_same_word_elsewhere_on_the_page
     # The page reads "thi THPT" more often than "thì THPT": the misreading is the toned one, left alone.
     same = reading(["kỳ thi THPT", "thi THPT quốc gia", "thì THPT"])
     assert _as_elsewhere_on_page(same) == (same, 0)
+
+
+def test_words_read_from_specks_far_smaller_than_the_pages_letters_are_dropped() -> None:
+    """A seal's and a signature's specks come back as "-uộ." in a 4x2 px box and "ê" in 2x2 beside
+    23 px letters: no printed character is that small. A lexicon word read surely in a box drawn too
+    small (a table cell's "sai" at 97) stays."""
+    from ocr.regions import phantom_words
+
+    line = [Word(text, 96, 1, 100 + 80 * n, 100, 60, 23) for n, text in enumerate(["Lưu:", "VT,", "CTrTT."])]
+    specks = [
+        Word("-uộ.", 0, 1, 916, 105, 4, 2),
+        Word("ê", 77, 1, 977, 100, 2, 2),
+        Word("sai", 97, 1, 990, 100, 5, 7),
+    ]
+    words = line + specks + [Word("-", 92, 1, 20, 110, 8, 4)]  # a dash is small and no letter
+    assert [words[i].text for i in phantom_words(words)] == ["-uộ.", "ê"]
