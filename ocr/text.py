@@ -175,14 +175,29 @@ def _syllables(word: str) -> list[str] | None:
     return parts(min(cuts[0], key=rank))
 
 
+@cache
+def _english(word: str) -> bool:
+    """An English word in plain letters, commoner in English than in Vietnamese ("IDENTITY",
+    "MINISTRY"; not "VIETNAM", "HANOI": their syllables are Vietnamese)."""
+    from wordfreq import zipf_frequency
+
+    if not word.isascii():
+        return False
+    english = zipf_frequency(word.lower(), "en")
+    return english >= ENGLISH_ZIPF and english > zipf(word.lower())
+
+
+ENGLISH_ZIPF = 3.5
+
+
 def respace(text: str) -> str:
     """Put back the spaces OCR drops between the syllables of words in capitals ("HÀNỘI", "BAN
     NHÂNDÂN", "KINHDOANH" on tight bold headers): every Vietnamese syllable is a word. A word that is
     a syllable, is not all capitals, has no vowel (UBND, TNHH) or holds anything but letters is
-    left as it is."""
+    left as it is; so is an English word (a card's "IDENTITY CARD" became "I DEN TI TY")."""
     words = []
     for word in text.split(" "):
-        if len(word) >= 4 and word.isalpha() and word.isupper():
+        if len(word) >= 4 and word.isalpha() and word.isupper() and not _english(word):
             parts = None if _SYLLABLE.fullmatch(fold(word)) else _syllables(word)
             if parts and len(parts) >= 2:
                 word = " ".join(parts)
