@@ -483,3 +483,16 @@ def test_a_name_read_without_its_tilde_is_no_place_of_origin_label() -> None:
 def test_the_signer_is_the_name_under_the_title_however_the_stroke_left_it(foot: str, signer: str) -> None:
     text = f"THÔNG BÁO\nVề việc đăng ký học phần\nNơi nhận:\n- Lưu: VT, ĐT.\n{foot}"
     assert understand([(1, text, 90.0)]).fields["signer"].value == signer
+
+
+def test_a_can_cuoc_back_without_its_first_label_is_still_an_identity_card() -> None:
+    """A 2024 Căn cước's back prints no title: its labels say what it is. Shared small, its first
+    label ("Nơi cư trú / Place of residence") was lost and only "Date of expiry" was left to type it."""
+    back = """Xóm 3, Phường Ngọc Lâm, Quận Long Biên, Hà Nội
+Nơi đăng ký khai sinh / Place of birth:
+Xã Hòa Phong, Huyện Hòa Vang, Đà Nẵng
+Ngày, tháng, năm cấp / Date of issue: 17/02/2025
+Ngày, tháng, năm hết hạn / Date of expiry: 21/05/2026
+BỘ CÔNG AN
+MINISTRY OF PUBLIC SECURITY"""
+    assert understand([(1, back, 90.0)]).type == "cccd"
