@@ -125,8 +125,8 @@ def garbage_parts(words: list[Word]) -> list[int]:
 
 
 # A letter or digit is at least this share of the page's word height tall; its box at least this
-# share wide per character. Tesseract gives a seal's or signature's specks letters ("-uộ." in a 4x2 px box,
-# "ê" in 2x2 beside a 23 px line): no printed character is that small beside its own line.
+# share wide per character. Tesseract gives a seal's or a signature's specks letters ("-uộ." in a
+# 4x2 px box, "ê" in 2x2 beside 23 px letters): no printed character is that small beside the rest.
 PHANTOM_SHARE = 0.35
 SURE_WORD = 90
 
