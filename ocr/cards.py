@@ -23,6 +23,7 @@ from functools import cache
 from ocr.engine import Word, median_height
 from ocr.identifiers import provinces_by_letters
 from ocr.text import fold
+from ocr.understand.fields import CARD_SIGNING_TITLE
 from ocr.understand.names import is_surname, surname_as_printed
 
 # (model, side) -> phrases (folded) only that side prints; the first model with two of them, or one
@@ -147,7 +148,7 @@ def _surnames_as_printed(lines: list[str]) -> list[str]:
                 lines[n] = f"{label}: {_first_as_surname(name.strip())}"
             elif n + 1 < len(lines) and lines[n + 1].split():
                 lines[n + 1] = _first_as_surname(lines[n + 1])
-        elif _SIGNER_TITLE.match(folded):
+        elif CARD_SIGNING_TITLE.match(folded):
             # The signer's name under the title and the signature: the first line in mixed case.
             for m in range(n + 1, min(n + 6, len(lines))):
                 words = lines[m].split()
@@ -155,11 +156,6 @@ def _surnames_as_printed(lines: list[str]) -> list[str]:
                     lines[m] = _first_as_surname(lines[m])
                     break
     return lines
-
-
-# The issuing officer's title on a card's back, the signer's name under it: "CỤC TRƯỞNG CỤC CẢNH
-# SÁT ..." (CCCD), "GIÁM ĐỐC CÔNG AN ..." (CMND).
-_SIGNER_TITLE = re.compile(r"^(?:cuc truong|giam doc)\b")
 
 
 def _first_as_surname(line: str) -> str:

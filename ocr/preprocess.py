@@ -332,14 +332,15 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     kept: Image.Image | None = None  # the page with its colour ink, as lit as the one read
     if light is not None:
         gray = geometry.flattened(gray, light.background)
-        if ink is not None and ink.dropped:
+        coloured = display.convert("L") if ink is not None and ink.dropped else None
+        if coloured is not None:
             # The floor (colour ink kept) must differ from the page read by the colour ink only: left
             # unflattened it differed all over, and a photo was read twice whole for nothing.
-            kept = geometry.flattened(display.convert("L"), light.background)
+            kept = geometry.flattened(coloured, light.background)
         steps.append("light flattened" + (" (a fold's crease)" if light.fold else ""))
         # A reflection is told on the page's light with its colour ink kept: a red emblem dropped to
         # paper is as bright as one, and is none.
-        seen = light if kept is None else geometry.light_background(display.convert("L"), creases=False)
+        seen = light if coloured is None else geometry.light_background(coloured, creases=False)
         lift = geometry.glare_lift(seen.background) if seen is not None else None
         if lift is not None:
             gray = geometry.darkened(gray, lift)

@@ -340,7 +340,7 @@ def _card_fields(lines: list[Line], put) -> None:
 
 # A card's back names its issuer in its signer's title: "CỤC TRƯỞNG CỤC CẢNH SÁT QUẢN LÝ HÀNH CHÍNH
 # VỀ TRẬT TỰ XÃ HỘI" (CCCD), "GIÁM ĐỐC CÔNG AN TỈNH ..." (CMND): the body after the title.
-_CARD_ISSUER = re.compile(r"^(?:cuc truong|giam doc)\s+(?=cuc |cong an )")
+CARD_SIGNING_TITLE = re.compile(r"^(?:cuc truong|giam doc)\s+(?=cuc |cong an )")
 _MRZ = re.compile(r"^(?=.*[<0-9])[a-z0-9<]{20,}$")  # the machine-readable zone: no spaces, digits and <
 
 
@@ -349,7 +349,7 @@ def _card_issuer(lines: list[Line], put) -> None:
         if line.folded.strip(" .") == "bo cong an":  # the Căn cước (2024) is issued by the ministry
             put("issuer", "BỘ CÔNG AN", 0.9, line)
             return
-        match = _CARD_ISSUER.match(line.folded)
+        match = CARD_SIGNING_TITLE.match(line.folded)
         if not match:
             continue
         parts = [line.text[match.end() :].strip()]
