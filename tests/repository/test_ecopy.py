@@ -86,7 +86,9 @@ def test_the_ecopy_is_signed_stamped_and_verifiable(world) -> None:
 
     rendered = pdfium.PdfDocument(data)[0].render(scale=200 / 72).to_pil()
     assert rendered.mode == "RGB"
-    payload, _points, _ = cv2.QRCodeDetector().detectAndDecode(np.asarray(rendered.convert("RGB")))
+    # OpenCV's ArUco-based detector: its classic one missed 2 in 200 of these pages at 200 DPI and 6
+    # at 300 (the time in the payload changes the code each run), the ArUco one none in 400.
+    payload, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecode(np.asarray(rendered.convert("RGB")))
     assert payload.startswith("Mã hồ sơ: "), payload
     for value in (CASE, "HT.KETHON", PID, "Giấy xác nhận tình trạng hôn nhân", "sohoa", "/verify?ecopy="):
         assert value in payload, (value, payload)
