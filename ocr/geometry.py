@@ -282,20 +282,27 @@ def card_shaped(quad: np.ndarray, frame: tuple[int, int] | None = None) -> bool:
     if CARD_ASPECT[0] <= ratio <= CARD_ASPECT[1]:
         return True
     true = true_aspect(quad, frame) if frame is not None and ratio >= FORESHORTENED_FROM else None
-    return true is not None and CARD_TRUE_ASPECT[0] <= true <= CARD_TRUE_ASPECT[1]
+    return true is not None and true[0] <= CARD_TRUE_ASPECT[1] and true[1] >= CARD_TRUE_ASPECT[0]
 
 
-# Seen at a slant a card looks squatter than it is (down to this); undone, its proportions are an
-# ID-1 card's 1.586 within the estimate's error, apart from A4's 1.414.
+# Seen at a slant a card looks squatter than it is (down to this), or, slanted across its short
+# side, longer; undone, its proportions are an ID-1 card's 1.586 within the estimate's error, apart
+# from A4's 1.414.
 FORESHORTENED_FROM = 1.2
 CARD_TRUE_ASPECT = (1.5, 1.7)
+# A phone's lens, as a share of the frame's long side: a main camera's 24-28 mm (35 mm equivalent) is
+# ~0.7, a 2x lens ~1.4.
+PHONE_FOCAL = (0.6, 1.6)
 
 
-def true_aspect(quad: np.ndarray, frame: tuple[int, int]) -> float | None:
+def true_aspect(quad: np.ndarray, frame: tuple[int, int]) -> tuple[float, float] | None:
     """The long-to-short side ratio of the rectangle the quadrilateral ``quad`` (clockwise from top
-    left) is a perspective view of, the focal length estimated from the quad itself and the principal
-    point at the frame's centre (Zhang & He, "Whiteboard scanning and image enhancement", 2007).
-    None when the view has too little perspective to estimate the focal length from."""
+    left) is a perspective view of, the principal point at the frame's centre (Zhang & He,
+    "Whiteboard scanning and image enhancement", 2007): the least and the most it can be. The focal
+    length is estimated from the quad itself; where that estimate is no phone's (a card slanted about
+    one axis only leaves one vanishing point, and the estimate runs wild: 2.8 times the frame for a
+    card seen at 30 degrees, which made it square), the ratio is taken over every focal length a
+    phone's lens has. None when three corners are in a line."""
     centre = np.array([frame[0] / 2, frame[1] / 2])
     tl, tr, br, bl = (np.append(np.asarray(p, float) - centre, 1.0) for p in quad)
     below, right = np.dot(np.cross(tr, br), bl), np.dot(np.cross(bl, br), tr)
@@ -304,17 +311,21 @@ def true_aspect(quad: np.ndarray, frame: tuple[int, int]) -> float | None:
     k2 = np.dot(np.cross(tl, br), bl) / below
     k3 = np.dot(np.cross(tl, br), tr) / right
     n2, n3 = k2 * tr - tl, k3 * bl - tl
-    if abs(n2[2] * n3[2]) < 1e-9:
-        return None  # parallel sides: no vanishing point, the apparent ratio is the true one
-    f2 = -(n2[0] * n3[0] + n2[1] * n3[1]) / (n2[2] * n3[2])
-    if f2 <= 0:
-        return None
-    across = (n2[0] ** 2 + n2[1] ** 2) / f2 + n2[2] ** 2
-    down = (n3[0] ** 2 + n3[1] ** 2) / f2 + n3[2] ** 2
-    if across <= 0 or down <= 0:
-        return None
-    ratio = float(np.sqrt(across / down))
-    return max(ratio, 1 / ratio)
+    lens = (PHONE_FOCAL[0] * max(frame), PHONE_FOCAL[1] * max(frame))
+    focal: tuple[float, ...] = lens
+    if abs(n2[2] * n3[2]) >= 1e-9:
+        f2 = -(n2[0] * n3[0] + n2[1] * n3[1]) / (n2[2] * n3[2])
+        if f2 > 0 and lens[0] <= np.sqrt(f2) <= lens[1]:
+            focal = (float(np.sqrt(f2)),)
+    ratios = []
+    for f in focal:
+        across = (n2[0] ** 2 + n2[1] ** 2) / f**2 + n2[2] ** 2
+        down = (n3[0] ** 2 + n3[1] ** 2) / f**2 + n3[2] ** 2
+        if across <= 0 or down <= 0:
+            return None
+        ratio = float(np.sqrt(across / down))
+        ratios.append(max(ratio, 1 / ratio))
+    return min(ratios), max(ratios)
 
 
 def card_frame(width: int, height: int) -> bool:
