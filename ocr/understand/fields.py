@@ -103,6 +103,22 @@ def _personal_id(text: str, start: int = 0) -> str | None:
     return None
 
 
+# A card's small "Số / No.:" read as digits and glued to the number ("32075182683704"): the last 12
+# digits of a run of 13-15 are the ID when they agree with the card's date of birth.
+_GLUED_ID = re.compile(r"(?<![0-9])([0-9]{13,15})(?![0-9])")
+
+
+def _personal_id_after_glued_label(lines: list[Line], put, found: dict[str, Field]) -> None:
+    if "date_of_birth" not in found:
+        return  # the birth year is the check that makes the tail the ID and not a chance of digits
+    born = date.fromisoformat(found["date_of_birth"].value)
+    for line in lines:
+        for match in _GLUED_ID.finditer(line.text.replace(" ", "")):
+            with contextlib.suppress(InvalidIdentifier):
+                put("personal_id", parse_personal_id(match.group(1)[-12:], born).value, 0.7, line)
+                return
+
+
 def _tax_code(text: str, start: int = 0) -> str | None:
     """The valid tax / enterprise code at the first 10(-3)-digit run in ``text`` from ``start``."""
     match = _TAX.search(text, start)
@@ -189,6 +205,8 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
 
     _card_fields(lines, put)
     _machine_readable_zone(lines, put, found)
+    if kind and kind.code in ID_CARDS and "personal_id" in wanted and "personal_id" not in found:
+        _personal_id_after_glued_label(lines, put, found)
     _card_issuer(lines, put)
     _issue_date(lines, put)
     _issuer(lines, put)
