@@ -20,7 +20,9 @@ from datetime import date
 from difflib import SequenceMatcher
 from functools import cache
 
-from ocr.engine import Word, median_height
+import numpy as np
+
+from ocr.engine import Word, median_height, words_by_line
 from ocr.identifiers import provinces_by_letters
 from ocr.text import fold
 from ocr.understand.fields import CARD_SIGNING_TITLE
@@ -85,23 +87,55 @@ def identify(text: str) -> Card | None:
     return Card(*best) if scores[best] >= 1 else None
 
 
-def _rows(words: list[Word]) -> list[list[Word]]:
-    """Words grouped into printed rows by the middle of their boxes, each row left to right."""
+def _rows(words: list[Word], slope: float = 0.0) -> list[list[Word]]:
+    """Words grouped into printed rows by the middle of their boxes (levelled by ``slope``, see
+    ``_slope``), each row left to right."""
     if not words:
         return []
     tolerance = 0.5 * median_height(words)
     rows: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: w.top + w.height / 2):
-        middle = word.top + word.height / 2
-        if rows and abs(middle - _middle(rows[-1])) <= tolerance:
+    for word in sorted(words, key=lambda w: _level(w, slope)):
+        if rows and abs(_level(word, slope) - _middle(rows[-1], slope)) <= tolerance:
             rows[-1].append(word)
         else:
             rows.append([word])
     return [sorted(row, key=lambda w: w.left) for row in rows]
 
 
-def _middle(row: list[Word]) -> float:
-    return sum(w.top + w.height / 2 for w in row) / len(row)
+def _level(word: Word, slope: float) -> float:
+    """The middle of the word's box, as high as it would be at the card's left edge."""
+    return word.top + word.height / 2 - slope * (word.left + word.width / 2)
+
+
+def _middle(row: list[Word], slope: float) -> float:
+    return sum(_level(w, slope) for w in row) / len(row)
+
+
+# A squared card is level within this (dy/dx, ~4 degrees): more is no slope of its rows but a line
+# tesseract ran across two rows.
+MAX_ROW_SLOPE = 0.07
+
+
+def _slope(words: list[Word]) -> float:
+    """How far the card's rows climb or fall per pixel across: a card squared a little off level (a
+    corner found a few pixels off, or cut off by the frame) has rows that slope, and grouped by their
+    words' middles a long row broke into pieces read in the wrong order ("Văn Cừ, Xã Nghi Phong" before
+    "Số 12 ngõ 45 phố Nguyễn"). Measured on tesseract's own lines, fitted word by word (median over
+    the lines that are one row each): its lines only measure, never group (beside a photo one of them
+    can join a label's row and the value's)."""
+    slopes = []
+    for line in words_by_line(words).values():
+        xs = np.array([w.left + w.width / 2 for w in line], float)
+        if len(line) < 3 or np.ptp(xs) < 5 * median_height(line):
+            continue
+        ys = np.array([w.top + w.height / 2 for w in line], float)
+        fit = np.polyfit(xs, ys, 1)
+        if np.abs(np.polyval(fit, xs) - ys).max() <= 0.25 * median_height(line):  # one row, not two
+            slopes.append(float(fit[0]))
+    if not slopes:
+        return 0.0
+    slope = float(np.median(slopes))
+    return slope if abs(slope) <= MAX_ROW_SLOPE else 0.0
 
 
 def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
@@ -124,10 +158,11 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
         while joined := [w for w in block if _continued(w, main)]:
             blocks[n] = block = [w for w in block if w not in joined]
             main += joined
-    lines = [cell for row in _rows(main) if _lettered(row) for cell in _cells(row)]
+    slope = _slope(words)
+    lines = [cell for row in _rows(main, slope) if _lettered(row) for cell in _cells(row)]
     for block in blocks:
         if block:
-            lines += ["", *(cell for row in _rows(block) if _lettered(row) for cell in _cells(row))]
+            lines += ["", *(cell for row in _rows(block, slope) if _lettered(row) for cell in _cells(row))]
     fixed = FIXED_LINES.get((card.model, card.side), ())
     lines = [_as_printed(line, fixed) for line in lines]
     lines = _surnames_as_printed(lines)

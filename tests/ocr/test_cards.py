@@ -95,6 +95,24 @@ def test_the_photo_column_is_read_after_the_fields_beside_it() -> None:
     assert text.splitlines() == ["Quê quán:", "Hà Nội", "", "Có giá trị đến:", "05/09/2037"]
 
 
+def test_a_card_squared_a_little_off_level_is_read_row_by_row_along_its_slope() -> None:
+    """A corner cut off by the frame: the squared card's rows fall 4 px in 100 across. Grouped by
+    their words' middles, a long row's end joined the next row's start, and the address came out as
+    "Văn Cừ, Xã Nghi Phong" before "Số 12 ngõ 45 phố Nguyễn". The slope is measured on tesseract's
+    lines, each one row; the rows follow it."""
+    size = (1800, 1135)
+    rows = [["Nơi", "cư", "trú:", "Số", "12", "ngõ", "45", "phố", "Nguyễn", "Văn", "Cừ,"],
+            ["Xã", "Nghi", "Phong,", "Huyện", "Nghi", "Lộc,", "Nghệ", "An"]]  # fmt: skip
+    words = []
+    for line, (texts, top) in enumerate(zip(rows, (300, 360), strict=True), start=1):
+        left = 100
+        for text in texts:
+            words.append(Word(text, 90.0, line, left, round(top + 0.04 * left), 25 * len(text), 40))
+            left += 25 * len(text) + 20
+    text = cards.reading_order(words, size, cards.Card("can_cuoc_2024", "back"))
+    assert text.splitlines() == [" ".join(rows[0]), " ".join(rows[1])]
+
+
 @pytest.mark.parametrize(("seed", "count"), [(4, 30), (0, 8), (1, 11), (6, 26)])
 def test_an_a4_page_photographed_is_a_page_not_a_card(seed: int, count: int) -> None:
     """A page in perspective can come near a card's proportions (short pages most: seeds 0, 1 and 6
@@ -203,8 +221,8 @@ def test_a_card_backs_machine_readable_zone_is_read_through_its_check_digits() -
 
 
 def test_an_id_whose_small_label_was_read_as_digits_glued_to_it_is_found() -> None:
-    """"Số / No.:" in a slanted photo's small print read as "32" before the number: the last 12 digits
-    are the ID when they agree with the card's date of birth, and only then."""
+    """The card's "Số / No.:", small print in a slanted photo, read as "32" before the number: the
+    last 12 digits are the ID when they agree with the card's date of birth, and only then."""
     front = (
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nCĂN CƯỚC CÔNG DÂN\nCitizen Identity Card\n32075182683704\n"
         "Họ và tên / Full name:\nVŨ NGỌC YẾN\nNgày sinh / Date of birth: {born}\nGiới tính / Sex: Nữ\n"
