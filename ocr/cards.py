@@ -241,10 +241,10 @@ def _as_printed(line: str, fixed: tuple[str, ...]) -> str:
     return line
 
 
-# A card's dates are small bold print: a slash comes out as "I", "l", "|" or "1", or as two marks
-# ("17I102I12025", "10/06/I2024"). A card prints no other word of two digits, such a mark, two
-# digits, such a mark and four digits.
-_SLASH = r"(?:/[Il|1]?|[Il|]1?|1)"
+# A card's dates are small bold print: a slash comes out as "I", "l", "|", "J", "]", "!" or "1", or
+# as two marks ("17I102I12025", "10/06/I2024", "25I04J2022"). A card prints no other word of two
+# digits, such a mark, two digits, such a mark and four digits.
+_SLASH = r"(?:/[Il|1J]?|[Il|J\]!]1?|1)"
 _DATE_MISREAD = re.compile(rf"^(\d{{2}}){_SLASH}(\d{{2}}){_SLASH}(\d{{4}})$")
 
 

@@ -148,7 +148,8 @@ def test_a_cards_dates_and_fixed_lines_are_given_as_printed() -> None:
         return Word(text, confidence, line, left, 100 * line, 20 * len(text), 40)
 
     for read, printed in (("12I02I2025", "12/02/2025"), ("17I102I12025", "17/02/2025"),
-                          ("10/06/I2024", "10/06/2024"), ("1210212025", "12/02/2025")):  # fmt: skip
+                          ("10/06/I2024", "10/06/2024"), ("1210212025", "12/02/2025"),
+                          ("25I04J2022", "25/04/2022")):  # fmt: skip
         assert cards._as_date(word(read)).text == printed
     for kept in ("3110212025", "084065177297", "0101234565", "12/02/2025"):  # no such date / a number
         assert cards._as_date(word(kept)).text == kept
