@@ -52,7 +52,10 @@ SIGNER_TITLES = re.compile(
 )
 ISSUER_RE = re.compile(
     r"(uy ban nhan dan|ubnd|so [a-z ]+|phong [a-z ]+|bo [a-z ]+|truong [a-z ]+|cuc [a-z ]+|vien [a-z ]+|"
-    r"toa an|cong an [a-z ]+|trung tam [a-z ]+|hoi dong [a-z ]+|van phong [a-z ]+|hoc vien [a-z ]+)"
+    r"toa an|cong an [a-z ]+|trung tam [a-z ]+|hoi dong [a-z ]+|van phong [a-z ]+|hoc vien [a-z ]+|"
+    # The bodies Nghị định 30/2020's forms head a decree, a resolution or a directive with.
+    r"chinh phu|quoc hoi|thu tuong chinh phu|chu tich nuoc|tong cuc [a-z ]+|chi cuc [a-z ]+|"
+    r"ngan hang [a-z ]+|kiem toan nha nuoc)"
 )
 # A line of the head block that opens the name of a body (the one under it, or its parent above).
 _BODY_START = re.compile(
@@ -190,7 +193,10 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
         elif (
             index
             and _is_title(lines[index - 1], kind)
-            and re.match(r"^(?:ve|ban hanh|phe duyet|quy dinh)\b", line.folded)
+            and (
+                re.match(r"^(?:ve|ban hanh|phe duyet|quy dinh)\b", line.folded)
+                or _stated_below_title(line, kind)
+            )
         ):
             put("summary", _summary(lines, line), 0.85, line)
         scope = re.search(rf"(?:de|dung de)\s?:?\s?lam thu tuc ({_WORDS}+)", line.folded)
@@ -384,6 +390,21 @@ def _card_issuer(lines: list[Line], put) -> None:
                 put("signer", name, 0.85, following)
                 break
         return
+
+
+def _stated_below_title(line: Line, kind: DocumentType | None) -> bool:
+    """The line under the name of a document that carries a trích yếu (a plan's "Triển khai ...", a
+    report's "Kết quả ...", an invitation's "Dự hội nghị ..."): a sentence in mixed case, neither
+    the body's opening ("Căn cứ", "Thực hiện") nor a label ("Kính gửi:", "Thời gian:")."""
+    opening = line.folded.lstrip(" '\"`.,;:-_~")
+    return (
+        kind is not None
+        and "summary" in kind.fields
+        and line.text.upper() != line.text
+        and line.text.lstrip()[:1].isupper()
+        and not opening.startswith(_SUMMARY_ENDS)
+        and ":" not in line.text[:30]
+    )
 
 
 def _is_title(line: Line, kind: DocumentType | None) -> bool:

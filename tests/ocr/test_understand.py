@@ -496,3 +496,62 @@ Ngày, tháng, năm hết hạn / Date of expiry: 21/05/2026
 BỘ CÔNG AN
 MINISTRY OF PUBLIC SECURITY"""
     assert understand([(1, back, 90.0)]).type == "cccd"
+
+
+# Nghị định 30/2020's layout for each kind of official document: the issuing body's block and the
+# motto side by side (as OCR reads them: one line each), the number with the kind's symbol, place and
+# date, the kind's name (none for a công văn: its V/v under the number), the trích yếu, the body
+# citing another document's number, the signature block and the recipients.
+OFFICIAL_KINDS = [
+    ("plan", "KẾ HOẠCH", "45/KH-UBND", "Triển khai chuyển đổi số năm 2026"),
+    ("report", "BÁO CÁO", "112/BC-UBND", "Kết quả giải quyết thủ tục hành chính quý III năm 2026"),
+    ("submission", "TỜ TRÌNH", "08/TTr-STP", "Về việc ban hành quy chế số hóa hồ sơ"),
+    ("directive", "CHỈ THỊ", "05/CT-UBND", "Về tăng cường kỷ luật hành chính"),
+    ("resolution", "NGHỊ QUYẾT", "17/NQ-HĐND", "Về kế hoạch đầu tư công năm 2027"),
+    ("notice", "THÔNG BÁO", "231/TB-UBND", "Kết luận của Chủ tịch tại cuộc họp giao ban"),
+    ("invitation", "GIẤY MỜI", "76/GM-UBND", "Dự hội nghị tổng kết công tác cải cách hành chính"),
+    ("minutes", "BIÊN BẢN", "03/BB-UBND", "Họp Hội đồng thẩm định hồ sơ"),
+    ("decision", "QUYẾT ĐỊNH", "1520/QĐ-UBND", "Về việc phê duyệt danh mục thủ tục hành chính"),
+    ("official_letter", None, "2291/UBND-VP", "V/v đôn đốc số hóa hồ sơ, kết quả giải quyết thủ tục hành chính"),
+]
+
+
+@pytest.mark.parametrize(("code", "title", "number", "summary"), OFFICIAL_KINDS)
+def test_each_kind_of_official_document_is_typed_and_its_fields_found(
+    code: str, title: str | None, number: str, summary: str
+) -> None:
+    head = "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nPHƯỜNG THANH XUÂN Độc lập - Tự do - Hạnh phúc"
+    lines = [head, f"Số: {number} Hà Nội, ngày 14 tháng 11 năm 2026"]
+    lines += [title, summary] if title else [summary]
+    lines += [
+        "Căn cứ Nghị định số 45/2020/NĐ-CP ngày 08 tháng 4 năm 2020 của Chính phủ về thực hiện thủ tục",
+        "hành chính trên môi trường điện tử; Ủy ban nhân dân phường thực hiện như sau:",
+        "1. Các bộ phận chuyên môn chủ động triển khai, báo cáo kết quả trước ngày 30/11/2026.",
+        "Nơi nhận: TM. ỦY BAN NHÂN DÂN",
+        "- Như trên; CHỦ TỊCH",
+        "- Lưu: VT.",
+        "Trần Thị Lan",
+    ]
+    found = understand([(1, "\n".join(lines), 90.0)])
+    values = {name: field.value for name, field in found.fields.items()}
+    assert found.type == code, "\n".join(lines)
+    assert values.get("number") == number
+    assert values.get("issue_date") == "2026-11-14"
+    assert values.get("issuer") == "ỦY BAN NHÂN DÂN PHƯỜNG THANH XUÂN"
+    assert values.get("signer") == "Trần Thị Lan"
+    assert values.get("summary") == summary
+
+
+def test_a_decree_is_typed_by_its_name_and_issued_by_the_government() -> None:
+    text = (
+        "CHÍNH PHỦ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Số: 118/2025/NĐ-CP Hà Nội, ngày 09 tháng 6 năm 2025\nNGHỊ ĐỊNH\n"
+        "Về thực hiện thủ tục hành chính theo cơ chế một cửa, một cửa liên thông\n"
+        "Căn cứ Luật Tổ chức Chính phủ số 63/2025/QH15;\nChính phủ ban hành Nghị định.\n"
+        "Nơi nhận: TM. CHÍNH PHỦ\n- Ban Bí thư Trung ương Đảng; THỦ TƯỚNG\n- Lưu: VT, KSTT.\nPhạm Minh Chính"
+    )
+    found = understand([(1, text, 90.0)])
+    values = {name: field.value for name, field in found.fields.items()}
+    assert found.type == "decree"
+    assert values["number"] == "118/2025/NĐ-CP" and values["issue_date"] == "2025-06-09"
+    assert values["issuer"] == "CHÍNH PHỦ" and values["signer"] == "Phạm Minh Chính"
