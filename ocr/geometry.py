@@ -247,6 +247,11 @@ def _plane_at(coefficients: np.ndarray, rows: np.ndarray, columns: np.ndarray) -
 CARD_MM = (85.6, 53.98)
 CARD_ASPECT = (1.5, 1.85)  # 1.59, stretched in perspective; A4 is 1.41 (legal 1.65: told by its lines)
 CARD_MIN_AREA = 0.03  # of the frame: a card further away than this is too small to read
+# A card photographed close reaches within this share of the frame's edge where no desk shows; cut
+# off by the frame on both sides, it looks as squat as this (a tenth of it cut off), still longer
+# than an A4 page (1.414), which a scan with dark bands above and below shows whole.
+CARD_REACH = 0.02
+CUT_CARD_ASPECT = 1.43
 CARD_WIDTH_PX = 1800
 CARD_DPI = round(CARD_WIDTH_PX / (CARD_MM[0] / 25.4))
 # A card's text lines are 3-7 % of its height; a legal-size page's, squared the same way, 1.5 %.
@@ -272,13 +277,18 @@ def _long_side_on_top(quad: np.ndarray) -> np.ndarray:
     return quad
 
 
-def card_shaped(quad: np.ndarray, frame: tuple[int, int] | None = None) -> bool:
-    """A card's proportions as seen, or - a card photographed at a slant, its far side shortened -
-    as they are once the perspective is undone (``frame``: the photo's size, its centre the lens's)."""
+def _seen_aspect(quad: np.ndarray) -> float:
+    """The quadrilateral's long-to-short side ratio as seen."""
     tl, tr, br, bl = quad
     across = (np.linalg.norm(tr - tl) + np.linalg.norm(br - bl)) / 2
     down = (np.linalg.norm(bl - tl) + np.linalg.norm(br - tr)) / 2
-    ratio = max(across, down) / max(1.0, min(across, down))
+    return max(across, down) / max(1.0, min(across, down))
+
+
+def card_shaped(quad: np.ndarray, frame: tuple[int, int] | None = None) -> bool:
+    """A card's proportions as seen, or - a card photographed at a slant, its far side shortened -
+    as they are once the perspective is undone (``frame``: the photo's size, its centre the lens's)."""
+    ratio = _seen_aspect(quad)
     if CARD_ASPECT[0] <= ratio <= CARD_ASPECT[1]:
         return True
     true = true_aspect(quad, frame) if frame is not None and ratio >= FORESHORTENED_FROM else None
@@ -347,10 +357,15 @@ def find_card(gray: np.ndarray) -> np.ndarray | None:
     # and the card as the bright region (an edge broken by glare or a finger still leaves the region).
     edges = cv2.dilate(cv2.Canny(blurred, 40, 120), np.ones((3, 3), np.uint8), iterations=2)
     threshold, bright = cv2.threshold(blurred, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    # A card lies on a desk that shows all round the frame: a scan (paper-bright at a side) is not
-    # searched, so a card-shaped box or table on a scanned page is never taken for a card.
-    sides = (blurred[:4], blurred[-4:], blurred[:, :4], blurred[:, -4:])
-    if any(np.median(side) >= threshold for side in sides):
+    # A card lies on a desk that shows all round the frame, or - photographed close, the card filling
+    # the frame's width (or height) - above and below it (or either side) with the card spanning the
+    # frame between. A scan (paper-bright all round) is not searched, so a card-shaped box or table on
+    # a scanned page is never taken for a card.
+    desk = [
+        np.median(side) < threshold for side in (blurred[:4], blurred[-4:], blurred[:, :4], blurred[:, -4:])
+    ]
+    spans = None if all(desk) else 0 if desk[0] and desk[1] else 1 if desk[2] and desk[3] else -1
+    if spans == -1:
         return None
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
     best, best_area = None, 0.0
@@ -368,7 +383,18 @@ def find_card(gray: np.ndarray) -> np.ndarray | None:
             if len(quad) != 4:
                 quad = cv2.boxPoints(rect)
             quad = _clockwise(np.asarray(quad, np.float32).reshape(4, 2))
-            if card_shaped(quad, (w, h)):
+            cut = False
+            if spans is not None:
+                # Desk on two sides only: the card reaches the frame's edge wherever no desk shows
+                # there; running off both (cut by the frame), it looks squatter than a card.
+                size, reach = (w, h)[spans], CARD_REACH * (w, h)[spans]
+                low, high = quad[:, spans].min() <= reach, quad[:, spans].max() >= size - 1 - reach
+                if (not desk[2 - 2 * spans] and not low) or (not desk[3 - 2 * spans] and not high):
+                    continue
+                if np.ptp(quad[:, spans]) < np.ptp(quad[:, 1 - spans]):
+                    continue  # a card fills the frame along its long side; a page upright in it, not
+                cut = low and high
+            if card_shaped(quad, (w, h)) or (cut and CUT_CARD_ASPECT <= _seen_aspect(quad) <= CARD_ASPECT[1]):
                 best, best_area = quad, area
     return None if best is None else _long_side_on_top(best / scale)
 

@@ -427,7 +427,7 @@ def _card(image: Image.Image, quad: np.ndarray | None) -> tuple[Image.Image | No
     its long side (a portrait page in perspective can have a card's proportions, not that), and with
     text lines of a card's size (a landscape legal-size page has neither its large print). With it,
     what OSD said of the squared card: the orientation step asks no second time."""
-    if quad is None or not geometry.card_shaped(quad, image.size):
+    if quad is None:  # find_card judged its shape: a card's, or one the frame cuts off
         return None, None
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     card = geometry.square_card(display, quad)
