@@ -4,6 +4,7 @@ they stand under and the default validity of a type."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import unicodedata
 from datetime import date
@@ -122,6 +123,68 @@ def _personal_id_after_glued_label(lines: list[Line], put, found: dict[str, Fiel
                 return
 
 
+# Letters a card's bold digits are read as, and the digits each may stand for.
+_DIGIT_READINGS = {"b": "85", "s": "5", "g": "6", "z": "2", "o": "0", "d": "0", "q": "0", "l": "1", "i": "1",
+                   "t": "7", "a": "4", "e": "8"}  # fmt: skip
+# What a card's slash is read as (see ocr.cards): a slash, or a mark, or a 1, or nothing at all.
+_CARD_SLASHES = "/.-1il|j]!"
+# A chip card expires on its holder's 25th, 40th or 60th birthday (Luật Căn cước công dân 2014, art. 21;
+# Luật Căn cước 2023, art. 21).
+CARD_RENEWAL_AGES = (25, 40, 60)
+
+
+def _birth_date_through_the_card(lines: list[Line], put, found: dict[str, Field]) -> None:
+    """A birth date in bold print read with letters for digits ("1B/08/199B"): each letter's possible
+    digits tried, and the one date kept that the card's other fields allow - the birth year the
+    personal ID encodes, the day and month the expiry (a birthday) repeats. Unique, or nothing."""
+    for line in lines:
+        at = _after_label(line, DOB_LABELS)
+        if at is None:
+            continue
+        end = _NEXT_LABEL.search(line.folded, at)
+        # The value: after the label's colon, or after its English half where the colon is lost.
+        value = line.folded[at : end.start() if end else len(line.folded)].rpartition(":")[2]
+        value = re.sub(r"\s", "", re.sub(r"^\W*(?:date of birth)?", "", value)).strip(".,;")
+        born = sorted(set(_dates_read_as(value)))
+        if "personal_id" in found:
+            with contextlib.suppress(InvalidIdentifier):
+                year = parse_personal_id(found["personal_id"].value).birth_year
+                born = [day for day in born if day.year == year]
+        if "valid_until" in found:
+            expires = date.fromisoformat(found["valid_until"].value)
+            born = [d for d in born if (d.month, d.day) == (expires.month, expires.day)
+                    and expires.year - d.year in CARD_RENEWAL_AGES] or born  # fmt: skip
+        if len(born) == 1:
+            put("date_of_birth", born[0].isoformat(), 0.7, line)
+        return
+
+
+def _dates_read_as(text: str) -> list[date]:
+    """Every date ``text`` can be a reading of: dd, a slash (or what it is read as, or none), mm, a
+    slash, yyyy, each digit perhaps read as a letter."""
+    found = []
+    for first in (0, 1):
+        for second in (0, 1):
+            if len(text) != 8 + first + second:
+                continue
+            day, month, year = text[:2], text[2 + first : 4 + first], text[4 + first + second :]
+            slashes = text[2 : 2 + first] + text[4 + first : 4 + first + second]
+            if any(ch not in _CARD_SLASHES for ch in slashes):
+                continue
+            options = [ch if ch.isdigit() else _DIGIT_READINGS.get(ch, "") for ch in day + month + year]
+            if all(options):
+                found += [d for digits in itertools.product(*options) if (d := _valid_date("".join(digits)))]
+    return found
+
+
+def _valid_date(digits: str) -> date | None:
+    """The date eight digits write as ddmmyyyy, if there is one."""
+    try:
+        return date(int(digits[4:]), int(digits[2:4]), int(digits[:2]))
+    except ValueError:
+        return None
+
+
 def _tax_code(text: str, start: int = 0) -> str | None:
     """The valid tax / enterprise code at the first 10(-3)-digit run in ``text`` from ``start``."""
     match = _TAX.search(text, start)
@@ -213,6 +276,8 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     _machine_readable_zone(lines, put, found)
     if kind and kind.code in ID_CARDS and "personal_id" in wanted and "personal_id" not in found:
         _personal_id_after_glued_label(lines, put, found)
+    if kind and kind.code == "cccd" and "date_of_birth" in wanted and "date_of_birth" not in found:
+        _birth_date_through_the_card(lines, put, found)
     _card_issuer(lines, put)
     _issue_date(lines, put)
     _issuer(lines, put)
@@ -316,8 +381,10 @@ def _card_fields(lines: list[Line], put) -> None:
             at = _after_label(line, labels)
             if at is None:
                 continue
-            # Past an English gloss and the colon: "Giới tính / Sex: Nữ".
-            colon = line.folded.find(":", at, at + 32)
+            # Past an English gloss and the colon: "Giới tính / Sex: Nữ" - its own colon, not the next
+            # label's on the same line ("Giới tính/ Sex Nữ Quốc tịch/ Nationality: Việt Nam").
+            later = (m.start() for m in _NEXT_LABEL.finditer(line.folded, at) if m[0].strip() not in labels)
+            colon = line.folded.find(":", at, min(at + 32, next(later, len(line.folded))))
             start = colon + 1 if colon >= 0 else at
             start += len(line.folded[start:]) - len(line.folded[start:].lstrip(" :./"))
             # The label's English half with its colon lost ("Giới tính / Sex Nam"): the value after it.
@@ -342,7 +409,9 @@ def _card_fields(lines: list[Line], put) -> None:
             elif name == "nationality":
                 put(
                     "nationality",
-                    "Việt Nam" if fold(text).replace(" ", "").startswith("vietnam") else text,
+                    # A chip card's holder is a citizen: "Việt Nam" with its last letter cut off by
+                    # the frame or misread ("Việt Nal") is Việt Nam.
+                    "Việt Nam" if re.match(r"vietnam|vietna\w?$", fold(text).replace(" ", "")) else text,
                     0.9,
                     source,
                 )

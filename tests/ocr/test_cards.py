@@ -234,6 +234,42 @@ def test_an_id_whose_small_label_was_read_as_digits_glued_to_it_is_found() -> No
     assert "personal_id" not in other_year.fields
 
 
+@pytest.mark.parametrize(("seed", "share", "turn"), [(11, 0.99, 0), (10, 1.05, 182)])
+def test_a_card_photographed_close_filling_the_frame_is_found_and_read(
+    seed: int, share: float, turn: int
+) -> None:
+    """The desk shows above and below the card only, or the frame cuts its ends off: it is still the
+    card, squared and read by its template (it was read as a page: rows interleaved, values lost)."""
+    rng = random.Random(seed)
+    specimen = draw_card(holder(rng), "cccd_2021", "front", rng)
+    photo = on_desk(specimen.image, rng, turn=turn, card_share=share)
+    reading = ocr_page(photo, 1, None)
+    assert "ID card found, squared up" in reading.note and reading.facts["card"]["model"] == "cccd_2021"
+    found = understand([(1, reading.text, reading.confidence)])
+    for name in ("personal_id", "place_of_residence"):
+        assert found.fields[name].value == specimen.printed[name], (name, reading.text)
+
+
+def test_a_birth_date_in_bold_print_is_read_through_the_cards_other_fields() -> None:
+    """Read "1B/08/199B": 15 or 18, 1995 or 1998. The ID's digits say 1995, the expiry (the 40th birthday)
+    says 15 August: one date. Where the card's fields leave two, none is guessed. A sex whose label
+    lost its colon before the next label's ("Sex Nữ Quốc tịch/ Nationality: ..."), a nationality with
+    its last letter lost."""
+    front = (
+        "CĂN CƯỚC CÔNG DÂN\nCitizen Identity Card\nSố / No: 049195896580\nHọ và tên / Full name:\n"
+        "HỒ MINH MAI\nNgày sinh / Date of birth: {born}\nGiới tính/ Sex Nữ Quốc tịch/ Nationality: Việt Nal\n"
+        "Có giá trị đến:\nDate of expiry\n{expiry}"
+    )
+    found = understand([(1, front.format(born="1B/08/199B", expiry="15/08/2035"), 90.0)])
+    values = {name: field.value for name, field in found.fields.items()}
+    assert values["date_of_birth"] == "1995-08-15"
+    assert values["sex"] == "Nữ" and values["nationality"] == "Việt Nam"
+    glued = understand([(1, front.format(born="1 510811995", expiry="15/08/2035"), 90.0)])  # slashes as 1
+    assert glued.fields["date_of_birth"].value == "1995-08-15"
+    unsure = understand([(1, front.format(born="1B/08/199B", expiry="Không thời hạn"), 90.0)])
+    assert "date_of_birth" not in unsure.fields
+
+
 def test_a_cards_surname_and_provinces_are_given_their_accents_as_printed() -> None:
     # Bold capitals lose their marks: "BUI" for "BÙI", "Đà Năng" for "Đà Nẵng". A surname and a
     # province are written one way only: the text gets them as printed (the fields did already).

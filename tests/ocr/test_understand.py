@@ -512,7 +512,12 @@ OFFICIAL_KINDS = [
     ("invitation", "GIẤY MỜI", "76/GM-UBND", "Dự hội nghị tổng kết công tác cải cách hành chính"),
     ("minutes", "BIÊN BẢN", "03/BB-UBND", "Họp Hội đồng thẩm định hồ sơ"),
     ("decision", "QUYẾT ĐỊNH", "1520/QĐ-UBND", "Về việc phê duyệt danh mục thủ tục hành chính"),
-    ("official_letter", None, "2291/UBND-VP", "V/v đôn đốc số hóa hồ sơ, kết quả giải quyết thủ tục hành chính"),
+    (
+        "official_letter",
+        None,
+        "2291/UBND-VP",
+        "V/v đôn đốc số hóa hồ sơ, kết quả giải quyết thủ tục hành chính",
+    ),
 ]
 
 
