@@ -10,7 +10,8 @@ Per card model and side it prints:
 No real person's card is used: the people are fictional and drawn fresh from the seed.
 
     .venv/bin/python benchmarks/cards.py [--cards 4] [--seed 1] [--models cccd_2021,...] [--keep DIR]
-                                         [--cropped] [--slant 30] [--shrink 0.5] [--glare 0.6] [--verbose]
+                                         [--cropped | --close] [--slant 30] [--shrink 0.5] [--glare 0.6]
+                                         [--verbose]
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def run(
     slant: float = 0.0,
     shrink: float = 1.0,
     glare: float = 0.0,
+    close: bool = False,
 ) -> dict:
     from ocr.document import read_document
     from ocr.understand import understand
@@ -91,6 +93,12 @@ def run(
                     tilt = (rng.uniform(-slant, slant), rng.uniform(-slant, slant)) if slant else None
                     if cropped:
                         photo = specimen.image.convert("RGB")
+                    elif close:
+                        # Taken close: the card fills the frame's width (98-108 %: its ends cut off),
+                        # square to it. Its own generator: the same people as without.
+                        near = random.Random(f"{seed}-{model}-{side}-{n}-close")
+                        turn = near.choice([0, 180]) + near.uniform(-3, 3)
+                        photo = on_desk(specimen.image, near, turn=turn, card_share=near.uniform(0.98, 1.08))
                     else:
                         photo = on_desk(specimen.image, rng, slant=tilt)
                     if glare:
@@ -179,10 +187,11 @@ def main() -> int:
         "--shrink", type=float, default=1.0, help="photos shared at this fraction of their size, JPEG q75"
     )
     parser.add_argument("--glare", type=float, default=0.0, help="a reflection on the card, white at 1")
+    parser.add_argument("--close", action="store_true", help="photos taken close, the card filling the frame")
     args = parser.parse_args()
     rows = run(
         args.cards, args.seed, args.models.split(","), args.keep, args.cropped, args.slant, args.shrink,
-        args.glare,
+        args.glare, args.close,
     )  # fmt: skip
     report(rows, args.verbose)
     return 0
