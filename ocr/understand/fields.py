@@ -433,7 +433,8 @@ def _card_fields(lines: list[Line], put) -> None:
 
 # A card's back names its issuer in its signer's title: "CỤC TRƯỞNG CỤC CẢNH SÁT QUẢN LÝ HÀNH CHÍNH
 # VỀ TRẬT TỰ XÃ HỘI" (CCCD), "GIÁM ĐỐC CÔNG AN TỈNH ..." (CMND): the body after the title.
-CARD_SIGNING_TITLE = re.compile(r"^(?:cuc truong|giam doc)\s+(?=cuc |cong an )")
+# A card back's officer title; a mark of the signature or the background read before it ("| GIÁM ĐỐC").
+CARD_SIGNING_TITLE = re.compile(r"^[\W_]*(?:cuc truong|giam doc)\s+(?=cuc |cong an )")
 _MRZ = re.compile(r"^(?=.*[<0-9])[a-z0-9<]{20,}$")  # the machine-readable zone: no spaces, digits and <
 
 

@@ -270,6 +270,20 @@ def test_a_birth_date_in_bold_print_is_read_through_the_cards_other_fields() -> 
     assert "date_of_birth" not in unsure.fields
 
 
+def test_a_mark_read_before_a_card_backs_officer_title_does_not_hide_the_issuer() -> None:
+    back = (
+        "Dân tộc: Kinh\nTôn giáo: Không\nDẤU VẾT RIÊNG VÀ DỊ HÌNH\n"
+        "Sẹo chấm C: 2cm trên trước đầu lông mày trái\nNGÓN TRỎ TRÁI NGÓN TRỎ PHẢI\n"
+        "Ngày 09 tháng 10 năm 2015\n| GIÁM ĐỐC CÔNG AN TỈNH NGHỆ AN\nTrần Văn Minh"
+    )
+    found = understand([(1, back, 90.0)])
+    assert found.type == "cmnd"
+    assert (
+        found.fields["issuer"].value == "CÔNG AN TỈNH NGHỆ AN"
+        and found.fields["signer"].value == "Trần Văn Minh"
+    )
+
+
 def test_a_cards_surname_and_provinces_are_given_their_accents_as_printed() -> None:
     # Bold capitals lose their marks: "BUI" for "BÙI", "Đà Năng" for "Đà Nẵng". A surname and a
     # province are written one way only: the text gets them as printed (the fields did already).
