@@ -159,6 +159,30 @@ def _birth_date_through_the_card(lines: list[Line], put, found: dict[str, Field]
         return
 
 
+def _birth_year_two_fields_agree_on(found: dict[str, Field]) -> None:
+    """A chip card's birth year read wrong ("08/11/1994") where its ID's digits and its expiry (a
+    birthday: same day and month, a renewal age later) both say another (1991): that one, the two
+    fields outweighing one misread digit."""
+    if not all(name in found for name in ("date_of_birth", "personal_id", "valid_until")):
+        return
+    born, expires = (
+        date.fromisoformat(found["date_of_birth"].value),
+        date.fromisoformat(found["valid_until"].value),
+    )
+    try:
+        year = parse_personal_id(found["personal_id"].value).birth_year
+    except InvalidIdentifier:
+        return
+    if (
+        born.year != year
+        and (born.month, born.day) == (expires.month, expires.day)
+        and expires.year - year in CARD_RENEWAL_AGES
+        and (fixed := _valid_date(f"{born.day:02d}{born.month:02d}{year}"))
+    ):
+        found["date_of_birth"].value = fixed.isoformat()
+        found["date_of_birth"].confidence *= 0.75
+
+
 def _dates_read_as(text: str) -> list[date]:
     """Every date ``text`` can be a reading of: dd, a slash (or what it is read as, or none), mm, a
     slash, yyyy, each digit perhaps read as a letter."""
@@ -289,6 +313,8 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     _recipients(lines, put)
     if kind and "valid_until" in wanted and "valid_until" not in found and "issue_date" in found:
         _default_validity(kind, found)
+    if kind and kind.code == "cccd":
+        _birth_year_two_fields_agree_on(found)
     if "date_of_birth" in found and "personal_id" in found:
         try:
             parse_personal_id(found["personal_id"].value, date.fromisoformat(found["date_of_birth"].value))

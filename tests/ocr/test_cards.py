@@ -270,6 +270,19 @@ def test_a_birth_date_in_bold_print_is_read_through_the_cards_other_fields() -> 
     assert "date_of_birth" not in unsure.fields
 
 
+def test_a_birth_year_misread_is_the_one_the_id_and_the_expiry_agree_on() -> None:
+    front = (
+        "CĂN CƯỚC CÔNG DÂN\nCitizen Identity Card\nSố / No: 001191012345\n"
+        "Họ và tên / Full name:\nLÊ THU YẾN\n"
+        "Ngày sinh / Date of birth: 08/11/1994\nGiới tính / Sex: Nữ\nCó giá trị đến: {expiry}"
+    )
+    agreed = understand([(1, front.format(expiry="08/11/2031"), 90.0)])  # the 40th birthday of 1991
+    assert agreed.fields["date_of_birth"].value == "1991-11-08"
+    assert agreed.fields["personal_id"].confidence > 0.8  # no longer contradicted (halved: 0.44)
+    alone = understand([(1, front.format(expiry="09/11/2031"), 90.0)])  # the expiry does not agree
+    assert alone.fields["date_of_birth"].value == "1994-11-08"
+
+
 def test_a_mark_read_before_a_card_backs_officer_title_does_not_hide_the_issuer() -> None:
     back = (
         "Dân tộc: Kinh\nTôn giáo: Không\nDẤU VẾT RIÊNG VÀ DỊ HÌNH\n"
