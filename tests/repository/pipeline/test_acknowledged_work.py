@@ -88,7 +88,15 @@ def test_5_uploads_acknowledged_before_a_kill_finish_after_restart(tmp_path: Pat
         assert wait_for(lambda: _up(base), 60)
 
         def finished() -> bool:
-            runs = [httpx.get(f"{base}/api/uploads/{u}", headers=headers).json()["run"] for u in acknowledged]
+            # The two resumed runs hold both cores; a status read may wait its turn past httpx's 5 s
+            # (seen once in a full `make test` on a slow day): not an answer yet, ask again.
+            try:
+                runs = [
+                    httpx.get(f"{base}/api/uploads/{u}", headers=headers, timeout=30).json()["run"]
+                    for u in acknowledged
+                ]
+            except httpx.TimeoutException:
+                return False
             return all(r["state"] not in ("queued", "running") for r in runs)
 
         assert wait_for(finished, 600), "acknowledged uploads never finished after the restart"
