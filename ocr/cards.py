@@ -25,7 +25,7 @@ import numpy as np
 from ocr.engine import Word, median_height, words_by_line
 from ocr.identifiers import provinces_by_letters
 from ocr.text import fold
-from ocr.understand.fields import CARD_SIGNING_TITLE
+from ocr.understand.fields import CARD_SIGNING_TITLE, CARD_SLASH_MARKS
 from ocr.understand.names import is_surname, surname_as_printed
 
 # (model, side) -> phrases (folded) only that side prints; the first model with two of them, or one
@@ -242,9 +242,10 @@ def _as_printed(line: str, fixed: tuple[str, ...]) -> str:
 
 
 # A card's dates are small bold print: a slash comes out as "I", "l", "|", "J", "]", "!" or "1", or
-# as two marks ("17I102I12025", "10/06/I2024", "25I04J2022"). A card prints no other word of two
-# digits, such a mark, two digits, such a mark and four digits.
-_SLASH = r"(?:/[Il|1J]?|[Il|J\]!]1?|1)"
+# as two (such a mark and a 1, a slash and one of those: "17I102I12025", "10/06/I2024", "25I04J2022").
+# A card prints no other word of two digits, such a mark, two digits, such a mark and four digits.
+_MARK = f"[{re.escape(CARD_SLASH_MARKS)}]"
+_SLASH = rf"(?:/(?:{_MARK}|1)?|{_MARK}1?|1)"
 _DATE_MISREAD = re.compile(rf"^(\d{{2}}){_SLASH}(\d{{2}}){_SLASH}(\d{{4}})$")
 
 

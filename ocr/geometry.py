@@ -348,8 +348,10 @@ def card_frame(width: int, height: int) -> bool:
 
 
 def find_card(gray: np.ndarray) -> np.ndarray | None:
-    """The four corners of a card-shaped quadrilateral lying on a darker desk, at any rotation and
-    as small as CARD_MIN_AREA of the frame; None when there is none (or the image is the card)."""
+    """The four corners of a card-shaped quadrilateral lying on a darker desk (showing all round, or
+    on two opposite sides of a card photographed close, its ends perhaps cut off by the frame), at any
+    rotation and as small as CARD_MIN_AREA of the frame; None when there is none (or the image is the
+    card)."""
     small, scale = _small(gray)
     h, w = small.shape
     blurred = cv2.GaussianBlur(small, (5, 5), 0)

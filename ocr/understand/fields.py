@@ -126,8 +126,11 @@ def _personal_id_after_glued_label(lines: list[Line], put, found: dict[str, Fiel
 # Letters a card's bold digits are read as, and the digits each may stand for.
 _DIGIT_READINGS = {"b": "85", "s": "5", "g": "6", "z": "2", "o": "0", "d": "0", "q": "0", "l": "1", "i": "1",
                    "t": "7", "a": "4", "e": "8"}  # fmt: skip
-# What a card's slash is read as (see ocr.cards): a slash, or a mark, or a 1, or nothing at all.
-_CARD_SLASHES = "/.-1il|j]!"
+# The marks a card's slash in small bold print is read as, besides a 1 (ocr.cards writes such a date
+# with its slashes; here a birth date's reading may keep them).
+CARD_SLASH_MARKS = "Il|J]!"
+# A birth date's slash: a slash, a dot or dash, a 1, such a mark (folded), or nothing at all.
+_CARD_SLASHES = "/.-1" + CARD_SLASH_MARKS.lower()
 # A chip card expires on its holder's 25th, 40th or 60th birthday (Luật Căn cước công dân 2014, art. 21;
 # Luật Căn cước 2023, art. 21).
 CARD_RENEWAL_AGES = (25, 40, 60)
@@ -152,8 +155,7 @@ def _birth_date_through_the_card(lines: list[Line], put, found: dict[str, Field]
                 born = [day for day in born if day.year == year]
         if "valid_until" in found:
             expires = date.fromisoformat(found["valid_until"].value)
-            born = [d for d in born if (d.month, d.day) == (expires.month, expires.day)
-                    and expires.year - d.year in CARD_RENEWAL_AGES] or born  # fmt: skip
+            born = [d for d in born if _renewal_birthday(expires, d.day, d.month, d.year)] or born
         if len(born) == 1:
             put("date_of_birth", born[0].isoformat(), 0.7, line)
         return
@@ -175,12 +177,17 @@ def _birth_year_two_fields_agree_on(found: dict[str, Field]) -> None:
         return
     if (
         born.year != year
-        and (born.month, born.day) == (expires.month, expires.day)
-        and expires.year - year in CARD_RENEWAL_AGES
+        and _renewal_birthday(expires, born.day, born.month, year)
         and (fixed := _valid_date(f"{born.day:02d}{born.month:02d}{year}"))
     ):
         found["date_of_birth"].value = fixed.isoformat()
         found["date_of_birth"].confidence *= 0.75
+
+
+def _renewal_birthday(expires: date, day: int, month: int, year: int) -> bool:
+    """Whether a card expiring on ``expires`` can be that of someone born on day/month/year: it
+    expires on a birthday, a renewal age after the birth year."""
+    return (month, day) == (expires.month, expires.day) and expires.year - year in CARD_RENEWAL_AGES
 
 
 def _dates_read_as(text: str) -> list[date]:
