@@ -252,6 +252,17 @@ CARD_MIN_AREA = 0.03  # of the frame: a card further away than this is too small
 # than an A4 page (1.414), which a scan with dark bands above and below shows whole.
 CARD_REACH = 0.02
 CUT_CARD_ASPECT = 1.43
+# A card on a light desk (a white table, a sheet of paper) shows no darker border, and its edge is too
+# faint for the strong edges: its outline is looked for among fainter ones, and kept only where what
+# lies round it is not what lies inside - a scanned page's table or box has the same paper on both
+# sides (0 levels apart on the real scans), a desk is 10-40 levels or a tint apart from a card -
+# where nothing is printed round it, and where it is large enough that a card photocopied onto a page
+# (two to an A4 sheet, ~7 % of it each) is not taken for it: such a page is read as a page.
+LIGHT_DESK_EDGES = (10, 30)
+LIGHT_DESK_MIN_AREA = 0.12
+# In OpenCV's 8-bit Lab (L* x 2.55; a*, b* offset by 128):
+LIGHT_DESK_APART = 8.0  # lightness levels, or a tint's distance, between the desk and the card's paper
+LIGHT_DESK_PLAIN = 12.0  # the desk's lightness spread round the card, at most: a desk, not a page
 CARD_WIDTH_PX = 1800
 CARD_DPI = round(CARD_WIDTH_PX / (CARD_MM[0] / 25.4))
 # A card's text lines are 3-7 % of its height; a legal-size page's, squared the same way, 1.5 %.
@@ -347,11 +358,11 @@ def card_frame(width: int, height: int) -> bool:
     return CARD_ASPECT[0] <= width / max(1, height) <= CARD_ASPECT[1]
 
 
-def find_card(gray: np.ndarray) -> np.ndarray | None:
+def find_card(gray: np.ndarray, colour: Image.Image | None = None) -> np.ndarray | None:
     """The four corners of a card-shaped quadrilateral lying on a darker desk (showing all round, or
     on two opposite sides of a card photographed close, its ends perhaps cut off by the frame), at any
-    rotation and as small as CARD_MIN_AREA of the frame; None when there is none (or the image is the
-    card)."""
+    rotation and as small as CARD_MIN_AREA of the frame, or on a light desk (``colour``: the photo, to
+    tell the desk's tint from the card's); None when there is none (or the image is the card)."""
     small, scale = _small(gray)
     h, w = small.shape
     blurred = cv2.GaussianBlur(small, (5, 5), 0)
@@ -368,7 +379,7 @@ def find_card(gray: np.ndarray) -> np.ndarray | None:
     ]
     spans = None if all(desk) else 0 if desk[0] and desk[1] else 1 if desk[2] and desk[3] else -1
     if spans == -1:
-        return None
+        return _on_light_desk(small, blurred, colour, scale) if colour is not None else None
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
     best, best_area = None, 0.0
     for mask in (edges, bright):
@@ -398,7 +409,60 @@ def find_card(gray: np.ndarray) -> np.ndarray | None:
                 cut = low and high
             if card_shaped(quad, (w, h)) or (cut and CUT_CARD_ASPECT <= _seen_aspect(quad) <= CARD_ASPECT[1]):
                 best, best_area = quad, area
+    if best is None and colour is not None:
+        # Light sides darker than the print's threshold by chance (uneven light): a light desk too.
+        return _on_light_desk(small, blurred, colour, scale)
     return None if best is None else _long_side_on_top(best / scale)
+
+
+def _on_light_desk(
+    small: np.ndarray, blurred: np.ndarray, colour: Image.Image, scale: float
+) -> np.ndarray | None:
+    """A whole card lying on a desk about as light as it is (see LIGHT_DESK_EDGES), or None."""
+    h, w = small.shape
+    edges = cv2.dilate(cv2.Canny(blurred, *LIGHT_DESK_EDGES), np.ones((3, 3), np.uint8), iterations=2)
+    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    lab = None
+    best, best_area = None, 0.0
+    for contour in contours:
+        hull = cv2.convexHull(contour)
+        area = cv2.contourArea(hull)
+        if not LIGHT_DESK_MIN_AREA * w * h <= area <= 0.93 * w * h or area <= best_area:
+            continue
+        rect = cv2.minAreaRect(hull)
+        if area < 0.85 * rect[1][0] * rect[1][1]:
+            continue
+        quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+        if len(quad) != 4:
+            quad = cv2.boxPoints(rect)
+        quad = _clockwise(np.asarray(quad, np.float32).reshape(4, 2))
+        if not card_shaped(quad, (w, h)):
+            continue
+        if lab is None:  # only for a candidate: most scans have none
+            rgb = np.asarray(colour.convert("RGB").resize((w, h), Image.BILINEAR, reducing_gap=2.0))
+            lab = cv2.cvtColor(rgb, cv2.COLOR_RGB2LAB)
+        desk, card = lab[_ring(small.shape, quad, 1.08, 1.01)], lab[_ring(small.shape, quad, 0.99, 0.92)]
+        if len(desk) == 0 or len(card) == 0:
+            continue
+        desk, card = desk.astype(np.float32), card.astype(np.float32)
+        # The paper's lightness (its light pixels: the card's print left out) and its tint.
+        lightness = abs(np.percentile(desk[:, 0], 80) - np.percentile(card[:, 0], 80))
+        tint = float(np.hypot(*(np.median(desk[:, k]) - np.median(card[:, k]) for k in (1, 2))))
+        plain = desk[:, 0].std() <= LIGHT_DESK_PLAIN
+        if plain and max(lightness, tint) >= LIGHT_DESK_APART:
+            best, best_area = quad, area
+    return None if best is None else _long_side_on_top(best / scale)
+
+
+def _ring(shape: tuple[int, ...], quad: np.ndarray, outer: float, inner: float) -> np.ndarray:
+    """The band between ``quad`` scaled about its centre by ``outer`` and by ``inner`` (a mask)."""
+    centre = quad.mean(axis=0)
+    masks = []
+    for factor in (outer, inner):
+        mask = np.zeros(shape[:2], np.uint8)
+        cv2.fillConvexPoly(mask, np.int32(centre + (quad - centre) * factor), 1)
+        masks.append(mask > 0)
+    return masks[0] & ~masks[1]
 
 
 def square_card(image: Image.Image, quad: np.ndarray) -> Image.Image:

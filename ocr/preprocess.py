@@ -303,7 +303,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     gray = original = image if image.mode == "L" else image.convert("L")
     pixels = np.asarray(gray)
-    card, card_osd = _card(image, geometry.find_card(pixels))
+    card, card_osd = _card(image, geometry.find_card(pixels, display))
     quad = geometry.find_page(pixels) if card is None else None
     if card is not None:
         # An ID card: its size is known, so its resolution is measured by its width.

@@ -444,11 +444,13 @@ def on_desk(
     turn: float | None = None,
     card_share: float | None = None,
     slant: tuple[float, float] | None = None,
+    light_desk: bool = False,
 ) -> Image.Image:
     """A phone photo of the card on a desk: turned by ``turn`` degrees (any, by default random),
     tilted in perspective, the card covering ``card_share`` of the frame's width, uneven light,
     JPEG at 72 DPI. ``slant``: the phone held at a slant instead, (degrees about the frame's
-    horizontal, about its vertical), seen through a pinhole lens: the far side shortened."""
+    horizontal, about its vertical), seen through a pinhole lens: the far side shortened.
+    ``light_desk``: on a white table or a sheet of paper, nearly as light as the card."""
     turn = rng.uniform(0, 360) if turn is None else turn
     share = rng.uniform(0.45, 0.75) if card_share is None else card_share
     out_w, out_h = 2000, 1500
@@ -472,6 +474,9 @@ def on_desk(
     corners = [[cx + x, cy + y] for x, y in corners]
     matrix = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]), np.float32(corners))
     desk = [rng.uniform(50, 120), rng.uniform(40, 100), rng.uniform(30, 80)]
+    if light_desk:
+        grey = rng.uniform(175, 225)
+        desk = [grey + rng.uniform(-8, 8) for _ in range(3)]
     warped = cv2.warpPerspective(rgb, matrix, (out_w, out_h), flags=cv2.INTER_AREA, borderValue=desk)
     xx = np.mgrid[0:out_h, 0:out_w][1].astype(np.float32)
     light = 1.0 - rng.uniform(0.05, 0.2) * xx / out_w
