@@ -255,14 +255,14 @@ CUT_CARD_ASPECT = 1.43
 # A card on a light desk (a white table, a sheet of paper) shows no darker border, and its edge is too
 # faint for the strong edges: its outline is looked for among fainter ones, and kept only where what
 # lies round it is not what lies inside - a scanned page's table or box has the same paper on both
-# sides (0 levels apart on the real scans), a desk is 10-40 levels or a tint apart from a card -
+# sides (0 apart on the real scans), drawn desks are 6-40 apart from the card, in lightness or tint -
 # where nothing is printed round it, and where it is large enough that a card photocopied onto a page
 # (two to an A4 sheet, ~7 % of it each) is not taken for it: such a page is read as a page.
 LIGHT_DESK_EDGES = (10, 30)
 LIGHT_DESK_MIN_AREA = 0.12
 # In OpenCV's 8-bit Lab (L* x 2.55; a*, b* offset by 128):
-LIGHT_DESK_APART = 8.0  # lightness levels, or a tint's distance, between the desk and the card's paper
-LIGHT_DESK_PLAIN = 12.0  # the desk's lightness spread round the card, at most: a desk, not a page
+LIGHT_DESK_APART = 5.0  # the distance in Lab between the desk's colour and the card's paper
+LIGHT_DESK_PLAIN = 16.0  # the desk's lightness spread round the card, at most (its light falls off)
 CARD_WIDTH_PX = 1800
 CARD_DPI = round(CARD_WIDTH_PX / (CARD_MM[0] / 25.4))
 # A card's text lines are 3-7 % of its height; a legal-size page's, squared the same way, 1.5 %.
@@ -445,11 +445,12 @@ def _on_light_desk(
         if len(desk) == 0 or len(card) == 0:
             continue
         desk, card = desk.astype(np.float32), card.astype(np.float32)
-        # The paper's lightness (its light pixels: the card's print left out) and its tint.
-        lightness = abs(np.percentile(desk[:, 0], 80) - np.percentile(card[:, 0], 80))
-        tint = float(np.hypot(*(np.median(desk[:, k]) - np.median(card[:, k]) for k in (1, 2))))
-        plain = desk[:, 0].std() <= LIGHT_DESK_PLAIN
-        if plain and max(lightness, tint) >= LIGHT_DESK_APART:
+        # The paper's colour (its lightness over its light pixels: the card's print left out).
+        apart = np.linalg.norm(
+            [np.percentile(desk[:, 0], 80) - np.percentile(card[:, 0], 80)]
+            + [np.median(desk[:, k]) - np.median(card[:, k]) for k in (1, 2)]
+        )
+        if desk[:, 0].std() <= LIGHT_DESK_PLAIN and apart >= LIGHT_DESK_APART:
             best, best_area = quad, area
     return None if best is None else _long_side_on_top(best / scale)
 
