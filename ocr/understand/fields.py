@@ -161,23 +161,23 @@ def _birth_date_through_the_card(lines: list[Line], put, found: dict[str, Field]
         return
 
 
-def _birth_year_two_fields_agree_on(found: dict[str, Field]) -> None:
-    """A chip card's birth year read wrong ("08/11/1994") where its ID's digits and its expiry (a
-    birthday: same day and month, a renewal age later) both say another (1991): that one, the two
-    fields outweighing one misread digit."""
-    if not all(name in found for name in ("date_of_birth", "personal_id", "valid_until")):
+def _birth_year_by_the_id(found: dict[str, Field]) -> None:
+    """A chip card's birth year read wrong, put right by its ID's digits: where its expiry (a
+    birthday: same day and month, a renewal age later) says the ID's year too ("08/11/1994" on a card
+    whose ID and expiry say 1991: the two fields outweigh one misread digit), or where the year read
+    cannot be a birth year ("16/12/4986": in the future, or before 1900)."""
+    if not all(name in found for name in ("date_of_birth", "personal_id")):
         return
-    born, expires = (
-        date.fromisoformat(found["date_of_birth"].value),
-        date.fromisoformat(found["valid_until"].value),
-    )
+    born = date.fromisoformat(found["date_of_birth"].value)
+    expires = _iso(found.get("valid_until"))
     try:
         year = parse_personal_id(found["personal_id"].value).birth_year
     except InvalidIdentifier:
         return
+    impossible = not 1900 <= born.year <= date.today().year
     if (
         born.year != year
-        and _renewal_birthday(expires, born.day, born.month, year)
+        and (impossible or (expires and _renewal_birthday(expires, born.day, born.month, year)))
         and (fixed := _valid_date(f"{born.day:02d}{born.month:02d}{year}"))
     ):
         found["date_of_birth"].value = fixed.isoformat()
@@ -321,7 +321,7 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
     if kind and "valid_until" in wanted and "valid_until" not in found and "issue_date" in found:
         _default_validity(kind, found)
     if kind and kind.code == "cccd":
-        _birth_year_two_fields_agree_on(found)
+        _birth_year_by_the_id(found)
     if "date_of_birth" in found and "personal_id" in found:
         try:
             parse_personal_id(found["personal_id"].value, date.fromisoformat(found["date_of_birth"].value))

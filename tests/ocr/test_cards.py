@@ -324,6 +324,20 @@ def test_a_birth_year_misread_is_the_one_the_id_and_the_expiry_agree_on() -> Non
     assert alone.fields["date_of_birth"].value == "1994-11-08"
 
 
+def test_a_birth_year_that_cannot_be_is_the_ids() -> None:
+    # A card shared small read "1986" as "4986": no one is born in the future; the ID says 1986.
+    front = (
+        "CĂN CƯỚC CÔNG DÂN\nSố / No: {id}\nHọ và tên / Full name:\nLÊ THU YẾN\n"
+        "Ngày sinh / Date of birth: 16/12/4986\nGiới tính / Sex: Nữ"
+    )
+    found = understand([(1, front.format(id="001186012345"), 90.0)])
+    assert found.fields["date_of_birth"].value == "1986-12-16"
+    assert found.fields["date_of_birth"].confidence < 0.9
+    # An ID that cannot be read for a year leaves the reading as it is, its confidence halved.
+    unread = understand([(1, front.format(id="00118601234"), 90.0)])
+    assert unread.fields.get("date_of_birth") is None or unread.fields["date_of_birth"].confidence < 0.5
+
+
 def test_a_mark_read_before_a_card_backs_officer_title_does_not_hide_the_issuer() -> None:
     back = (
         "Dân tộc: Kinh\nTôn giáo: Không\nDẤU VẾT RIÊNG VÀ DỊ HÌNH\n"
