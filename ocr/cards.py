@@ -18,12 +18,11 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 from difflib import SequenceMatcher
-from functools import cache
 
 import numpy as np
 
 from ocr.engine import Word, median_height, words_by_line
-from ocr.identifiers import provinces_by_letters
+from ocr.places import province_pattern, units_as_named
 from ocr.text import fold
 from ocr.understand.fields import CARD_SIGNING_TITLE, CARD_SLASH_MARKS
 from ocr.understand.names import is_surname, surname_as_printed
@@ -198,20 +197,11 @@ def _first_as_surname(line: str) -> str:
     return " ".join([surname_as_printed(first), *rest])
 
 
-@cache
-def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
-    names = provinces_by_letters()
-    # A name's words apart by any space: an address wraps between them ("Đà" / "Năng").
-    alternatives = "|".join(
-        r"\s+".join(map(re.escape, name.split())) for name in sorted(names, key=len, reverse=True)
-    )
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), names
-
-
 def _places_as_printed(text: str) -> str:
     """A province's name read with an accent wrong ("Đà Năng", "Ha Nội") as printed: the places on
-    a card (origin, residence, issuer) end with one. A name wrapped onto the next line stays so."""
-    pattern, names = _province_pattern()
+    a card (origin, residence, issuer) end with one. A name wrapped onto the next line stays so.
+    Then its districts and communes (``ocr.places``)."""
+    pattern, names = province_pattern()
     for found in reversed(list(pattern.finditer(fold(text)))):  # fold keeps every position
         start, end = found.span()
         read = text[start:end]
@@ -224,7 +214,7 @@ def _places_as_printed(text: str) -> str:
             + "".join(g + w for g, w in zip(gaps, words[1:], strict=True))
             + text[end:]
         )
-    return text
+    return units_as_named(text)
 
 
 # The label over the holder's name, on every model: "Họ và tên / Full name", "Họ, chữ đệm và tên

@@ -1,0 +1,40 @@
+"""An address read with a tone mark wrong, written as its units are named (ocr.places)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ocr.places import units_as_named
+
+
+@pytest.mark.parametrize(
+    ("read", "named"),
+    [
+        # A district wrapped onto the next line, its name read with a hook for no mark.
+        ("Xã Nghi Long, Huyện Nghỉ\nLộc, Nghệ An", "Xã Nghi Long, Huyện Nghi\nLộc, Nghệ An"),
+        # A commune among its district's: "Hoà Phông" is Hòa Phong of Hòa Vang.
+        ("Xã Hoà Phông, Huyện Hòa Vang, Đà Nẵng", "Xã Hòa Phong, Huyện Hòa Vang, Đà Nẵng"),
+        # Capitals stay capitals.
+        (
+            "XÃ QUẢNG THÀNH, HUYỆN QUANG ĐIỀN, THỪA THIÊN HUẾ",
+            "XÃ QUẢNG THÀNH, HUYỆN QUẢNG ĐIỀN, THỪA THIÊN HUẾ",
+        ),
+        ("Phường Phúc Xa, Quận Ba Đình, Hà Nội", "Phường Phúc Xá, Quận Ba Đình, Hà Nội"),
+    ],
+)
+def test_a_unit_read_with_a_mark_wrong_is_written_as_named(read: str, named: str) -> None:
+    assert units_as_named(read) == named
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "Phường 7, Quận 3, Thành phố Hồ Chí Minh",  # numbered units: no name to put right
+        "Xã Hoà Phong, Huyện Hoà Vang, Đà Nẵng",  # the mark on the other vowel: the same name
+        "Xã Đồng Xuân, Huyện Không Có",  # "Đông Xuân" and "Đồng Xuân" both exist; no district known
+        "Xã Nghi Phong, Huyện Nghi Lộc, Nghệ An",  # no such commune in the list: left as read
+        "Số 12 ngõ 45 phố Nguyễn Văn Cừ",  # no unit named
+    ],
+)
+def test_an_address_the_list_cannot_tell_is_left_as_read(read: str) -> None:
+    assert units_as_named(read) == read
