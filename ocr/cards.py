@@ -88,17 +88,30 @@ def identify(text: str) -> Card | None:
 
 def _rows(words: list[Word], slope: float = 0.0) -> list[list[Word]]:
     """Words grouped into printed rows by the middle of their boxes (levelled by ``slope``, see
-    ``_slope``), each row left to right."""
+    ``_slope``), each row left to right. A word whose box is far taller than the letters' (a name's
+    stacked tone marks and a descender read with a speck: "Nguyễn" 99 px high among 39) has its middle
+    off its row's: read as a clean word, it joins the row whose middle its box spans (it was a row of
+    its own, read after the rest of its address); marks round a picture ("“ba", "=4") do not."""
     if not words:
         return []
-    tolerance = 0.5 * median_height(words)
+    height = median_height(words)
     rows: list[list[Word]] = []
     for word in sorted(words, key=lambda w: _level(w, slope)):
-        if rows and abs(_level(word, slope) - _middle(rows[-1], slope)) <= tolerance:
+        level = _level(word, slope)
+        middle = _middle(rows[-1], slope) if rows else 0.0
+        spans = (
+            word.height > TALL_WORD * height
+            and word.text.strip(",.;:").isalpha()  # a word read clean: no mark of a picture's edge
+            and abs(level - middle) <= word.height / 2
+        )
+        if rows and (abs(level - middle) <= 0.5 * height or spans):
             rows[-1].append(word)
         else:
             rows.append([word])
     return [sorted(row, key=lambda w: w.left) for row in rows]
+
+
+TALL_WORD = 1.8  # times the median word's height
 
 
 def _level(word: Word, slope: float) -> float:

@@ -104,6 +104,27 @@ def test_a_card_photo_is_read_by_its_template(model: str, side: str, turn: int) 
         assert value.casefold() == printed.casefold()
 
 
+def test_a_word_boxed_far_taller_than_its_row_stays_in_its_row() -> None:
+    # Words as tesseract boxed them on a card shared small (x, y of the box, its width and height):
+    # "Nguyễn" opens the address's second row, its box 99 px high (marks, descender and a speck) where
+    # the letters are 39; by its box's middle it was a row of its own, read after "Thành phố".
+    rows = [
+        [("Nơi", 580, 950, 36), ("thường", 661, 948, 40), ("trú:", 814, 950, 36), ("Số", 900, 948, 40),
+         ("12", 980, 950, 36), ("phố", 1050, 948, 40)],
+        [("Nguyễn", 580, 990, 99), ("Văn", 777, 996, 39), ("Cừ,", 883, 994, 43), ("Thành", 984, 996, 39),
+         ("phố", 1150, 994, 43)],
+        [("Hồ", 580, 1045, 40), ("Chí", 650, 1045, 40), ("Minh", 720, 1047, 38)],
+    ]  # fmt: skip
+    # Tesseract's lines as it gave them: "Nguyễn" a line of its own.
+    words = [
+        Word(text, 90.0, 9 if text == "Nguyễn" else line, left, top, 25 * len(text), height)
+        for line, row in enumerate(rows)
+        for text, left, top, height in row
+    ]
+    text = cards.reading_order(words, (1800, 1135), cards.Card("cmnd", "back"))
+    assert text.splitlines() == ["Nơi thường trú: Số 12 phố", "Nguyễn Văn Cừ, Thành phố", "Hồ Chí Minh"]
+
+
 def test_models_and_sides_are_told_apart_by_what_only_they_print() -> None:
     assert cards.identify("CĂN CƯỚC CÔNG DÂN\nCitizen Identity Card\nSố / No.:") == cards.Card(
         "cccd_2021", "front"
