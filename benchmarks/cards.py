@@ -11,7 +11,7 @@ No real person's card is used: the people are fictional and drawn fresh from the
 
     .venv/bin/python benchmarks/cards.py [--cards 4] [--seed 1] [--models cccd_2021,...] [--keep DIR]
                                          [--cropped | --close] [--slant 30] [--shrink 0.5] [--glare 0.6]
-                                         [--light-desk]
+                                         [--light-desk | --wood]
                                          [--verbose]
 """
 
@@ -76,6 +76,7 @@ def run(
     glare: float = 0.0,
     close: bool = False,
     light_desk: bool = False,
+    wood: bool = False,
 ) -> dict:
     from ocr.document import read_document
     from ocr.understand import understand
@@ -102,7 +103,7 @@ def run(
                         turn = near.choice([0, 180]) + near.uniform(-3, 3)
                         photo = on_desk(specimen.image, near, turn=turn, card_share=near.uniform(0.98, 1.08))
                     else:
-                        photo = on_desk(specimen.image, rng, slant=tilt, light_desk=light_desk)
+                        photo = on_desk(specimen.image, rng, slant=tilt, light_desk=light_desk, wood=wood)
                     if glare:
                         # Its own generator: the same people and photos as without glare.
                         photo = with_glare(photo, random.Random(f"{seed}-{model}-{side}-{n}"), glare)
@@ -193,10 +194,11 @@ def main() -> int:
     parser.add_argument(
         "--light-desk", action="store_true", help="on a white table or paper, not a dark desk"
     )
+    parser.add_argument("--wood", action="store_true", help="on a wooden desk, its grain showing")
     args = parser.parse_args()
     rows = run(
         args.cards, args.seed, args.models.split(","), args.keep, args.cropped, args.slant, args.shrink,
-        args.glare, args.close, args.light_desk,
+        args.glare, args.close, args.light_desk, args.wood,
     )  # fmt: skip
     report(rows, args.verbose)
     return 0

@@ -445,12 +445,14 @@ def on_desk(
     card_share: float | None = None,
     slant: tuple[float, float] | None = None,
     light_desk: bool = False,
+    wood: bool = False,
 ) -> Image.Image:
     """A phone photo of the card on a desk: turned by ``turn`` degrees (any, by default random),
     tilted in perspective, the card covering ``card_share`` of the frame's width, uneven light,
     JPEG at 72 DPI. ``slant``: the phone held at a slant instead, (degrees about the frame's
     horizontal, about its vertical), seen through a pinhole lens: the far side shortened.
-    ``light_desk``: on a white table or a sheet of paper, nearly as light as the card."""
+    ``light_desk``: on a white table or a sheet of paper, nearly as light as the card; ``wood``: on
+    a wooden desk, its grain running across the frame."""
     turn = rng.uniform(0, 360) if turn is None else turn
     share = rng.uniform(0.45, 0.75) if card_share is None else card_share
     out_w, out_h = 2000, 1500
@@ -478,6 +480,25 @@ def on_desk(
         grey = rng.uniform(175, 225)
         desk = [grey + rng.uniform(-8, 8) for _ in range(3)]
     warped = cv2.warpPerspective(rgb, matrix, (out_w, out_h), flags=cv2.INTER_AREA, borderValue=desk)
+    if wood:
+        # Grain: dark and light streaks along one direction, wavering, in a wood's browns.
+        yy, xx = np.mgrid[0:out_h, 0:out_w].astype(np.float32)
+        angle = math.radians(rng.uniform(-20, 20))
+        along, across = (
+            xx * math.cos(angle) + yy * math.sin(angle),
+            yy * math.cos(angle) - xx * math.sin(angle),
+        )
+        waver = 25 * np.sin(along / rng.uniform(150, 400) + rng.uniform(0, 6))
+        grain = np.sin((across + waver) / rng.uniform(4, 12)) + 0.5 * np.sin(
+            (across + waver) / rng.uniform(20, 60)
+        )
+        tone = rng.uniform(90, 160)
+        brown = np.array([tone, tone * 0.72, tone * 0.48], np.float32)
+        texture = brown * (1 + 0.12 * grain[..., None])
+        inside = cv2.warpPerspective(
+            np.ones((h, w), np.float32), matrix, (out_w, out_h), flags=cv2.INTER_AREA
+        )
+        warped = warped * inside[..., None] + texture * (1 - inside[..., None])
     xx = np.mgrid[0:out_h, 0:out_w][1].astype(np.float32)
     light = 1.0 - rng.uniform(0.05, 0.2) * xx / out_w
     lit = warped * light[..., None] + np.random.default_rng(rng.randrange(2**32)).normal(0, 3, warped.shape)

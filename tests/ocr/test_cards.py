@@ -36,6 +36,15 @@ def test_a_card_on_a_desk_is_found_at_any_rotation(turn: int) -> None:
     assert squared.width > squared.height  # the long side across, whichever way it lay
 
 
+@pytest.mark.parametrize("turn", [10, 135])
+def test_a_card_on_a_wooden_desk_is_found_through_its_grain(turn: int) -> None:
+    rng = random.Random(turn)
+    card = draw_card(holder(rng), "can_cuoc_2024", "back", rng)
+    photo = on_desk(card.image, rng, turn=turn, card_share=0.55, wood=True)
+    quad = geometry.find_card(np.asarray(photo.convert("L")), photo)
+    assert quad is not None and geometry.card_shaped(quad)
+
+
 def test_a_scanned_page_is_never_taken_for_a_card() -> None:
     page = render_page([Line("QUYẾT ĐỊNH", "center", "bold", 16), Line("Số: 12/QĐ-UBND")])
     assert geometry.find_card(np.asarray(page)) is None
