@@ -38,6 +38,7 @@ from ocr.engine import (
     median_height,
     printed_length,
     recognize,
+    reread_dates,
     reread_uncertain,
     weighted_confidence,
     with_words,
@@ -233,6 +234,11 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     )
     if reread:
         notes.append(f"re-read {reread} word(s)")
+    if facts.get("card"):
+        page = sharp.rotate(180) if turned else sharp
+        result, dates = reread_dates(page, result, dpi=prepared.recognition_dpi)
+        if dates:
+            notes.append(f"{dates} date(s) read with letters for digits read again as digits")
     result, toned = _stop_tones(result)
     if toned:
         notes.append(f"{toned} syllable(s) given the tone their final p/t/c/ch requires")

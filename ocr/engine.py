@@ -12,6 +12,7 @@ import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -104,10 +105,17 @@ def _engine():
 
 
 def recognize(
-    image: Image.Image, *, dpi: int, psm: int = 3, want_pdf: bool = True, timeout: int = 300
+    image: Image.Image,
+    *,
+    dpi: int,
+    psm: int = 3,
+    want_pdf: bool = True,
+    timeout: int = 300,
+    allowed: str = "",
 ) -> Recognition:
     """OCR one page image in one recognition: text, word boxes and confidences and, when asked, a
     text-only PDF page (invisible text at the image's physical size) to lay over the page image.
+    ``allowed``: the only characters it may read (any when empty).
 
     Raises EngineTimeout when tesseract does not finish within ``timeout`` seconds."""
     api = _engine()
@@ -115,6 +123,7 @@ def recognize(
     api.SetPageSegMode(psm)
     api.SetVariable("user_defined_dpi", str(dpi))
     api.SetVariable("tessedit_create_pdf", "1" if want_pdf else "0")
+    api.SetVariable("tessedit_char_whitelist", allowed)  # set each time: the engine is reused
     pdf = None
     if want_pdf:
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
@@ -251,32 +260,8 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
     wanted = [(i, 1.0) for i in sorted(set(unsure) | set(keys))] + [(i, ENLARGED) for i in keys]
     if not wanted:
         return result, 0
-    gray = image if image.mode == "L" else image.convert("L")
-    crops = []
-    for i, scale in wanted:
-        word = result.words[i]
-        pad = max(4, word.height // 3)
-        left, top = max(0, word.left - pad), max(0, word.top - pad)
-        right = min(gray.width, word.left + word.width + pad)
-        bottom = min(gray.height, word.top + word.height + pad)
-        crop = gray.crop((left, top, right, bottom))
-        if scale != 1.0:
-            crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.LANCZOS)
-        crops.append(crop)
-    gap = max(c.height for c in crops)
-    width, height = max(c.width for c in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap
-    sheet = Image.new("L", (width, height), 255)
-    bands, y = [], gap
-    for crop in crops:
-        sheet.paste(crop, (gap, y))
-        bands.append((y - gap // 2, y + crop.height + gap // 2))
-        y += crop.height + gap
-    second = recognize(sheet, dpi=dpi, psm=6, want_pdf=False)
-    alone: dict[tuple[int, float], Word] = {}  # (word, scale) -> its reading alone
-    for key, (top, bottom) in zip(wanted, bands, strict=True):
-        found = [w for w in second.words if top <= w.top + w.height / 2 < bottom and _has_alnum(w.text)]
-        if len(found) == 1 and _has_digit(found[0].text):
-            alone[key] = found[0]  # else split, merged or lost: the first reading stands
+    found = _read_alone(image, [(result.words[i], scale) for i, scale in wanted], dpi=dpi)
+    alone = {key: word for key, word in zip(wanted, found, strict=True) if word is not None}
     words = list(result.words)
     adopt: dict[int, Word] = {}  # word index -> the reading that replaces it
     for i in unsure:
@@ -297,6 +282,78 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
         if new.text != old.text:
             words[i] = Word(new.text, new.confidence, old.line, old.left, old.top, old.width, old.height)
     return with_words(result, words)
+
+
+def _read_alone(
+    image: Image.Image, words: list[tuple[Word, float]], *, dpi: int, allowed: str = ""
+) -> list[Word | None]:
+    """Each word's box read again alone, at its scale (one tesseract run: the boxes stacked on a white
+    sheet, one per line); None where it came out split, merged, lost or without a digit."""
+    gray = image if image.mode == "L" else image.convert("L")
+    crops = []
+    for word, scale in words:
+        pad = max(4, word.height // 3)
+        left, top = max(0, word.left - pad), max(0, word.top - pad)
+        right = min(gray.width, word.left + word.width + pad)
+        bottom = min(gray.height, word.top + word.height + pad)
+        crop = gray.crop((left, top, right, bottom))
+        if scale != 1.0:
+            crop = crop.resize((round(crop.width * scale), round(crop.height * scale)), Image.LANCZOS)
+        crops.append(crop)
+    gap = max(c.height for c in crops)
+    width, height = max(c.width for c in crops) + 2 * gap, sum(c.height + gap for c in crops) + gap
+    sheet = Image.new("L", (width, height), 255)
+    bands, y = [], gap
+    for crop in crops:
+        sheet.paste(crop, (gap, y))
+        bands.append((y - gap // 2, y + crop.height + gap // 2))
+        y += crop.height + gap
+    second = recognize(sheet, dpi=dpi, psm=6, want_pdf=False, allowed=allowed)
+    alone: list[Word | None] = []
+    for top, bottom in bands:
+        found = [w for w in second.words if top <= w.top + w.height / 2 < bottom and _has_alnum(w.text)]
+        alone.append(found[0] if len(found) == 1 and _has_digit(found[0].text) else None)
+    return alone
+
+
+# A card's dates in small bold print come out with letters for digits ("26/0B/1975", "0BI09I2037": a
+# 5 read as B, slashes as I): the letters a digit is read as, and what a slash is.
+_DIGIT_LETTERS = "BSGZODQ"
+_SLASH_MARKS = "/Il|J\\]!1.-"
+_DATE_WITH_LETTERS = re.compile(
+    rf"^[\d{_DIGIT_LETTERS}]{{2}}[{_SLASH_MARKS}]{{0,2}}[\d{_DIGIT_LETTERS}]{{2}}[{_SLASH_MARKS}]{{0,2}}"
+    rf"[\d{_DIGIT_LETTERS}]{{4}}$"
+)
+
+
+def reread_dates(image: Image.Image, result: Recognition, *, dpi: int) -> tuple[Recognition, int]:
+    """Dates read with letters for digits (an ID card's bold print) read again alone, allowed digits
+    and slashes only: the network then gives the digit it saw ("26/0B/1975" -> "2610511975", its
+    slashes as 1s). Kept where that is a date (ten characters: slashes at their places; eight: none);
+    returns the reading and how many words changed."""
+    wanted = [
+        i
+        for i, w in enumerate(result.words)
+        if _DATE_WITH_LETTERS.match(w.text) and any(ch in _DIGIT_LETTERS for ch in w.text)
+    ][:REREAD_MAX]
+    if not wanted:
+        return result, 0
+    found = _read_alone(image, [(result.words[i], 1.0) for i in wanted], dpi=dpi, allowed="0123456789/")
+    words = list(result.words)
+    for i, new in zip(wanted, found, strict=True):
+        # Digits only, its slashes read as slashes, as 1s (bold ones look it) or not at all.
+        match = re.fullmatch(r"(\d{2})[/1]?(\d{2})[/1]?(\d{4})", new.text) if new else None
+        if match and _is_date(*match.groups()):
+            words[i] = replace(words[i], text="/".join(match.groups()), confidence=new.confidence)
+    return with_words(result, words)
+
+
+def _is_date(day: str, month: str, year: str) -> bool:
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
 
 
 def with_words(result: Recognition, words: list[Word]) -> tuple[Recognition, int]:

@@ -209,6 +209,26 @@ def test_key_numbers_misread_surely_are_outvoted_by_two_readings_alone() -> None
     assert none == 0 and same is reading
 
 
+def test_a_date_read_with_letters_for_digits_is_read_again_as_digits() -> None:
+    """A card's bold date read "26/0B/1975" is read alone with digits and slashes allowed only; a date
+    read right, and a word that is no date, are left alone."""
+    from ocr.engine import recognize, reread_dates
+
+    page = render_page([Line("Ngày sinh: 26/05/1975", weight="bold"), Line("Nơi cấp: Cục Cảnh sát")])
+    first = recognize(page, dpi=300, want_pdf=False)
+    date_word = next(w for w in first.words if w.text == "26/05/1975")
+    misread = {"26/05/1975": "26/0B/1975", "Cục": "C0BD"}  # "C0BD": letters, but no date's shape
+    words = [type(w)(misread.get(w.text, w.text), 80.0, w.line, w.left, w.top, w.width, w.height)
+             for w in first.words]  # fmt: skip
+    text = first.text.replace("26/05/1975", "26/0B/1975").replace("Cục", "C0BD")
+    fixed, changed = reread_dates(page, type(first)(text, first.confidence, words), dpi=300)
+    assert changed == 1
+    assert "26/05/1975" in fixed.text and "C0BD" in fixed.text
+    assert next(w for w in fixed.words if w.text == "26/05/1975").left == date_word.left
+    same, none = reread_dates(page, first, dpi=300)
+    assert none == 0 and same is first
+
+
 def test_page_pool_outlives_a_document_and_never_mixes_files(tmp_path: Path) -> None:
     """A batch reads file after file with one pool; a path reused for another file is read anew."""
     import ocr.document as document
