@@ -178,7 +178,7 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
     fixed = FIXED_LINES.get((card.model, card.side), ())
     lines = [_as_printed(line, fixed) for line in lines]
     lines = _surnames_as_printed(lines)
-    return _places_as_printed("\n".join(lines)).strip()
+    return _places_as_printed(_streets_as_printed("\n".join(lines))).strip()
 
 
 def _surnames_as_printed(lines: list[str]) -> list[str]:
@@ -203,6 +203,21 @@ def _surnames_as_printed(lines: list[str]) -> list[str]:
                     lines[m] = _first_as_surname(lines[m])
                     break
     return lines
+
+
+# A street named after a person by their full name ("phố Nguyễn Văn Cừ", "đường Trần Hưng Đạo"):
+# its first word is a surname. Two-word names are left as read: a pen name can open one ("phố
+# Nguyên Hồng").
+_STREET_OF_A_PERSON = re.compile(r"(?<!\w)(?:pho|duong)\s+(\w+)(?=\s+[^\W\d_]+\s+[^\W\d_]+)")
+
+
+def _streets_as_printed(text: str) -> str:
+    """The surname opening a street's name with the accents it is written with ("phố Nguyên Văn
+    Cừ", its tilde lost in bold print, is "phố Nguyễn Văn Cừ")."""
+    for found in reversed(list(_STREET_OF_A_PERSON.finditer(fold(text)))):
+        start, end = found.span(1)
+        text = text[:start] + surname_as_printed(text[start:end]) + text[end:]
+    return text
 
 
 def _first_as_surname(line: str) -> str:

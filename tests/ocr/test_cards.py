@@ -382,6 +382,19 @@ def test_a_mark_read_before_a_card_backs_officer_title_does_not_hide_the_issuer(
     )
 
 
+def test_a_street_named_after_a_person_gets_its_surnames_accents() -> None:
+    from ocr.cards import _streets_as_printed
+
+    assert (
+        _streets_as_printed("Số 12 ngõ 45 phố\nNguyên Văn Cừ, Phường 7")
+        == "Số 12 ngõ 45 phố\nNguyễn Văn Cừ, Phường 7"
+    )
+    assert _streets_as_printed("ĐƯỜNG TRÂN HƯNG ĐẠO") == "ĐƯỜNG TRẦN HƯNG ĐẠO"
+    # A two-word name can be a pen name ("phố Nguyên Hồng"); "Thôn Đông" is no street of a person.
+    for read in ("phố Nguyên Hồng, Đống Đa", "Số 8 đường Lê Lợi", "Thôn Đông, Xã Hòa Phong"):
+        assert _streets_as_printed(read) == read
+
+
 def test_a_cards_surname_and_provinces_are_given_their_accents_as_printed() -> None:
     # Bold capitals lose their marks: "BUI" for "BÙI", "Đà Năng" for "Đà Nẵng". A surname and a
     # province are written one way only: the text gets them as printed (the fields did already).
