@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Iterator
 from typing import NamedTuple
 
 import cv2
@@ -383,19 +384,9 @@ def find_card(gray: np.ndarray, colour: Image.Image | None = None) -> np.ndarray
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
     best, best_area = None, 0.0
     for mask in (edges, bright):
-        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
-            hull = cv2.convexHull(contour)
-            area = cv2.contourArea(hull)
-            if not CARD_MIN_AREA * w * h <= area <= 0.93 * w * h or area <= best_area:
+        for quad, area in _rectangles(mask, CARD_MIN_AREA):
+            if area <= best_area:
                 continue
-            rect = cv2.minAreaRect(hull)
-            if area < 0.85 * rect[1][0] * rect[1][1]:  # not a rectangle: a hand, a bag, a shadow
-                continue
-            quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-            if len(quad) != 4:
-                quad = cv2.boxPoints(rect)
-            quad = _clockwise(np.asarray(quad, np.float32).reshape(4, 2))
             cut = False
             if spans is not None:
                 # Desk on two sides only: the card reaches the frame's edge wherever no desk shows
@@ -415,28 +406,35 @@ def find_card(gray: np.ndarray, colour: Image.Image | None = None) -> np.ndarray
     return None if best is None else _long_side_on_top(best / scale)
 
 
+def _rectangles(mask: np.ndarray, min_area: float) -> Iterator[tuple[np.ndarray, float]]:
+    """The outlines in ``mask`` that are quadrilaterals (corners clockwise from top left) covering
+    ``min_area`` to 0.93 of the frame, with their areas."""
+    h, w = mask.shape
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    for contour in contours:
+        hull = cv2.convexHull(contour)
+        area = cv2.contourArea(hull)
+        if not min_area * w * h <= area <= 0.93 * w * h:
+            continue
+        rect = cv2.minAreaRect(hull)
+        if area < 0.85 * rect[1][0] * rect[1][1]:  # not a rectangle: a hand, a bag, a shadow
+            continue
+        quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
+        if len(quad) != 4:
+            quad = cv2.boxPoints(rect)
+        yield _clockwise(np.asarray(quad, np.float32).reshape(4, 2)), area
+
+
 def _on_light_desk(
     small: np.ndarray, blurred: np.ndarray, colour: Image.Image, scale: float
 ) -> np.ndarray | None:
     """A whole card lying on a desk about as light as it is (see LIGHT_DESK_EDGES), or None."""
     h, w = small.shape
     edges = cv2.dilate(cv2.Canny(blurred, *LIGHT_DESK_EDGES), np.ones((3, 3), np.uint8), iterations=2)
-    contours, _ = cv2.findContours(edges, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     lab = None
     best, best_area = None, 0.0
-    for contour in contours:
-        hull = cv2.convexHull(contour)
-        area = cv2.contourArea(hull)
-        if not LIGHT_DESK_MIN_AREA * w * h <= area <= 0.93 * w * h or area <= best_area:
-            continue
-        rect = cv2.minAreaRect(hull)
-        if area < 0.85 * rect[1][0] * rect[1][1]:
-            continue
-        quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-        if len(quad) != 4:
-            quad = cv2.boxPoints(rect)
-        quad = _clockwise(np.asarray(quad, np.float32).reshape(4, 2))
-        if not card_shaped(quad, (w, h)):
+    for quad, area in _rectangles(edges, LIGHT_DESK_MIN_AREA):
+        if area <= best_area or not card_shaped(quad, (w, h)):
             continue
         if lab is None:  # only for a candidate: most scans have none
             rgb = np.asarray(colour.convert("RGB").resize((w, h), Image.BILINEAR, reducing_gap=2.0))
