@@ -119,11 +119,21 @@ def recognize(
 
     Raises EngineTimeout when tesseract does not finish within ``timeout`` seconds."""
     api = _engine()
+    if not allowed:
+        return _recognized(api, image, dpi=dpi, psm=psm, want_pdf=want_pdf, timeout=timeout)
+    api.SetVariable("tessedit_char_whitelist", allowed)
+    try:
+        return _recognized(api, image, dpi=dpi, psm=psm, want_pdf=want_pdf, timeout=timeout)
+    finally:
+        # The engine is reused: nothing read after this (a page, its layout) is held to the list.
+        api.SetVariable("tessedit_char_whitelist", "")
+
+
+def _recognized(api, image: Image.Image, *, dpi: int, psm: int, want_pdf: bool, timeout: int) -> Recognition:
     gray = image if image.mode == "L" else image.convert("L")
     api.SetPageSegMode(psm)
     api.SetVariable("user_defined_dpi", str(dpi))
     api.SetVariable("tessedit_create_pdf", "1" if want_pdf else "0")
-    api.SetVariable("tessedit_char_whitelist", allowed)  # set each time: the engine is reused
     pdf = None
     if want_pdf:
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:

@@ -32,8 +32,9 @@ MAX_NAME_WORDS = 5
 
 # A tone mark on an open "oa", "oe", "uy" sits on either vowel ("Hoà", "Hòa"): the same name either
 # way, and the unit list writes both. Names are compared, and written, with it on the first vowel;
-# an address read with it on the second is left as read.
-_SECOND_VOWEL_MARKED = re.compile(r"([oOuU])([àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ])(?!\w)")
+# an address read with it on the second is left as read. After a q the u is the consonant's: "Quỳ",
+# "Quá" are written one way only.
+_SECOND_VOWEL_MARKED = re.compile(r"(?<![qQ])([oOuU])([àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ])(?!\w)")
 
 
 def _one_placement(name: str) -> str:
@@ -94,7 +95,7 @@ def units_as_named(text: str) -> str:
     units = _units()
     pattern, _ = province_pattern()
     provinces = [(m.start(), " ".join(m.group().split())) for m in pattern.finditer(folded)]
-    found = []  # (start, end, level, folded name) of each unit named, in order
+    found = []  # (where its name starts, its first words, its level) of each unit named, in order
     for match in _UNIT.finditer(folded):
         level = "ward" if match.group(1) in _WARD_WORDS else "district"
         # The name: its words up to the next comma; an address wraps between them ("Nghi" / "Lộc").

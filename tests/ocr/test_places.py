@@ -20,6 +20,8 @@ from ocr.places import units_as_named
             "XÃ QUẢNG THÀNH, HUYỆN QUẢNG ĐIỀN, THỪA THIÊN HUẾ",
         ),
         ("Phường Phúc Xa, Quận Ba Đình, Hà Nội", "Phường Phúc Xá, Quận Ba Đình, Hà Nội"),
+        # After a q the u is the consonant's: the mark is on the y ("Qùy" is never written).
+        ("Xã Châu Quang, Huyện Quy Hợp, Nghệ An", "Xã Châu Quang, Huyện Quỳ Hợp, Nghệ An"),
     ],
 )
 def test_a_unit_read_with_a_mark_wrong_is_written_as_named(read: str, named: str) -> None:
