@@ -21,10 +21,10 @@ from difflib import SequenceMatcher
 
 import numpy as np
 
-from ocr.engine import Word, median_height, words_by_line
-from ocr.places import province_pattern, units_as_named
+from ocr.engine import REREAD_MAX, Recognition, Word, median_height, read_alone, with_words, words_by_line
+from ocr.places import places_as_named
 from ocr.text import fold
-from ocr.understand.fields import CARD_SIGNING_TITLE, CARD_SLASH_MARKS
+from ocr.understand.fields import CARD_DATE_SEPARATORS, CARD_SIGNING_TITLE, CARD_SLASH_MARKS
 from ocr.understand.names import is_surname, surname_as_printed
 
 # (model, side) -> phrases (folded) only that side prints; the first model with two of them, or one
@@ -178,7 +178,7 @@ def reading_order(words: list[Word], size: tuple[int, int], card: Card) -> str:
     fixed = FIXED_LINES.get((card.model, card.side), ())
     lines = [_as_printed(line, fixed) for line in lines]
     lines = _surnames_as_printed(lines)
-    return _places_as_printed(_streets_as_printed("\n".join(lines))).strip()
+    return places_as_named(_streets_as_printed("\n".join(lines))).strip()
 
 
 def _surnames_as_printed(lines: list[str]) -> list[str]:
@@ -225,26 +225,6 @@ def _first_as_surname(line: str) -> str:
     return " ".join([surname_as_printed(first), *rest])
 
 
-def _places_as_printed(text: str) -> str:
-    """A province's name read with an accent wrong ("Đà Năng", "Ha Nội") as printed: the places on
-    a card (origin, residence, issuer) end with one. A name wrapped onto the next line stays so.
-    Then its districts and communes (``ocr.places``)."""
-    pattern, names = province_pattern()
-    for found in reversed(list(pattern.finditer(fold(text)))):  # fold keeps every position
-        start, end = found.span()
-        read = text[start:end]
-        printed = names[" ".join(found.group().split())]
-        words = (printed.upper() if read.isupper() else printed).split()
-        gaps = re.findall(r"\s+", read)
-        text = (
-            text[:start]
-            + words[0]
-            + "".join(g + w for g, w in zip(gaps, words[1:], strict=True))
-            + text[end:]
-        )
-    return units_as_named(text)
-
-
 # The label over the holder's name, on every model: "Họ và tên / Full name", "Họ, chữ đệm và tên
 # khai sinh / Surname, middle name and given name", "Họ tên".
 _NAME_LABEL = re.compile(r"\b(?:ho va ten|ho ten|full name|ho, chu dem va ten)\b")
@@ -270,14 +250,48 @@ _DATE_MISREAD = re.compile(rf"^(\d{{2}}){_SLASH}(\d{{2}}){_SLASH}(\d{{4}})$")
 def _as_date(word: Word) -> Word:
     """A word read as a date with its slashes misread, written with its slashes (a real date only)."""
     match = _DATE_MISREAD.match(word.text)
-    if not match or re.fullmatch(r"\d{2}/\d{2}/\d{4}", word.text):
-        return word
-    day, month, year = (int(g) for g in match.groups())
-    try:
-        date(year, month, day)
-    except ValueError:
+    if not match or re.fullmatch(r"\d{2}/\d{2}/\d{4}", word.text) or not _real_date(*match.groups()):
         return word
     return replace(word, text=f"{match[1]}/{match[2]}/{match[3]}")
+
+
+def _real_date(day: str, month: str, year: str) -> bool:
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError:
+        return False
+    return True
+
+
+# A card's dates in small bold print also come out with letters for digits ("26/0B/1975",
+# "0BI09I2037": a 5 read as B, slashes as I).
+_DIGIT_LETTERS = "BSGZODQ"
+_DATE_WITH_LETTERS = re.compile(
+    rf"^[\d{_DIGIT_LETTERS}]{{2}}[{re.escape(CARD_DATE_SEPARATORS)}]{{0,2}}[\d{_DIGIT_LETTERS}]{{2}}"
+    rf"[{re.escape(CARD_DATE_SEPARATORS)}]{{0,2}}[\d{_DIGIT_LETTERS}]{{4}}$"
+)
+
+
+def reread_dates(image, result: Recognition, *, dpi: int) -> tuple[Recognition, int]:
+    """Dates read with letters for digits read again alone, allowed digits and slashes only
+    (``engine.read_alone``): the network then gives the digit it saw ("26/0B/1975" -> "2610511975",
+    its slashes as 1s). Kept where that is a date (ten characters: slashes at their places; eight:
+    none); returns the reading and how many words changed."""
+    wanted = [
+        i
+        for i, w in enumerate(result.words)
+        if _DATE_WITH_LETTERS.match(w.text) and any(ch in _DIGIT_LETTERS for ch in w.text)
+    ][:REREAD_MAX]
+    if not wanted:
+        return result, 0
+    found = read_alone(image, [(result.words[i], 1.0) for i in wanted], dpi=dpi, allowed="0123456789/")
+    words = list(result.words)
+    for i, new in zip(wanted, found, strict=True):
+        # Digits only, its slashes read as slashes, as 1s (bold ones look it) or not at all.
+        match = re.fullmatch(r"(\d{2})[/1]?(\d{2})[/1]?(\d{4})", new.text) if new else None
+        if match and _real_date(*match.groups()):
+            words[i] = replace(words[i], text="/".join(match.groups()), confidence=new.confidence)
+    return with_words(result, words)
 
 
 def _within(word: Word, box: tuple[int, int, int, int]) -> bool:

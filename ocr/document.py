@@ -38,7 +38,6 @@ from ocr.engine import (
     median_height,
     printed_length,
     recognize,
-    reread_dates,
     reread_uncertain,
     weighted_confidence,
     with_words,
@@ -236,7 +235,7 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         notes.append(f"re-read {reread} word(s)")
     if facts.get("card"):
         page = sharp.rotate(180) if turned else sharp
-        result, dates = reread_dates(page, result, dpi=prepared.recognition_dpi)
+        result, dates = cards.reread_dates(page, result, dpi=prepared.recognition_dpi)
         if dates:
             notes.append(f"{dates} date(s) read with letters for digits read again as digits")
     result, toned = _stop_tones(result)

@@ -12,7 +12,6 @@ import tempfile
 import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -270,7 +269,7 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
     wanted = [(i, 1.0) for i in sorted(set(unsure) | set(keys))] + [(i, ENLARGED) for i in keys]
     if not wanted:
         return result, 0
-    found = _read_alone(image, [(result.words[i], scale) for i, scale in wanted], dpi=dpi)
+    found = read_alone(image, [(result.words[i], scale) for i, scale in wanted], dpi=dpi)
     alone = {key: word for key, word in zip(wanted, found, strict=True) if word is not None}
     words = list(result.words)
     adopt: dict[int, Word] = {}  # word index -> the reading that replaces it
@@ -294,7 +293,7 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
     return with_words(result, words)
 
 
-def _read_alone(
+def read_alone(
     image: Image.Image, words: list[tuple[Word, float]], *, dpi: int, allowed: str = ""
 ) -> list[Word | None]:
     """Each word's box read again alone, at its scale (one tesseract run: the boxes stacked on a white
@@ -324,46 +323,6 @@ def _read_alone(
         found = [w for w in second.words if top <= w.top + w.height / 2 < bottom and _has_alnum(w.text)]
         alone.append(found[0] if len(found) == 1 and _has_digit(found[0].text) else None)
     return alone
-
-
-# A card's dates in small bold print come out with letters for digits ("26/0B/1975", "0BI09I2037": a
-# 5 read as B, slashes as I): the letters a digit is read as, and what a slash is.
-_DIGIT_LETTERS = "BSGZODQ"
-_SLASH_MARKS = "/Il|J\\]!1.-"
-_DATE_WITH_LETTERS = re.compile(
-    rf"^[\d{_DIGIT_LETTERS}]{{2}}[{_SLASH_MARKS}]{{0,2}}[\d{_DIGIT_LETTERS}]{{2}}[{_SLASH_MARKS}]{{0,2}}"
-    rf"[\d{_DIGIT_LETTERS}]{{4}}$"
-)
-
-
-def reread_dates(image: Image.Image, result: Recognition, *, dpi: int) -> tuple[Recognition, int]:
-    """Dates read with letters for digits (an ID card's bold print) read again alone, allowed digits
-    and slashes only: the network then gives the digit it saw ("26/0B/1975" -> "2610511975", its
-    slashes as 1s). Kept where that is a date (ten characters: slashes at their places; eight: none);
-    returns the reading and how many words changed."""
-    wanted = [
-        i
-        for i, w in enumerate(result.words)
-        if _DATE_WITH_LETTERS.match(w.text) and any(ch in _DIGIT_LETTERS for ch in w.text)
-    ][:REREAD_MAX]
-    if not wanted:
-        return result, 0
-    found = _read_alone(image, [(result.words[i], 1.0) for i in wanted], dpi=dpi, allowed="0123456789/")
-    words = list(result.words)
-    for i, new in zip(wanted, found, strict=True):
-        # Digits only, its slashes read as slashes, as 1s (bold ones look it) or not at all.
-        match = re.fullmatch(r"(\d{2})[/1]?(\d{2})[/1]?(\d{4})", new.text) if new else None
-        if match and _is_date(*match.groups()):
-            words[i] = replace(words[i], text="/".join(match.groups()), confidence=new.confidence)
-    return with_words(result, words)
-
-
-def _is_date(day: str, month: str, year: str) -> bool:
-    try:
-        date(int(year), int(month), int(day))
-    except ValueError:
-        return False
-    return True
 
 
 def with_words(result: Recognition, words: list[Word]) -> tuple[Recognition, int]:

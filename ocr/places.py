@@ -77,7 +77,7 @@ def _units() -> _Units:
 
 
 @cache
-def province_pattern() -> tuple[re.Pattern, dict[str, str]]:
+def _province_pattern() -> tuple[re.Pattern, dict[str, str]]:
     """A province's name in folded text, and each province's name by its letters without marks."""
     names = provinces_by_letters()
     # A name's words apart by any space: an address wraps between them ("Đà" / "Năng").
@@ -87,13 +87,34 @@ def province_pattern() -> tuple[re.Pattern, dict[str, str]]:
     return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)"), names
 
 
+def places_as_named(text: str) -> str:
+    """The places of a card's text (origin, residence, issuer) as named: a province read with an
+    accent wrong ("Đà Năng", "Ha Nội"), then its districts and communes (``units_as_named``). A name
+    wrapped onto the next line stays so."""
+    pattern, names = _province_pattern()
+    for found in reversed(list(pattern.finditer(fold(text)))):  # fold keeps every position
+        start, end = found.span()
+        text = (
+            text[:start] + _written_as(text[start:end], names[" ".join(found.group().split())]) + text[end:]
+        )
+    return units_as_named(text)
+
+
+def _written_as(read: str, name: str) -> str:
+    """``name`` in place of ``read``, in its case and with what lies between its words (spaces, a line
+    break, a bracket) as read."""
+    parts = (name.upper() if read.isupper() else name).split()
+    gaps = re.findall(r"[\s()]+", read)
+    return parts[0] + "".join(g + p for g, p in zip(gaps, parts[1:], strict=True))
+
+
 def units_as_named(text: str) -> str:
     """``text`` with each district's and commune's name ("Huyện Nghỉ Lộc") as the unit is named. An
     address names its units from the smallest to the province: a unit is looked for among those of
     the province named after it, a commune among those of the district named after it."""
     folded = fold(text)
     units = _units()
-    pattern, _ = province_pattern()
+    pattern, _ = _province_pattern()
     provinces = [(m.start(), " ".join(m.group().split())) for m in pattern.finditer(folded)]
     found = []  # (where its name starts, its first words, its level) of each unit named, in order
     for match in _UNIT.finditer(folded):
@@ -144,13 +165,5 @@ def _as_named(text: str, start: int, words: list[re.Match], names: dict[str, set
         read = text[begin:end]
         if _one_placement(" ".join(read.split())) == name or len(name.split()) != count:
             return text
-        named = name.upper() if read.isupper() else name
-        gaps = [text[start + a.end() : start + b.start()] for a, b in zip(span, span[1:], strict=False)]
-        parts = named.split()
-        return (
-            text[:begin]
-            + parts[0]
-            + "".join(g + p for g, p in zip(gaps, parts[1:], strict=True))
-            + text[end:]
-        )
+        return text[:begin] + _written_as(read, name) + text[end:]
     return text

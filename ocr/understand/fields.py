@@ -129,8 +129,10 @@ _DIGIT_READINGS = {"b": "85", "s": "5", "g": "6", "z": "2", "o": "0", "d": "0", 
 # The marks a card's slash in small bold print is read as, besides a 1 (ocr.cards writes such a date
 # with its slashes; here a birth date's reading may keep them).
 CARD_SLASH_MARKS = "Il|J]!"
-# A birth date's slash: a slash, a dot or dash, a 1, such a mark (folded), or nothing at all.
-_CARD_SLASHES = "/.-1" + CARD_SLASH_MARKS.lower()
+# What separates a card date's day, month and year as read: a slash, a dot or dash, a 1, such a mark.
+CARD_DATE_SEPARATORS = "/.-1" + CARD_SLASH_MARKS
+# A birth date's slash, folded (or nothing at all).
+_CARD_SLASHES = CARD_DATE_SEPARATORS.lower()
 # A chip card expires on its holder's 25th, 40th or 60th birthday (Luật Căn cước công dân 2014, art. 21;
 # Luật Căn cước 2023, art. 21).
 CARD_RENEWAL_AGES = (25, 40, 60)

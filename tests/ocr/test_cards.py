@@ -398,7 +398,7 @@ def test_a_street_named_after_a_person_gets_its_surnames_accents() -> None:
 def test_a_cards_surname_and_provinces_are_given_their_accents_as_printed() -> None:
     # Bold capitals lose their marks: "BUI" for "BÙI", "Đà Năng" for "Đà Nẵng". A surname and a
     # province are written one way only: the text gets them as printed (the fields did already).
-    from ocr.cards import _places_as_printed
+    from ocr.places import places_as_named as _places_as_printed
     from ocr.understand.names import surname_as_printed
 
     assert [surname_as_printed(w) for w in ("BUI", "Nguyen", "MINH", "TRẦN")] == [

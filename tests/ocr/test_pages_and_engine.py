@@ -212,7 +212,8 @@ def test_key_numbers_misread_surely_are_outvoted_by_two_readings_alone() -> None
 def test_a_date_read_with_letters_for_digits_is_read_again_as_digits() -> None:
     """A card's bold date read "26/0B/1975" is read alone with digits and slashes allowed only; a date
     read right, and a word that is no date, are left alone."""
-    from ocr.engine import recognize, reread_dates
+    from ocr.cards import reread_dates
+    from ocr.engine import recognize
 
     page = render_page([Line("Ngày sinh: 26/05/1975", weight="bold"), Line("Nơi cấp: Cục Cảnh sát")])
     first = recognize(page, dpi=300, want_pdf=False)
