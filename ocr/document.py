@@ -53,7 +53,7 @@ from ocr.pages import (
     image_dpi,
     open_source,
 )
-from ocr.preprocess import Box, prepare
+from ocr.preprocess import Box, prepare, turned_over
 from ocr.regions import (
     garbage_lines,
     garbage_parts,
@@ -122,13 +122,20 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     """Prepare and recognize one page; write its searchable PDF page under ``workdir`` when given."""
     prepared = prepare(image, image_dpi(image), dpi_known=claimed_dpi(image) is not None)
     want_pdf = workdir is not None
+    first: Recognition | None = None  # the page's reading as prepared, where one was made already
+    if prepared.facts.get("card"):
+        turn, first = _card_upright(prepared.recognition, prepared.recognition_dpi, want_pdf)
+        prepared = turned_over(prepared) if turn else prepared
     recognition = prepared.recognition
     result: Recognition | None = None
     notes = list(prepared.steps)
     facts = dict(prepared.facts)
+    if first is not None:
+        facts["orientation"] = {"rotation": prepared.analysis.rotation, "from": "reading"}
     for label, alternative in prepared.alternatives:
         # Do no harm: a step that can cost letters earns its place on this page or is undone.
-        page = result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        page = result = first or recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        first = None
         changed = _changed(recognition, alternative)
         band = _band(changed, page)
         if band == (0, 0):
@@ -159,7 +166,7 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
                 # the seal is dropped, and the page read without the step lost it.
                 notes.append(f"{len(hidden)} line(s) under the coloured ink kept from the reading without it")
     if result is None:
-        result = recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
+        result = first or recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
     sharp = recognition
     typed = monospaced(result.words)
     if typed:
@@ -211,7 +218,7 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         result = without_words(result, stray)
         notes.append(f"{len(stray)} word(s) of noise beside a line of text dropped")
     turned = 0
-    unsure = prepared.analysis.orientation_confidence < UNSURE_ORIENTATION
+    unsure = prepared.analysis.orientation_confidence < UNSURE_ORIENTATION and not facts.get("card")
     if result.confidence < UNSURE_CONFIDENCE and unsure:
         # Orientation evidence was thin: the other way up may read better.
         flipped = _retry(recognition.rotate(180), prepared.recognition_dpi, 3, want_pdf)
@@ -296,6 +303,24 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
             for w in result.words
         ],  # fmt: skip
     )
+
+
+def _card_upright(card: Image.Image, dpi: int, want_pdf: bool) -> tuple[int, Recognition]:
+    """Whether a squared card lies upside down (0 or 180), and its reading that way up. Read as it
+    lies, a card whose template's labels are read with confidence is upright: most are photographed
+    so, and then it costs nothing, where OSD on every card cost most of a reading. Otherwise it is read
+    turned too, and the reading whose labels name a card, or that reads more words, wins."""
+    lying = recognize(card, dpi=dpi, want_pdf=want_pdf)
+    known = cards.identify(lying.text) is not None
+    if known and lying.confidence >= UNSURE_CONFIDENCE:
+        return 0, lying
+    turned = _retry(card.rotate(180), dpi, 3, want_pdf)
+    if turned is None:
+        return 0, lying
+    other = cards.identify(turned.text) is not None
+    if other > known or (other == known and _score(turned) > _score(lying)):
+        return 180, turned
+    return 0, lying
 
 
 def _retry(image: Image.Image, dpi: int, psm: int, want_pdf: bool) -> Recognition | None:

@@ -473,6 +473,13 @@ MEASURE_SKEW = 1.0
 def line_height(image: Image.Image) -> float | None:
     """The median height in pixels of the page's text lines, as tesseract's layout analysis finds
     them (a line's box: accents above, descenders below); None with fewer than 3 lines."""
+    measured = line_measure(image)
+    return None if measured is None else measured[0]
+
+
+def line_measure(image: Image.Image) -> tuple[float, bool] | None:
+    """The page's median text line height in pixels (see ``line_height``) and whether most of its
+    lines run down the page (it lies on its side); None with fewer than 3 lines."""
     small, scale = _measuring_copy(image)
     found = _line_boxes(small)
     if found is None:
@@ -484,12 +491,13 @@ def line_height(image: Image.Image) -> float | None:
             return None
         boxes, _ = found
     widths, heights = [w for w, _ in boxes], [h for _, h in boxes]
-    if sum(h > w for w, h in boxes) > len(boxes) / 2:
+    sideways = sum(h > w for w, h in boxes) > len(boxes) / 2
+    if sideways:
         # Most lines run down the page: it lies on its side (turned upright later). A line's height
         # is then its box's width: its length (1900 px on a sideways 300 DPI scan) made "1200 DPI".
         heights = widths
     heights.sort()
-    return heights[len(heights) // 2] / scale
+    return heights[len(heights) // 2] / scale, sideways
 
 
 def _line_boxes(small: Image.Image) -> tuple[list[tuple[int, int]], float] | None:

@@ -10,7 +10,7 @@ share one geometry, so the invisible text layer lands on the words it was read f
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -18,7 +18,7 @@ from PIL import Image
 
 from ocr import geometry
 from ocr.colour import drop_colour_ink
-from ocr.engine import OSD_RELIABLE, line_height, orientation
+from ocr.engine import OSD_RELIABLE, line_height, line_measure, orientation
 
 ANALYSIS_DPI = 150
 # At ANALYSIS_DPI: a 30 pt capital is ~60 px high; letters that touch at low resolution make
@@ -303,7 +303,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     gray = original = image if image.mode == "L" else image.convert("L")
     pixels = np.asarray(gray)
-    card, card_osd = _card(image, geometry.find_card(pixels, display))
+    card = _card(image, geometry.find_card(pixels, display))
     quad = geometry.find_page(pixels) if card is None else None
     if card is not None:
         # An ID card: its size is known, so its resolution is measured by its width.
@@ -352,7 +352,7 @@ def prepare(image: Image.Image, dpi: int, dpi_known: bool = True) -> Prepared:
     analysis = analyse(gray, dpi)
     if card is not None:
         analysis.dark_border = {}  # the card's own edge is no scanner lid: its text runs to the edge
-    _confirm_orientation(gray, analysis, dpi, steps, facts, card_osd)
+    _confirm_orientation(gray, analysis, dpi, steps, facts)
     if analysis.rotation:
         gray = gray.rotate(analysis.rotation, expand=True)
         if colour:
@@ -402,13 +402,17 @@ def _for_recognition(
         recognition = recognition.resize(size, Image.LANCZOS)
         recognition_dpi = round(dpi * scale)
         steps.append(f"upsample x{scale:.2f}")
-    x_height = (analysis.x_height or X_HEIGHT * dpi / RECOGNITION_DPI) * recognition_dpi / dpi
     cleaned, specks, leaders = clean_page(
-        recognition, recognition_dpi, at_least=SPECK_GATE, x_height=x_height
+        recognition, recognition_dpi, at_least=SPECK_GATE, x_height=_x_height(analysis, dpi, recognition_dpi)
     )
     if specks:
         steps.append(f"despeckle ({specks})")
     return cleaned, recognition_dpi, leaders
+
+
+def _x_height(analysis: Analysis, dpi: int, recognition_dpi: int) -> float:
+    """The x-height in pixels of the page enlarged for recognition."""
+    return (analysis.x_height or X_HEIGHT * dpi / RECOGNITION_DPI) * recognition_dpi / dpi
 
 
 def _legible_scale(analysis: Analysis, dpi: int) -> float:
@@ -422,29 +426,26 @@ def _legible_scale(analysis: Analysis, dpi: int) -> float:
     return min(scale, MAX_UPSAMPLE, max(1.0, MAX_UPSAMPLED_DPI / dpi))
 
 
-def _card(image: Image.Image, quad: np.ndarray | None) -> tuple[Image.Image | None, tuple[int, float] | None]:
+def _card(image: Image.Image, quad: np.ndarray | None) -> Image.Image | None:
     """The photo's ID card squared up, when ``quad`` outlines one: card-shaped, its text running along
     its long side (a portrait page in perspective can have a card's proportions, not that), and with
-    text lines of a card's size (a landscape legal-size page has neither its large print). With it,
-    what OSD said of the squared card: the orientation step asks no second time."""
+    text lines of a card's size (a landscape legal-size page has neither its large print). Which way
+    up it is, is left to its reading (see ``_confirm_orientation``)."""
     if quad is None:  # find_card judged its shape: a card's, or one the frame cuts off
-        return None, None
+        return None
     display = image.convert("RGB") if image.mode not in ("L", "RGB") else image
     card = geometry.square_card(display, quad)
-    turn = orientation(card)
-    if turn is not None and turn[0] in (90, 270) and turn[1] >= OSD_RELIABLE:
-        return None, None  # text across the short side: a portrait page in perspective, not a card
-    height = line_height(card)
-    if height is None or not (
-        geometry.CARD_LINE_SHARE * card.height <= height <= geometry.CARD_LINE_MAX_SHARE * card.height
-    ):
-        return None, None
-    # Where OSD could not tell (a page on its side, squashed to a card's shape, often leaves it unsure),
-    # the direction of the ink's lines can: a card's run along its long side, never across.
-    unsure = turn is None or turn[1] < OSD_RELIABLE
-    if unsure and analyse(card.convert("L"), geometry.CARD_DPI).rotation in (90, 270):
-        return None, None
-    return card, turn
+    measured = line_measure(card)
+    if measured is None or measured[1]:
+        return None  # no lines, or lines across the short side: a portrait page in perspective
+    height = measured[0] / card.height
+    if not geometry.CARD_LINE_SHARE <= height <= geometry.CARD_LINE_MAX_SHARE:
+        return None
+    # Tesseract's lines can run along a page on its side, squashed to a card's shape; the direction of
+    # the ink's lines cannot: a card's run along its long side, never across.
+    if analyse(card.convert("L"), geometry.CARD_DPI).rotation in (90, 270):
+        return None
+    return card
 
 
 def _resolution_from_text(gray: Image.Image, fallback: int, steps: list[str], facts: dict) -> int:
@@ -463,26 +464,29 @@ def _resolution_from_text(gray: Image.Image, fallback: int, steps: list[str], fa
 
 
 def _confirm_orientation(
-    gray: Image.Image,
-    analysis: Analysis,
-    dpi: int,
-    steps: list[str],
-    facts: dict,
-    card_osd: tuple[int, float] | None = None,
+    gray: Image.Image, analysis: Analysis, dpi: int, steps: list[str], facts: dict
 ) -> None:
     """Turn the page only on evidence from its letters. The ink profile decides alone when it is sure
     the page is upright; any turn it proposes, and any doubt, goes to tesseract's OSD, which reads the
     letters' shapes (a card's background pattern or a table's rules fool an ink profile, not OSD).
     Without a reliable OSD answer the page is turned only a quarter (line direction is clear from the
-    ink) or, upside down, only when the ink is sure."""
-    card = bool(facts.get("card"))  # a card's printed background votes in the ink profile: OSD decides
-    if analysis.rotation == 0 and analysis.orientation_confidence >= INK_ORIENTATION_SURE and not card:
+    ink) or, upside down, only when the ink is sure.
+
+    A squared card is read as it lies, its long side across: its reading says whether it is upside
+    down (its template's labels read, or the card read again turned), which costs an upright card
+    nothing where OSD cost a third of its reading."""
+    if facts.get("card"):
+        if analysis.rotation % 180:
+            analysis.skew = 0.0  # measured across the lines: a squared card's run along its long side
+        analysis.rotation = 0  # a card's printed background votes in the ink profile
+        analysis.orientation_confidence = 0.0
+        facts["orientation"] = {"rotation": 0, "from": "reading"}
+        return
+    if analysis.rotation == 0 and analysis.orientation_confidence >= INK_ORIENTATION_SURE:
         facts["orientation"] = {"rotation": 0, "from": "ink"}
         return
-    # A card was asked once, when it was found; a page at the scale its letters are read at.
-    found = card_osd if card else orientation(gray, _legible_scale(analysis, dpi))
-    if card and found is not None and found[0] % 180:
-        found = None  # squared with its long side across, a card's text runs across: 0 or 180 only
+    # A page is asked at the scale its letters are read at.
+    found = orientation(gray, _legible_scale(analysis, dpi))
     if found is not None and found[1] >= OSD_RELIABLE:
         if found[0] != analysis.rotation:
             steps.append(f"orientation {found[0]} by OSD (ink said {analysis.rotation})")
@@ -495,10 +499,6 @@ def _confirm_orientation(
     if analysis.rotation in (180, 270) and analysis.orientation_confidence < INK_ORIENTATION_SURE:
         analysis.rotation -= 180  # the ink's up/down vote is too thin to act on
         analysis.orientation_confidence = 0.0
-    if card:
-        if analysis.rotation % 180:  # squared with its long side across, a card's lines run across
-            analysis.rotation, analysis.skew = 0, 0.0
-        analysis.orientation_confidence = 0.0  # unsure: the reading tries the card the other way up too
     facts["orientation"] = {"rotation": analysis.rotation, "from": "ink"}
 
 
@@ -542,13 +542,7 @@ def clean_page(
     (ocr.document), as tesseract reads a run of dots as "cQQQnQQnn" and takes the line down with it.
     """
     scale = dpi / 300
-    pixels = cv2.GaussianBlur(np.asarray(gray), (3, 3), 0)
-    threshold, ink = cv2.threshold(pixels, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    if np.count_nonzero(ink) > 0.2 * ink.size:
-        # Text never covers a fifth of a page: Otsu split the paper's own noise (a nearly empty
-        # page). Ink is then what lies well below the paper, halfway to the darkest marks.
-        paper, darkest = np.percentile(pixels, (50, 0.05))
-        ink = np.where(pixels < (paper + darkest) / 2, 255, 0).astype(np.uint8)
+    ink = _ink(gray)
     count, labels, stats = geometry.components(ink)
     areas = stats[:, cv2.CC_STAT_AREA]
     tiny = areas <= SPECK_ALWAYS * scale**2
@@ -572,6 +566,38 @@ def clean_page(
     rim = cv2.dilate(ink, np.ones((3, 3), np.uint8)) > 0
     page = np.where(rim, np.asarray(gray), 255).astype(np.uint8)
     return Image.fromarray(page), int(speck.sum()), leaders
+
+
+def _ink(gray: Image.Image) -> np.ndarray:
+    """The page's ink (255) on paper (0), as its specks and dot leaders are told on."""
+    pixels = cv2.GaussianBlur(np.asarray(gray), (3, 3), 0)
+    _, ink = cv2.threshold(pixels, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    if np.count_nonzero(ink) > 0.2 * ink.size:
+        # Text never covers a fifth of a page: Otsu split the paper's own noise (a nearly empty
+        # page). Ink is then what lies well below the paper, halfway to the darkest marks.
+        paper, darkest = np.percentile(pixels, (50, 0.05))
+        ink = np.where(pixels < (paper + darkest) / 2, 255, 0).astype(np.uint8)
+    return ink
+
+
+def turned_over(prepared: Prepared) -> Prepared:
+    """The prepared page the other way up (a squared card its reading found upside down): its images
+    turned, its dot leaders found again (a leader's dot is told by the clear space above it)."""
+    analysis = replace(prepared.analysis, rotation=(prepared.analysis.rotation + 180) % 360)
+    recognition = prepared.recognition.rotate(180)
+    ink = _ink(recognition)
+    leaders = _leaders(
+        ink, geometry.components(ink)[2], _x_height(analysis, prepared.display_dpi, prepared.recognition_dpi)
+    )
+    return replace(
+        prepared,
+        display=prepared.display.rotate(180),
+        recognition=recognition,
+        analysis=analysis,
+        steps=[*prepared.steps, "rotate 180: the card reads upside down"],
+        alternatives=[(label, image.rotate(180)) for label, image in prepared.alternatives],
+        leaders=leaders,
+    )
 
 
 # A dot leader's dot: at most this share of the x-height each way, about as wide as high; a run of

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from ocr import cards, geometry
-from ocr.document import ocr_page
+from ocr.document import _card_upright, ocr_page
 from ocr.engine import Word
 from ocr.render import Line, render_page
 from ocr.specimen_cards import draw_card, holder, on_desk
@@ -111,6 +111,18 @@ def test_a_card_photo_is_read_by_its_template(model: str, side: str, turn: int) 
         if name == "full_name":  # the field is found in its place; a tone mark misread is OCR's
             value, printed = fold(value), fold(printed)  # (benchmarks/cards.py counts those)
         assert value.casefold() == printed.casefold()
+
+
+@pytest.mark.parametrize("model", ["cccd_2021", "cmnd"])
+def test_which_way_up_a_squared_card_lies_is_told_by_its_reading(model: str) -> None:
+    """A squared card is read as it lies and, unless its template's labels read, turned: most cards
+    are photographed upright and then cost one reading (OSD on every card cost most of another)."""
+    rng = random.Random(3)
+    card = draw_card(holder(rng), model, "front", rng).image.convert("L")
+    turn, reading = _card_upright(card, geometry.CARD_DPI, False)
+    assert turn == 0 and cards.identify(reading.text) == cards.Card(model, "front")
+    turn, reading = _card_upright(card.rotate(180), geometry.CARD_DPI, False)
+    assert turn == 180 and cards.identify(reading.text) == cards.Card(model, "front")
 
 
 def test_a_word_boxed_far_taller_than_its_row_stays_in_its_row() -> None:
