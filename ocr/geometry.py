@@ -247,6 +247,10 @@ def _plane_at(coefficients: np.ndarray, rows: np.ndarray, columns: np.ndarray) -
 # has an x-height of ~20 px, what tesseract reads best.
 CARD_MM = (85.6, 53.98)
 CARD_ASPECT = (1.5, 1.85)  # 1.59, stretched in perspective; A4 is 1.41 (legal 1.65: told by its lines)
+# A card's outline as found can be squatter: its rounded corners cut, a slight tilt about its short
+# axis with little convergence to undo (drawn cards 1.45-1.50: 5 in 60 held near upright were missed).
+# An A4 page seen this long (tilted 13 degrees or more) is told apart by its lines (ocr.preprocess).
+CARD_SEEN_MIN = 1.45
 CARD_MIN_AREA = 0.03  # of the frame: a card further away than this is too small to read
 # A card photographed close reaches within this share of the frame's edge where no desk shows; cut
 # off by the frame on both sides, it looks as squat as this (a tenth of it cut off), still longer
@@ -301,7 +305,7 @@ def card_shaped(quad: np.ndarray, frame: tuple[int, int] | None = None) -> bool:
     """A card's proportions as seen, or - a card photographed at a slant, its far side shortened -
     as they are once the perspective is undone (``frame``: the photo's size, its centre the lens's)."""
     ratio = _seen_aspect(quad)
-    if CARD_ASPECT[0] <= ratio <= CARD_ASPECT[1]:
+    if CARD_SEEN_MIN <= ratio <= CARD_ASPECT[1]:
         return True
     true = true_aspect(quad, frame) if frame is not None and ratio >= FORESHORTENED_FROM else None
     return true is not None and true[0] <= CARD_TRUE_ASPECT[1] and true[1] >= CARD_TRUE_ASPECT[0]
