@@ -186,6 +186,30 @@ def _birth_year_by_the_id(found: dict[str, Field]) -> None:
         found["date_of_birth"].confidence *= 0.75
 
 
+def _viet_nam(text: str) -> bool:
+    """Whether a card's nationality reads as Việt Nam, its end cut off or misread: "Việt Nal",
+    "Việt N", "Việt '”" (marks where the frame cut "Nam")."""
+    letters = "".join(ch for ch in fold(text) if ch.isalnum())
+    return bool(re.match(r"vietnam|vietna\w?$", letters)) or (
+        len(letters) >= 4 and "vietnam".startswith(letters)
+    )
+
+
+def _sex_by_the_id(found: dict[str, Field]) -> None:
+    """A chip card's sex left unread ("Nữ" in bold print read as "N _"): its ID's 4th digit encodes
+    it (odd: female - Thông tư 59/2021/TT-BCA), taken where the ID's century and year digits agree
+    with the birth date read apart from it (the ID read right), as a value by rule, not a reading."""
+    if "sex" in found or not all(name in found for name in ("date_of_birth", "personal_id")):
+        return
+    number, born = found["personal_id"], found["date_of_birth"]
+    try:
+        person = parse_personal_id(number.value, date.fromisoformat(born.value))
+    except (InvalidIdentifier, ValueError):
+        return
+    confidence = 0.9 * min(number.confidence, born.confidence)
+    found["sex"] = Field("Nữ" if person.female else "Nam", confidence, number.page, number.line, "default")
+
+
 def _renewal_birthday(expires: date, day: int, month: int, year: int) -> bool:
     """Whether a card expiring on ``expires`` can be that of someone born on day/month/year: it
     expires on a birthday, a renewal age after the birth year."""
@@ -329,6 +353,8 @@ def extract(lines: list[Line], type_code: str | None) -> dict[str, Field]:
             parse_personal_id(found["personal_id"].value, date.fromisoformat(found["date_of_birth"].value))
         except InvalidIdentifier:  # century/year digits contradict the birth date: suspect
             found["personal_id"].confidence *= 0.5
+    if kind and kind.code == "cccd":
+        _sex_by_the_id(found)
     if "sex" in found and "personal_id" in found:
         # The 4th digit is century and sex (even: male, odd: female - Thông tư 59/2021/TT-BCA).
         digit = found["personal_id"].value[3:4]
@@ -444,9 +470,9 @@ def _card_fields(lines: list[Line], put) -> None:
             elif name == "nationality":
                 put(
                     "nationality",
-                    # A chip card's holder is a citizen: "Việt Nam" with its last letter cut off by
-                    # the frame or misread ("Việt Nal") is Việt Nam.
-                    "Việt Nam" if re.match(r"vietnam|vietna\w?$", fold(text).replace(" ", "")) else text,
+                    # A chip card's holder is a citizen: "Việt Nam" with its last letters cut off by
+                    # the frame or misread ("Việt Nal", "Việt '”") is Việt Nam.
+                    "Việt Nam" if _viet_nam(text) else text,
                     0.9,
                     source,
                 )

@@ -392,6 +392,34 @@ def test_a_birth_year_that_cannot_be_is_the_ids() -> None:
     assert unread.fields.get("date_of_birth") is None or unread.fields["date_of_birth"].confidence < 0.5
 
 
+def test_a_sex_left_unread_is_the_one_the_ids_digit_encodes() -> None:
+    # "Nữ" in bold print read as "N _": the ID's 4th digit (1: a woman born in the 1900s) says it,
+    # where the ID agrees with the birth date read apart from it; a sex read stays as read.
+    front = (
+        "CĂN CƯỚC CÔNG DÂN\nSố / No: {id}\nHọ và tên / Full name:\nLÊ THU YẾN\n"
+        "Ngày sinh / Date of birth: 16/12/1986\nGiới tính / Sex: {sex} Quốc tịch / Nationality: Việt Nam"
+    )
+    found = understand([(1, front.format(id="001186012345", sex="N _"), 90.0)])
+    assert found.fields["sex"].value == "Nữ" and found.fields["sex"].source == "default"
+    assert found.fields["sex"].confidence < found.fields["personal_id"].confidence
+    man = understand([(1, front.format(id="001086012345", sex="N _"), 90.0)])
+    assert man.fields["sex"].value == "Nam"
+    # An ID whose year contradicts the birth date may be misread: its sex digit is not taken.
+    unsure = understand([(1, front.format(id="001185012345", sex="N _"), 90.0)])
+    assert "sex" not in unsure.fields
+    read = understand([(1, front.format(id="001186012345", sex="Nữ"), 90.0)])
+    assert read.fields["sex"].value == "Nữ" and read.fields["sex"].source == "text"
+
+
+@pytest.mark.parametrize(("read", "value"), [("Việt '”", "Việt Nam"), ("Việt N", "Việt Nam"), ("Lào", "Lào")])
+def test_a_nationality_cut_off_by_the_frame_is_viet_nam(read: str, value: str) -> None:
+    front = (
+        "CĂN CƯỚC CÔNG DÂN\nSố / No: 001186012345\nHọ và tên / Full name:\nLÊ THU YẾN\n"
+        f"Ngày sinh / Date of birth: 16/12/1986\nGiới tính / Sex: Nữ Quốc tịch / Nationality: {read}"
+    )
+    assert understand([(1, front, 90.0)]).fields["nationality"].value == value
+
+
 def test_a_mark_read_before_a_card_backs_officer_title_does_not_hide_the_issuer() -> None:
     back = (
         "Dân tộc: Kinh\nTôn giáo: Không\nDẤU VẾT RIÊNG VÀ DỊ HÌNH\n"
