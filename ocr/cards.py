@@ -25,7 +25,7 @@ from ocr.engine import REREAD_MAX, Recognition, Word, median_height, read_alone,
 from ocr.places import places_as_named
 from ocr.text import fold
 from ocr.understand.fields import CARD_DATE_SEPARATORS, CARD_SIGNING_TITLE, CARD_SLASH_MARKS
-from ocr.understand.names import is_surname, surname_as_printed
+from ocr.understand.names import given_name_as_printed, is_surname, surname_as_printed
 
 # (model, side) -> phrases (folded) only that side prints; the first model with two of them, or one
 # when no other model has any, is the card.
@@ -192,9 +192,9 @@ def _surnames_as_printed(lines: list[str]) -> list[str]:
             # The name after the label's colon on its line (an old CMND's "Họ tên: ..."), or under it.
             label, colon, name = line.rpartition(":")
             if colon and name.split() and _NAME_LABEL.search(fold(label)):
-                lines[n] = f"{label}: {_first_as_surname(name.strip())}"
+                lines[n] = f"{label}: {_name_as_printed(name.strip())}"
             elif n + 1 < len(lines) and lines[n + 1].split():
-                lines[n + 1] = _first_as_surname(lines[n + 1])
+                lines[n + 1] = _name_as_printed(lines[n + 1])
         elif CARD_SIGNING_TITLE.match(folded):
             # The signer's name under the title and the signature: the first line in mixed case.
             for m in range(n + 1, min(n + 6, len(lines))):
@@ -223,6 +223,13 @@ def _streets_as_printed(text: str) -> str:
 def _first_as_surname(line: str) -> str:
     first, *rest = line.split()
     return " ".join([surname_as_printed(first), *rest])
+
+
+def _name_as_printed(line: str) -> str:
+    """The holder's name, printed in bold capitals, with its surname's accents and its given names'
+    tones where their letters say them ("NGUYEN NGOC MAI": "NGUYỄN NGỌC MAI")."""
+    first, *rest = _first_as_surname(line).split()
+    return " ".join([first, *(given_name_as_printed(word) for word in rest)])
 
 
 # The label over the holder's name, on every model: "Họ và tên / Full name", "Họ, chữ đệm và tên

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ocr.text import fold
+from ocr.text import fold, untoned
 from ocr.understand.labels import _ENGLISH_GLOSS, _after_label
 from ocr.understand.reading import Line
 
@@ -71,6 +71,7 @@ def _clean_name(raw: str) -> str | None:
         return None
     words = [w[:1].upper() + w[1:].lower() for w in words]
     words[0] = _SURNAMES.get(fold(words[0]), words[0])
+    words[1:] = [given_name_as_printed(word) for word in words[1:]]
     for i in range(1, len(words) - 1):  # middle names
         meant, names = _MIDDLE.get(fold(words[i]), (None, ()))
         if meant and words[i] not in names:
@@ -81,6 +82,29 @@ def _clean_name(raw: str) -> str | None:
 # Văn and Thị are most people's middle names: a middle word with their letters but a tone mark no name
 # has ('Vẫn', 'Thỉ') is one of them misread. Vân and Thi are names of their own and stay.
 _MIDDLE = {"van": ("Văn", ("Văn", "Vân")), "thi": ("Thị", ("Thị", "Thi"))}
+
+
+# Given and middle names closed by p, t, c or ch, by their letters without marks: such a syllable
+# always carries a tone (sắc or nặng), so one read without any ("NGOC", "DUC": bold capitals lose
+# marks) lost it; these letters name one name each. Left out where two are names ("Nhật"/"Nhất",
+# "Thục"/"Thúc").
+_STOP_NAMES = {
+    fold(name): name
+    for name in (
+        "Ngọc", "Phúc", "Đức", "Lộc", "Quốc", "Bích", "Đạt", "Phát", "Tất", "Cát", "Thạch", "Trúc",
+        "Cúc", "Tuyết", "Nguyệt", "Việt", "Kiệt", "Quyết", "Hiệp", "Diệp", "Lực", "Bắc", "Học",
+        "Thiết", "Thuật", "Triết", "Nhạc", "Lạc", "Phước", "Lập", "Hợp", "Tiệp", "Tịch",
+    )
+}  # fmt: skip
+
+
+def given_name_as_printed(word: str) -> str:
+    """A given or middle name closed by p/t/c/ch read without its tone ("NGOC", "Duc"), with the
+    marks of the one name its letters spell, in the case it was read; any other word as it is."""
+    name = _STOP_NAMES.get(fold(word))
+    if name is None or untoned(word) != word:
+        return word  # not such a name, or read with a tone: as read
+    return name.upper() if word.isupper() else name
 
 
 # OCR dust at a name word's edges ("Phạm 'Thanh Hương", "Đỗ Quang Minh _"): never part of a name.

@@ -411,6 +411,20 @@ def test_a_sex_left_unread_is_the_one_the_ids_digit_encodes() -> None:
     assert read.fields["sex"].value == "Nữ" and read.fields["sex"].source == "text"
 
 
+def test_a_given_name_closed_by_a_stop_gets_the_tone_its_letters_need() -> None:
+    # Bold capitals lose marks: "NGOC" (a syllable closed by c always has a tone) is Ngọc, "DUC"
+    # Đức; a name whose letters spell two ("NHAT": Nhật, Nhất) or read with a tone stays as read.
+    front = "CĂN CƯỚC CÔNG DÂN\nSố / No: 001186012345\nHọ và tên / Full name:\n{name}\nGiới tính / Sex: Nữ"
+    for read, name in [
+        ("NGUYỄN NGOC MAI", "Nguyễn Ngọc Mai"),
+        ("TRAN DUC THANG", "Trần Đức Thang"),
+        ("PHAM NHAT LINH", "Phạm Nhat Linh"),
+        ("LÊ DỤC ANH", "Lê Dục Anh"),
+    ]:
+        assert understand([(1, front.format(name=read), 90.0)]).fields["full_name"].value == name
+    assert cards._name_as_printed("NGUYEN NGOC MAI") == "NGUYỄN NGỌC MAI"
+
+
 @pytest.mark.parametrize(("read", "value"), [("Việt '”", "Việt Nam"), ("Việt N", "Việt Nam"), ("Lào", "Lào")])
 def test_a_nationality_cut_off_by_the_frame_is_viet_nam(read: str, value: str) -> None:
     front = (
