@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from functools import cache
 
 from ocr.identifiers import provinces_by_letters
@@ -91,6 +92,7 @@ def places_as_named(text: str) -> str:
     """The places of a card's text (origin, residence, issuer) as named: a province read with an
     accent wrong ("Đà Năng", "Ha Nội"), then its districts and communes (``units_as_named``). A name
     wrapped onto the next line stays so."""
+    text = _province_after_district(text)
     pattern, names = _province_pattern()
     for found in reversed(list(pattern.finditer(fold(text)))):  # fold keeps every position
         start, end = found.span()
@@ -98,6 +100,38 @@ def places_as_named(text: str) -> str:
             text[:start] + _written_as(text[start:end], names[" ".join(found.group().split())]) + text[end:]
         )
     return units_as_named(text)
+
+
+# A province's name cut off by the frame or misread at a line's end ("Hà Nộ", "Hà NỢ") after a district
+# of it: its letters this alike (difflib's ratio) and the district's province alone that close.
+PROVINCE_LIKENESS = 0.8
+_AFTER_DISTRICT = re.compile(
+    r"(?<!\w)(?:huyen|quan|thi xa|thanh pho)\s+([^,;.\n]+),"  # the district
+    r"[ \t]*(?:(?:tinh|thanh pho)\s+)?([^,;.\n]+?)[ \t]*$",  # what closes the line: its province
+    re.M,
+)
+
+
+def _province_after_district(text: str) -> str:
+    """The province closing an address, read with its end cut off or misread ("Quận Long Biên, Hà
+    Nộ"), written as named where the district before it is one of that province's and its letters
+    are close to that province's alone (a district's name can be several provinces')."""
+    units = _units()
+    pattern, names = _province_pattern()
+    folded = fold(text)
+    for match in reversed(list(_AFTER_DISTRICT.finditer(folded))):
+        district, read = " ".join(match.group(1).split()), match.group(2)
+        if pattern.fullmatch(read.strip()):
+            continue  # a province read right
+        close = [
+            province
+            for province, districts in units.districts.items()
+            if district in districts and SequenceMatcher(None, read, province).ratio() >= PROVINCE_LIKENESS
+        ]
+        if len(close) == 1 and close[0] in names:
+            start, end = match.span(2)
+            text = text[:start] + _written_as(" ".join(text[start:end].split()), names[close[0]]) + text[end:]
+    return text
 
 
 def _written_as(read: str, name: str) -> str:

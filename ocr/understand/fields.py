@@ -188,11 +188,9 @@ def _birth_year_by_the_id(found: dict[str, Field]) -> None:
 
 def _viet_nam(text: str) -> bool:
     """Whether a card's nationality reads as Việt Nam, its end cut off or misread: "Việt Nal",
-    "Việt N", "Việt '”" (marks where the frame cut "Nam")."""
+    "Việt Ne", "Việt N", "Việt '”" (marks where the frame cut "Nam")."""
     letters = "".join(ch for ch in fold(text) if ch.isalnum())
-    return bool(re.match(r"vietnam|vietna\w?$", letters)) or (
-        len(letters) >= 4 and "vietnam".startswith(letters)
-    )
+    return bool(re.match(r"vietnam|viet(n\w{0,2})?$", letters))
 
 
 def _sex_by_the_id(found: dict[str, Field]) -> None:
@@ -383,7 +381,8 @@ CARD_LABELS = {
 # read after the residence beside it).
 _ALL_CARD_LABELS = (*CARD_LABELS.values(), EXPIRY_LABELS, CARD_ISSUE_LABELS, DOB_LABELS, ID_LABELS)
 # The old CMND's number: "Số 012345678" (9 digits; 12 on the last ones), "S" often read as "5".
-_OLD_CARD_NUMBER = re.compile(r"^[s5]o\s*:?\s*(\d{9}|\d{12})\b")
+# "Số 184930019" on an old CMND's front; its S in red print read as a mark ("°ố") or lost.
+_OLD_CARD_NUMBER = re.compile(r"^[^\w\s]?[s5]?o\s*:?\s*(\d{9}|\d{12})\b")
 # A wrapped address line that opens a new administrative unit: joined to the value with a comma.
 _CONTINUES = ("phuong", "xa ", "quan", "huyen", "tinh", "thanh pho", "tp", "thi tran", "thi xa")
 # Where one label's value ends: the next label on the same line ("Giới tính: Nữ  Quốc tịch: Việt Nam").

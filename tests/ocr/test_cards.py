@@ -411,6 +411,12 @@ def test_a_sex_left_unread_is_the_one_the_ids_digit_encodes() -> None:
     assert read.fields["sex"].value == "Nữ" and read.fields["sex"].source == "text"
 
 
+@pytest.mark.parametrize("label", ["Số", "°ố", "ố"])
+def test_an_old_cards_number_is_found_when_its_red_label_reads_as_a_mark(label: str) -> None:
+    front = f"GIẤY CHỨNG MINH NHÂN DÂN\n{label} 184930019\nHọ tên: ĐỖ THU MAI\nSinh ngày: 22-10-2004"
+    assert understand([(1, front, 90.0)]).fields["number"].value == "184930019"
+
+
 def test_a_given_name_closed_by_a_stop_gets_the_tone_its_letters_need() -> None:
     # Bold capitals lose marks: "NGOC" (a syllable closed by c always has a tone) is Ngọc, "DUC"
     # Đức; a name whose letters spell two ("NHAT": Nhật, Nhất) or read with a tone stays as read.
@@ -425,7 +431,10 @@ def test_a_given_name_closed_by_a_stop_gets_the_tone_its_letters_need() -> None:
     assert cards._name_as_printed("NGUYEN NGOC MAI") == "NGUYỄN NGỌC MAI"
 
 
-@pytest.mark.parametrize(("read", "value"), [("Việt '”", "Việt Nam"), ("Việt N", "Việt Nam"), ("Lào", "Lào")])
+@pytest.mark.parametrize(
+    ("read", "value"),
+    [("Việt '”", "Việt Nam"), ("Việt N", "Việt Nam"), ("Việt Ne", "Việt Nam"), ("Lào", "Lào")],
+)
 def test_a_nationality_cut_off_by_the_frame_is_viet_nam(read: str, value: str) -> None:
     front = (
         "CĂN CƯỚC CÔNG DÂN\nSố / No: 001186012345\nHọ và tên / Full name:\nLÊ THU YẾN\n"

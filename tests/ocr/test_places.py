@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ocr.places import units_as_named
+from ocr.places import places_as_named, units_as_named
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,24 @@ def test_a_unit_read_with_a_mark_wrong_is_written_as_named(read: str, named: str
 )
 def test_an_address_the_list_cannot_tell_is_left_as_read(read: str) -> None:
     assert units_as_named(read) == read
+
+
+@pytest.mark.parametrize(
+    ("read", "named"),
+    [
+        # The frame cut the line's end, or its last letters were misread: the district's province.
+        ("Phường Ngọc Lâm, Quận Long Biên, Hà Nộ", "Phường Ngọc Lâm, Quận Long Biên, Hà Nội"),
+        (
+            "Phường Ngọc Lâm, Quận Long Biên, Hà NỢ\nNơi thường trú",
+            "Phường Ngọc Lâm, Quận Long Biên, Hà Nội\nNơi thường trú",
+        ),
+        ("Xã Nghi Phong, Huyện Nghi Lộc, Tỉnh Nghệ A", "Xã Nghi Phong, Huyện Nghi Lộc, Tỉnh Nghệ An"),
+        ("QUẬN LONG BIÊN, HÀ NỘ", "QUẬN LONG BIÊN, HÀ NỘI"),
+        # Not that district's province, or not close enough to it: as read.
+        ("Huyện Long Biên, Hải Dương", "Huyện Long Biên, Hải Dương"),
+        ("Quận Long Biên, Hà", "Quận Long Biên, Hà"),
+        ("Huyện Nghi Lộc, Xóm 5", "Huyện Nghi Lộc, Xóm 5"),
+    ],
+)
+def test_a_province_cut_off_after_its_district_is_written_as_named(read: str, named: str) -> None:
+    assert places_as_named(read) == named
