@@ -249,6 +249,8 @@ CARD_MM = (85.6, 53.98)
 CARD_ASPECT = (1.5, 1.85)  # 1.59, stretched in perspective; A4 is 1.41 (legal 1.65: told by its lines)
 # A card's outline as found can be squatter: its rounded corners cut, a slight tilt about its short
 # axis with little convergence to undo (drawn cards 1.45-1.50: 5 in 60 held near upright were missed).
+# Such an outline is the card only where none of a card's proportions is found: a reflection's glow
+# joined to the card makes one too (larger, so it won over the card's own outline when it counted).
 # An A4 page seen this long (tilted 13 degrees or more) is told apart by its lines (ocr.preprocess).
 CARD_SEEN_MIN = 1.45
 CARD_MIN_AREA = 0.03  # of the frame: a card further away than this is too small to read
@@ -305,7 +307,7 @@ def card_shaped(quad: np.ndarray, frame: tuple[int, int] | None = None) -> bool:
     """A card's proportions as seen, or - a card photographed at a slant, its far side shortened -
     as they are once the perspective is undone (``frame``: the photo's size, its centre the lens's)."""
     ratio = _seen_aspect(quad)
-    if CARD_SEEN_MIN <= ratio <= CARD_ASPECT[1]:
+    if CARD_ASPECT[0] <= ratio <= CARD_ASPECT[1]:
         return True
     true = true_aspect(quad, frame) if frame is not None and ratio >= FORESHORTENED_FROM else None
     return true is not None and true[0] <= CARD_TRUE_ASPECT[1] and true[1] >= CARD_TRUE_ASPECT[0]
@@ -387,10 +389,11 @@ def find_card(gray: np.ndarray, colour: Image.Image | None = None) -> np.ndarray
         return _on_light_desk(small, blurred, colour, scale) if colour is not None else None
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
     best, best_area = None, 0.0
+    squat, squat_area = None, 0.0
     for mask in (edges, bright):
         for quad, area in _rectangles(mask, CARD_MIN_AREA):
             if area <= best_area:
-                continue
+                continue  # (a squat outline counts only while no card-shaped one is found)
             cut = False
             if spans is not None:
                 # Desk on two sides only: the card reaches the frame's edge wherever no desk shows
@@ -404,6 +407,9 @@ def find_card(gray: np.ndarray, colour: Image.Image | None = None) -> np.ndarray
                 cut = low and high
             if card_shaped(quad, (w, h)) or (cut and CUT_CARD_ASPECT <= _seen_aspect(quad) <= CARD_ASPECT[1]):
                 best, best_area = quad, area
+            elif CARD_SEEN_MIN <= _seen_aspect(quad) < CARD_ASPECT[0] and area > squat_area:
+                squat, squat_area = quad, area
+    best = best if best is not None else squat
     if best is None and colour is not None:
         # Light sides darker than the print's threshold by chance (uneven light): a light desk too.
         return _on_light_desk(small, blurred, colour, scale)
