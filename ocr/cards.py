@@ -23,7 +23,7 @@ import numpy as np
 
 from ocr.engine import REREAD_MAX, Recognition, Word, median_height, read_alone, with_words, words_by_line
 from ocr.places import places_as_named
-from ocr.text import fold
+from ocr.text import fold, known_word
 from ocr.understand.fields import CARD_DATE_SEPARATORS, CARD_SIGNING_TITLE, CARD_SLASH_MARKS
 from ocr.understand.names import given_name_as_printed, is_surname, surname_as_printed
 
@@ -294,11 +294,78 @@ def reread_dates(image, result: Recognition, *, dpi: int) -> tuple[Recognition, 
     found = read_alone(image, [(result.words[i], 1.0) for i in wanted], dpi=dpi, allowed="0123456789/")
     words = list(result.words)
     for i, new in zip(wanted, found, strict=True):
-        # Digits only, its slashes read as slashes, as 1s (bold ones look it) or not at all.
-        match = re.fullmatch(r"(\d{2})[/1]?(\d{2})[/1]?(\d{4})", new.text) if new else None
-        if match and _real_date(*match.groups()):
-            words[i] = replace(words[i], text="/".join(match.groups()), confidence=new.confidence)
+        if new and (day := _date_read_alone(new.text)):
+            words[i] = replace(words[i], text=day, confidence=new.confidence)
     return with_words(result, words)
+
+
+def _date_read_alone(text: str) -> str | None:
+    """A date a card's word read alone gave, written with its slashes: digits only, its slashes read
+    as slashes, as 1s (bold ones look it) or not at all; None where that is no date."""
+    match = re.fullmatch(r"(\d{2})[/1]?(\d{2})[/1]?(\d{4})", text)
+    return "/".join(match.groups()) if match and _real_date(*match.groups()) else None
+
+
+# A word tesseract all but gave up on (confidence below this) in a card's line that mixes two columns
+# on two baselines: "27/12/2042" under the photo, level with the address's wrapped line, came out "—ớ"
+# (11), its box on a part of the date. Read again alone over the whole of its ink, it reads right.
+GARBLED_BELOW = 30.0
+GARBLED_KEPT = 70.0  # the second reading's confidence, at least
+GARBLED_GAP = 0.6  # of the word's height: ink this near along its row is the same word's
+
+
+def reread_garbled(image, result: Recognition, *, dpi: int) -> tuple[Recognition, int]:
+    """Word-sized words read with almost no confidence read again alone, their boxes grown over the
+    ink that runs on along their row (up to another word's box); kept where read as one word, sure.
+    Returns the reading and how many words changed."""
+    if not result.words:
+        return result, 0
+    height = median_height(result.words)
+    ink = np.asarray(image if image.mode == "L" else image.convert("L")) < 128
+    wanted: list[tuple[int, Word]] = []
+    for i, word in enumerate(result.words):
+        if word.confidence >= GARBLED_BELOW or not 0.6 * height <= word.height <= 1.6 * height:
+            continue
+        if (
+            word.width < 1.5 * word.height
+            or not any(ch.isalnum() for ch in word.text)
+            or known_word(word.text)
+        ):
+            continue  # a speck, a mark, or a word read right with little confidence
+        grown = _grown(word, ink, [w for w in result.words if w is not word])
+        wanted.append((i, grown))
+    wanted = wanted[:REREAD_MAX]
+    if not wanted:
+        return result, 0
+    found = read_alone(image, [(grown, 1.0) for _, grown in wanted], dpi=dpi, digits=False)
+    words = list(result.words)
+    for (i, grown), new in zip(wanted, found, strict=True):
+        if new is None:
+            continue
+        # A bold date's slashes read as 1s leave the network unsure of a date it read right.
+        if day := _date_read_alone(new.text):
+            words[i] = replace(grown, text=day, confidence=max(new.confidence, GARBLED_BELOW))
+        elif new.confidence >= GARBLED_KEPT:
+            words[i] = replace(grown, text=new.text, confidence=new.confidence)
+    return with_words(result, words)
+
+
+def _grown(word: Word, ink: np.ndarray, others: list[Word]) -> Word:
+    """``word`` with its box grown left and right over the ink along its row: up to a gap wider than
+    GARBLED_GAP of its height, or another word's box on its row."""
+    top, bottom = word.top, word.top + word.height
+    columns = ink[top:bottom].any(axis=0)
+    row = [o for o in others if o.top < bottom and o.top + o.height > top]
+    stops_right = [o.left for o in row if o.left >= word.left + word.width] + [ink.shape[1]]
+    stops_left = [o.left + o.width for o in row if o.left + o.width <= word.left] + [0]
+    gap = max(2, round(GARBLED_GAP * word.height))
+    left, right = word.left, word.left + word.width
+    while right < min(stops_right) and columns[right : min(right + gap, min(stops_right))].any():
+        right += int(np.argmax(columns[right : right + gap])) + 1
+    while left > max(stops_left) and columns[max(left - gap, max(stops_left)) : left].any():
+        window = columns[max(left - gap, max(stops_left)) : left]
+        left -= len(window) - int(np.nonzero(window)[0][0])
+    return replace(word, left=left, width=right - left)
 
 
 def _within(word: Word, box: tuple[int, int, int, int]) -> bool:

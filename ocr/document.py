@@ -205,6 +205,11 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
         result, mended = _without_leaders(recognition, result, prepared.leaders, prepared.recognition_dpi)
         if mended:
             notes.append(f"{mended} line(s) with dot leaders read again without them")
+    if facts.get("card"):
+        # Before noise is dropped: a word read as marks with no confidence is dropped as noise.
+        result, garbled = cards.reread_garbled(sharp, result, dpi=prepared.recognition_dpi)
+        if garbled:
+            notes.append(f"{garbled} word(s) read with almost no confidence read again over all their ink")
     noise = garbage_lines(result.words)
     if noise:
         result = without_lines(result, noise)

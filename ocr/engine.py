@@ -294,10 +294,10 @@ def reread_uncertain(image: Image.Image, result: Recognition, *, dpi: int) -> tu
 
 
 def read_alone(
-    image: Image.Image, words: list[tuple[Word, float]], *, dpi: int, allowed: str = ""
+    image: Image.Image, words: list[tuple[Word, float]], *, dpi: int, allowed: str = "", digits: bool = True
 ) -> list[Word | None]:
     """Each word's box read again alone, at its scale (one tesseract run: the boxes stacked on a white
-    sheet, one per line); None where it came out split, merged, lost or without a digit."""
+    sheet, one per line); None where it came out split, merged, lost or (``digits``) without a digit."""
     gray = image if image.mode == "L" else image.convert("L")
     crops = []
     for word, scale in words:
@@ -321,7 +321,7 @@ def read_alone(
     alone: list[Word | None] = []
     for top, bottom in bands:
         found = [w for w in second.words if top <= w.top + w.height / 2 < bottom and _has_alnum(w.text)]
-        alone.append(found[0] if len(found) == 1 and _has_digit(found[0].text) else None)
+        alone.append(found[0] if len(found) == 1 and (_has_digit(found[0].text) or not digits) else None)
     return alone
 
 
