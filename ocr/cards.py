@@ -318,25 +318,20 @@ def reread_garbled(image, result: Recognition, *, dpi: int) -> tuple[Recognition
     """Word-sized words read with almost no confidence read again alone, their boxes grown over the
     ink that runs on along their row (up to another word's box); kept where read as one word, sure.
     Returns the reading and how many words changed."""
-    if not result.words:
+    height = median_height(result.words) if result.words else 0.0
+    garbled = [
+        i
+        for i, word in enumerate(result.words)
+        if word.confidence < GARBLED_BELOW
+        and 0.6 * height <= word.height <= 1.6 * height
+        and word.width >= 1.5 * word.height
+        and any(ch.isalnum() for ch in word.text)
+        and not known_word(word.text)  # not a speck, a mark, or a word read right with little confidence
+    ][:REREAD_MAX]
+    if not garbled:
         return result, 0
-    height = median_height(result.words)
     ink = np.asarray(image if image.mode == "L" else image.convert("L")) < 128
-    wanted: list[tuple[int, Word]] = []
-    for i, word in enumerate(result.words):
-        if word.confidence >= GARBLED_BELOW or not 0.6 * height <= word.height <= 1.6 * height:
-            continue
-        if (
-            word.width < 1.5 * word.height
-            or not any(ch.isalnum() for ch in word.text)
-            or known_word(word.text)
-        ):
-            continue  # a speck, a mark, or a word read right with little confidence
-        grown = _grown(word, ink, [w for w in result.words if w is not word])
-        wanted.append((i, grown))
-    wanted = wanted[:REREAD_MAX]
-    if not wanted:
-        return result, 0
+    wanted = [(i, _grown(result.words[i], ink, result.words)) for i in garbled]
     found = read_alone(image, [(grown, 1.0) for _, grown in wanted], dpi=dpi, digits=False)
     words = list(result.words)
     for (i, grown), new in zip(wanted, found, strict=True):
@@ -350,21 +345,18 @@ def reread_garbled(image, result: Recognition, *, dpi: int) -> tuple[Recognition
     return with_words(result, words)
 
 
-def _grown(word: Word, ink: np.ndarray, others: list[Word]) -> Word:
-    """``word`` with its box grown left and right over the ink along its row: up to a gap wider than
-    GARBLED_GAP of its height, or another word's box on its row."""
-    top, bottom = word.top, word.top + word.height
-    columns = ink[top:bottom].any(axis=0)
-    row = [o for o in others if o.top < bottom and o.top + o.height > top]
-    stops_right = [o.left for o in row if o.left >= word.left + word.width] + [ink.shape[1]]
-    stops_left = [o.left + o.width for o in row if o.left + o.width <= word.left] + [0]
+def _grown(word: Word, ink: np.ndarray, words: list[Word]) -> Word:
+    """``word`` with its box grown left and right over the runs of ink along its row (broken by gaps
+    wider than GARBLED_GAP of its height) that reach it, up to another word's box on its row."""
+    top, bottom, left, right = word.top, word.top + word.height, word.left, word.left + word.width
+    row = [w for w in words if w is not word and w.top < bottom and w.top + w.height > top]
+    lo = max([w.left + w.width for w in row if w.left + w.width <= left], default=0)
+    hi = min([w.left for w in row if w.left >= right], default=ink.shape[1])
     gap = max(2, round(GARBLED_GAP * word.height))
-    left, right = word.left, word.left + word.width
-    while right < min(stops_right) and columns[right : min(right + gap, min(stops_right))].any():
-        right += int(np.argmax(columns[right : right + gap])) + 1
-    while left > max(stops_left) and columns[max(left - gap, max(stops_left)) : left].any():
-        window = columns[max(left - gap, max(stops_left)) : left]
-        left -= len(window) - int(np.nonzero(window)[0][0])
+    xs = np.nonzero(ink[top:bottom, lo:hi].any(axis=0))[0] + lo
+    for run in np.split(xs, np.nonzero(np.diff(xs) > gap)[0] + 1):
+        if run.size and run[0] <= right - 1 + gap and run[-1] >= left - gap:
+            left, right = min(left, int(run[0])), max(right, int(run[-1]) + 1)
     return replace(word, left=left, width=right - left)
 
 

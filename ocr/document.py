@@ -123,6 +123,7 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     prepared = prepare(image, image_dpi(image), dpi_known=claimed_dpi(image) is not None)
     want_pdf = workdir is not None
     first: Recognition | None = None  # the page's reading as prepared, where one was made already
+    turn = 0
     if prepared.facts.get("card"):
         turn, first = _card_upright(prepared.recognition, prepared.recognition_dpi, want_pdf)
         prepared = turned_over(prepared) if turn else prepared
@@ -130,8 +131,8 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     result: Recognition | None = None
     notes = list(prepared.steps)
     facts = dict(prepared.facts)
-    if first is not None:
-        facts["orientation"] = {"rotation": prepared.analysis.rotation, "from": "reading"}
+    if turn:
+        facts["orientation"] = {"rotation": turn, "from": "reading"}
     for label, alternative in prepared.alternatives:
         # Do no harm: a step that can cost letters earns its place on this page or is undone.
         page = result = first or recognize(recognition, dpi=prepared.recognition_dpi, want_pdf=want_pdf)
@@ -245,9 +246,8 @@ def ocr_page(image: Image.Image, number: int, workdir: Path | None) -> PageReadi
     )
     if reread:
         notes.append(f"re-read {reread} word(s)")
-    if facts.get("card"):
-        page = sharp.rotate(180) if turned else sharp
-        result, dates = cards.reread_dates(page, result, dpi=prepared.recognition_dpi)
+    if facts.get("card"):  # (a card is never turned by the retry above: its reading said which way up)
+        result, dates = cards.reread_dates(sharp, result, dpi=prepared.recognition_dpi)
         if dates:
             notes.append(f"{dates} date(s) read with letters for digits read again as digits")
     result, toned = _stop_tones(result)

@@ -118,14 +118,14 @@ def recognize(
 
     Raises EngineTimeout when tesseract does not finish within ``timeout`` seconds."""
     api = _engine()
-    if not allowed:
-        return _recognized(api, image, dpi=dpi, psm=psm, want_pdf=want_pdf, timeout=timeout)
-    api.SetVariable("tessedit_char_whitelist", allowed)
+    if allowed:
+        api.SetVariable("tessedit_char_whitelist", allowed)
     try:
         return _recognized(api, image, dpi=dpi, psm=psm, want_pdf=want_pdf, timeout=timeout)
     finally:
-        # The engine is reused: nothing read after this (a page, its layout) is held to the list.
-        api.SetVariable("tessedit_char_whitelist", "")
+        if allowed:
+            # The engine is reused: nothing read after this (a page, its layout) is held to the list.
+            api.SetVariable("tessedit_char_whitelist", "")
 
 
 def _recognized(api, image: Image.Image, *, dpi: int, psm: int, want_pdf: bool, timeout: int) -> Recognition:
